@@ -1,0 +1,96 @@
+/**
+ * A growable FIFO of `(event, payload, domain)` triples stored in three parallel arrays used as
+ * one ring buffer.
+ *
+ * Parallel arrays instead of one object per activation: enqueueing an activation allocates
+ * nothing once the ring has grown to its working size, which is what keeps the dispatcher within
+ * a small factor of a synchronous `EventEmitter.emit`.
+ *
+ * Invariant: `capacity` is a power of two, `0 <= length <= capacity`, live slots are
+ * `head, head+1, … head+length-1` (mod capacity); free slots hold `undefined` so the ring never
+ * keeps a payload alive after it was taken.
+ *
+ * @internal
+ */
+export class ActivationRing<E, D> {
+  private events: (E | undefined)[];
+  private payloads: unknown[];
+  private domains: (D | undefined)[];
+  private mask: number;
+  private head = 0;
+  /** Number of live entries. */
+  length = 0;
+
+  constructor(initialCapacity = 16) {
+    let capacity = 1;
+    while (capacity < initialCapacity) capacity <<= 1;
+    this.events = new Array<E | undefined>(capacity).fill(undefined);
+    this.payloads = new Array<unknown>(capacity).fill(undefined);
+    this.domains = new Array<D | undefined>(capacity).fill(undefined);
+    this.mask = capacity - 1;
+  }
+
+  /** Appends an entry at the tail. */
+  push(event: E | undefined, payload: unknown, domain: D): void {
+    if (this.length > this.mask) this.grow();
+    const slot = (this.head + this.length) & this.mask;
+    this.events[slot] = event;
+    this.payloads[slot] = payload;
+    this.domains[slot] = domain;
+    this.length++;
+  }
+
+  /** The event at the head (the next entry {@link shift} removes). Only valid when `length > 0`. */
+  peekEvent(): E | undefined {
+    return this.events[this.head];
+  }
+
+  /** The payload at the head. Only valid when `length > 0`. */
+  peekPayload(): unknown {
+    return this.payloads[this.head];
+  }
+
+  /** The domain at the head. Only valid when `length > 0`. */
+  peekDomain(): D {
+    return this.domains[this.head] as D;
+  }
+
+  /** Removes the head entry (read it first with the `peek*` methods). */
+  shift(): void {
+    const slot = this.head;
+    this.events[slot] = undefined;
+    this.payloads[slot] = undefined;
+    this.domains[slot] = undefined;
+    this.head = (slot + 1) & this.mask;
+    this.length--;
+  }
+
+  /** Calls `visit` for every entry, head to tail, then empties the ring. */
+  drain(visit: (event: E | undefined, payload: unknown, domain: D) => void): void {
+    while (this.length > 0) {
+      const event = this.peekEvent();
+      const payload = this.peekPayload();
+      const domain = this.peekDomain();
+      this.shift();
+      visit(event, payload, domain);
+    }
+  }
+
+  private grow(): void {
+    const capacity = this.mask + 1;
+    const events = new Array<E | undefined>(capacity * 2).fill(undefined);
+    const payloads = new Array<unknown>(capacity * 2).fill(undefined);
+    const domains = new Array<D | undefined>(capacity * 2).fill(undefined);
+    for (let i = 0; i < this.length; i++) {
+      const slot = (this.head + i) & this.mask;
+      events[i] = this.events[slot];
+      payloads[i] = this.payloads[slot];
+      domains[i] = this.domains[slot];
+    }
+    this.events = events;
+    this.payloads = payloads;
+    this.domains = domains;
+    this.head = 0;
+    this.mask = capacity * 2 - 1;
+  }
+}

@@ -1,0 +1,249 @@
+import type { Domain } from '../dispatch/domain';
+import type { DispatchTarget } from '../dispatch/dispatch-target';
+import type { DomainState } from '../dispatch/domain-state';
+import type { ParkedActivations } from '../dispatch/parked-activations';
+import { EventClosedError } from '../errors/event-closed.error';
+import { HandlerFailedError } from '../errors/handler-failed.error';
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import type { EventSourceHooks } from '../service/service-definition';
+import type { EventHandler } from './event-handler';
+import type { EventHost } from './event-host';
+import type { EventFlags, HandlerErrorPolicy } from './event-options';
+import type { EventCloseReason, EventState } from './event-state';
+
+/** Payload marker queued by `ctx.end()`: closes the event once everything before it ran. @internal */
+export const END_OF_EVENTS: unique symbol = Symbol('aem.end-of-events');
+
+/** Listener notified once when an event closes. @internal */
+export type CloseListener = (reason: EventCloseReason, error: unknown) => void;
+
+/**
+ * One registration of a handler through a service call — the seed's event (`eid`,
+ * `event_struct`). Returned by `ServiceBinding.call`; the Observable and Promise forms create
+ * one per subscription or promise.
+ *
+ * Control it with {@link AemEvent.start}, {@link AemEvent.stop}, {@link AemEvent.shutdown} and
+ * {@link AemEvent.priority} (the seed's `aem_evctl` `EVJOBSTART`, `EVJOBSTOP`, `EVJOBSHTDN`,
+ * `EVJOBPRIO`). See {@link EventState} for the lifecycle.
+ *
+ * An event without an explicit {@link Domain} is its own serialization domain.
+ *
+ * @typeParam TPayload - what each activation carries to the handler.
+ * @typeParam TContext - the `context` data given at registration.
+ */
+export class AemEvent<TPayload = unknown, TContext = unknown> implements DispatchTarget, DomainState {
+  /** @internal */ _priority: number;
+  /** @internal */ readonly _domain: DomainState;
+  /** @internal */ _busy = false;
+  /** @internal */ _queued = 0;
+  /** @internal */ _parked: ParkedActivations | null = null;
+  /** @internal */ _tokenQueued = false;
+  /** @internal */ readonly _maxQueue: number;
+
+  private stateNow: EventState = 'idle';
+  private hooks: EventSourceHooks | void = undefined;
+  /** Activations that reached the dispatcher's head while the event was idle or stopped. */
+  private held: { payload: unknown; domain: DomainState }[] | null = null;
+  private closeListeners: CloseListener[] | null = null;
+  private reason: EventCloseReason | undefined;
+  private closedPromise: Promise<EventCloseReason> | undefined;
+  private delivered = 0;
+
+  /**
+   * @internal Events are created by service calls, never directly.
+   */
+  constructor(
+    /** Runtime-unique event id (the seed's `eid`). */
+    readonly id: number,
+    /** Name of the call that registered the event. */
+    readonly call: string,
+    private readonly handler: EventHandler<TPayload, TContext>,
+    /** The event's flags. */
+    readonly flags: EventFlags,
+    priority: number,
+    /** The explicit domain given at registration, if any. */
+    readonly domain: Domain | undefined,
+    /** Data given at registration, for the handler. */
+    readonly context: TContext,
+    private readonly onError: HandlerErrorPolicy,
+    private readonly host: EventHost,
+    maxQueue: number,
+  ) {
+    this._priority = checkPriority(priority);
+    this._domain = domain ?? this;
+    this._maxQueue = maxQueue;
+  }
+
+  /** `name@version` of the service the event belongs to. */
+  get service(): string {
+    return this.host.serviceId;
+  }
+
+  /** Name of the event's serialization domain (`event:<id>` for its implicit domain). */
+  get domainName(): string {
+    return this._domain._name;
+  }
+
+  /** @internal Name of the event's implicit domain. */
+  get _name(): string {
+    return `event:${this.id}`;
+  }
+
+  /** Current lifecycle state. */
+  get state(): EventState {
+    return this.stateNow;
+  }
+
+  /** Why the event closed; `undefined` while it is not closed. */
+  get closeReason(): EventCloseReason | undefined {
+    return this.reason;
+  }
+
+  /** Number of activations delivered to the handler so far. */
+  get activations(): number {
+    return this.delivered;
+  }
+
+  /**
+   * Priority from `0` (lowest) to `7` (highest). Setting it affects activations queued from
+   * then on (the seed's `EVJOBPRIO`).
+   *
+   * @throws {@link InvalidArgumentError} for anything but an integer 0–7.
+   */
+  get priority(): number {
+    return this._priority;
+  }
+
+  set priority(value: number) {
+    this._priority = checkPriority(value);
+  }
+
+  /**
+   * Resolves with the close reason once the event is closed. Created on first access, so an
+   * event nobody waits on costs no promise.
+   */
+  get closed(): Promise<EventCloseReason> {
+    if (this.closedPromise === undefined) {
+      this.closedPromise =
+        this.reason !== undefined
+          ? Promise.resolve(this.reason)
+          : new Promise((resolve) => this._onClose((reason) => resolve(reason)));
+    }
+    return this.closedPromise;
+  }
+
+  /**
+   * Starts (or restarts) the event: its source is told to produce activations, and activations
+   * held while it was idle or stopped are queued again in their original order. No-op when
+   * already active.
+   *
+   * @throws {@link EventClosedError} when the event is closed.
+   */
+  start(): void {
+    const state = this.stateNow;
+    if (state === 'active') return;
+    if (state === 'closed') throw new EventClosedError(this.id, 'start');
+    this.stateNow = 'active';
+    if (this.flags.keepAlive) this.host.backend.ref();
+    const held = this.held;
+    if (held !== null) {
+      this.held = null;
+      for (const { payload, domain } of held) this.host.dispatcher.requeue(this, payload, domain);
+    }
+    this.hooks?.start?.();
+  }
+
+  /**
+   * Stops the event: its source is told to pause; activations that still arrive are held and
+   * delivered after {@link AemEvent.start}. No-op unless active.
+   */
+  stop(): void {
+    if (this.stateNow !== 'active') return;
+    this.stateNow = 'stopped';
+    if (this.flags.keepAlive) this.host.backend.unref();
+    this.hooks?.stop?.();
+  }
+
+  /**
+   * Closes the event for good: the source is released, activations not yet delivered are
+   * discarded (by request — this is the one way pending work is dropped), and the event's
+   * forms complete. Idempotent.
+   */
+  shutdown(): void {
+    this._close('shutdown', undefined);
+  }
+
+  /** @internal Attaches the source hooks returned by the call implementation. */
+  _attach(hooks: EventSourceHooks | void): void {
+    this.hooks = hooks;
+  }
+
+  /** @internal Registers a listener called once when the event closes. */
+  _onClose(listener: CloseListener): void {
+    if (this.reason !== undefined) return;
+    (this.closeListeners ??= []).push(listener);
+  }
+
+  /** @internal Closes the event; the first reason wins. */
+  _close(reason: EventCloseReason, error: unknown): void {
+    if (this.stateNow === 'closed') return;
+    const wasActive = this.stateNow === 'active';
+    this.stateNow = 'closed';
+    this.reason = reason;
+    if (wasActive && this.flags.keepAlive) this.host.backend.unref();
+    const held = this.held;
+    if (held !== null) {
+      this.held = null;
+      for (const { domain } of held) this.host.dispatcher.forgetHeld(domain);
+    }
+    const hooks = this.hooks;
+    this.hooks = undefined;
+    try {
+      hooks?.close?.();
+    } finally {
+      this.host.eventClosed(this as AemEvent);
+      const listeners = this.closeListeners;
+      this.closeListeners = null;
+      if (listeners !== null) for (const listener of listeners) listener(reason, error);
+    }
+  }
+
+  /** @internal */
+  _gate(): 'run' | 'hold' | 'discard' {
+    const state = this.stateNow;
+    return state === 'active' ? 'run' : state === 'closed' ? 'discard' : 'hold';
+  }
+
+  /** @internal */
+  _hold(payload: unknown, domain: DomainState): void {
+    (this.held ??= []).push({ payload, domain });
+  }
+
+  /** @internal */
+  _deliver(payload: unknown): unknown {
+    if (payload === END_OF_EVENTS) {
+      this._close('ended', undefined);
+      return undefined;
+    }
+    this.delivered++;
+    if (!this.flags.oneShot) return this.handler(payload as TPayload, this);
+    try {
+      return this.handler(payload as TPayload, this);
+    } finally {
+      this._close('one-shot', undefined);
+    }
+  }
+
+  /** @internal */
+  _failed(error: unknown, domain: DomainState): void {
+    this.host.reportError(new HandlerFailedError(this.id, this.service, this.call, domain._name, error));
+    if (this.onError === 'shutdown') this._close('handler-failed', error);
+  }
+}
+
+function checkPriority(priority: number): number {
+  if (!Number.isInteger(priority) || priority < 0 || priority > 7) {
+    throw new InvalidArgumentError('priority', 'an integer from 0 (lowest) to 7 (highest)', priority);
+  }
+  return priority;
+}
