@@ -13,11 +13,12 @@
  * @internal
  */
 export class ActivationRing<E, D> {
-  private events: (E | undefined)[];
-  private payloads: unknown[];
-  private domains: (D | undefined)[];
-  private mask: number;
-  private head = 0;
+  // Read directly by the dispatcher's flush loop (the hot path); written only by this class.
+  events: (E | undefined)[];
+  payloads: unknown[];
+  domains: (D | undefined)[];
+  mask: number;
+  head = 0;
   /** Number of live entries. */
   length = 0;
 

@@ -1,5 +1,12 @@
 import type { DomainState } from './domain-state';
 
+/** {@link DispatchTarget._gate}: the event is active. @internal */
+export const GATE_RUN = 0;
+/** {@link DispatchTarget._gate}: the event is idle or stopped. @internal */
+export const GATE_HOLD = 1;
+/** {@link DispatchTarget._gate}: the event is closed. @internal */
+export const GATE_DISCARD = 2;
+
 /**
  * What the dispatcher needs from an event. Kept minimal so the dispatcher can be tested and
  * reasoned about without the registry.
@@ -12,11 +19,12 @@ export interface DispatchTarget {
   /** The domain the event's activations run in unless an activation names another. */
   readonly _domain: DomainState;
   /**
-   * Lifecycle gate read when an activation reaches the head of the queue:
-   * `'run'` delivers it, `'hold'` keeps it on the event until restart, `'discard'` drops it
-   * (the event is closed; shutdown discards pending work by request).
+   * Lifecycle gate read when an activation reaches the head of the queue (a field, not a
+   * method: it is read once per activation): {@link GATE_RUN} delivers it, {@link GATE_HOLD}
+   * keeps it on the event until restart, {@link GATE_DISCARD} drops it (the event is closed;
+   * shutdown discards pending work by request).
    */
-  _gate(): 'run' | 'hold' | 'discard';
+  readonly _gate: number;
   /** Keeps an activation that arrived while the event was stopped. */
   _hold(payload: unknown, domain: DomainState): void;
   /** Runs the handler; returns what it returned (a promise for async handlers). */

@@ -1,5 +1,5 @@
 import type { Domain } from '../dispatch/domain';
-import type { DispatchTarget } from '../dispatch/dispatch-target';
+import { GATE_DISCARD, GATE_HOLD, GATE_RUN, type DispatchTarget } from '../dispatch/dispatch-target';
 import type { DomainState } from '../dispatch/domain-state';
 import type { ParkedActivations } from '../dispatch/parked-activations';
 import { EventClosedError } from '../errors/event-closed.error';
@@ -39,6 +39,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> implements Dispatc
   /** @internal */ _parked: ParkedActivations | null = null;
   /** @internal */ _tokenQueued = false;
   /** @internal */ readonly _maxQueue: number;
+  /** @internal Kept equal to the gate of {@link AemEvent.state}. */ _gate = GATE_HOLD;
 
   private stateNow: EventState = 'idle';
   private hooks: EventSourceHooks | void = undefined;
@@ -144,6 +145,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> implements Dispatc
     if (state === 'active') return;
     if (state === 'closed') throw new EventClosedError(this.id, 'start');
     this.stateNow = 'active';
+    this._gate = GATE_RUN;
     if (this.flags.keepAlive) this.host.backend.ref();
     const held = this.held;
     if (held !== null) {
@@ -160,6 +162,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> implements Dispatc
   stop(): void {
     if (this.stateNow !== 'active') return;
     this.stateNow = 'stopped';
+    this._gate = GATE_HOLD;
     if (this.flags.keepAlive) this.host.backend.unref();
     this.hooks?.stop?.();
   }
@@ -189,6 +192,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> implements Dispatc
     if (this.stateNow === 'closed') return;
     const wasActive = this.stateNow === 'active';
     this.stateNow = 'closed';
+    this._gate = GATE_DISCARD;
     this.reason = reason;
     if (wasActive && this.flags.keepAlive) this.host.backend.unref();
     const held = this.held;
@@ -206,12 +210,6 @@ export class AemEvent<TPayload = unknown, TContext = unknown> implements Dispatc
       this.closeListeners = null;
       if (listeners !== null) for (const listener of listeners) listener(reason, error);
     }
-  }
-
-  /** @internal */
-  _gate(): 'run' | 'hold' | 'discard' {
-    const state = this.stateNow;
-    return state === 'active' ? 'run' : state === 'closed' ? 'discard' : 'hold';
   }
 
   /** @internal */

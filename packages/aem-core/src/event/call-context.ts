@@ -1,4 +1,6 @@
 import type { Domain } from '../dispatch/domain';
+import { GATE_DISCARD } from '../dispatch/dispatch-target';
+import type { Dispatcher } from '../dispatch/dispatcher';
 import type { DomainState } from '../dispatch/domain-state';
 import { SourceFailedError } from '../errors/source-failed.error';
 import { END_OF_EVENTS, type AemEvent } from './aem-event';
@@ -43,16 +45,20 @@ export class EventSink<TPayload> implements CallContext<TPayload> {
    * @param failuresObserved - true when a form (Observable, Promise) delivers source failures
    *   itself; otherwise they go to `Aem.errors`, so a callback-form failure is never unseen.
    */
+  private readonly dispatcher: Dispatcher;
+
   constructor(
     readonly event: AemEvent<TPayload>,
     private readonly host: EventHost,
     private readonly failuresObserved: boolean,
-  ) {}
+  ) {
+    this.dispatcher = host.dispatcher;
+  }
 
   activate(payload: TPayload, domain?: Domain): boolean {
     const event = this.event;
-    if (event.state === 'closed') return false;
-    this.host.dispatcher.enqueue(event, payload, domain ?? event._domain, event.id);
+    if (event._gate === GATE_DISCARD) return false;
+    this.dispatcher.enqueue(event, payload, domain ?? event._domain, event.id);
     return true;
   }
 

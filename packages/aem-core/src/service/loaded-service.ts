@@ -1,7 +1,6 @@
 import type { Backend } from '../backend/backend';
 import type { Dispatcher } from '../dispatch/dispatcher';
 import type { AemError } from '../errors/aem.error';
-import { EventLimitError } from '../errors/event-limit.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { ServiceUnloadedError } from '../errors/service-unloaded.error';
 import { AemEvent } from '../event/aem-event';
@@ -17,7 +16,7 @@ export interface ServiceRuntime {
   readonly backend: Backend;
   readonly maxQueuePerDomain: number;
   reportError(error: AemError): void;
-  /** Reserves one live-event slot; throws {@link EventLimitError} over the limit. */
+  /** Reserves one live-event slot; throws an `EventLimitError` over the limit. */
   reserveEvent(service: string, call: string): number;
   /** Frees one live-event slot. */
   releaseEvent(): void;

@@ -35,8 +35,11 @@ export type CallImplementation<TState, TArgs, TPayload> = (
 
 /** One call of a service: its implementation and the defaults of the events it creates. */
 export interface CallSpec<TState, TArgs, TPayload> {
-  /** The implementation. */
-  readonly run: CallImplementation<TState, TArgs, TPayload>;
+  /**
+   * The implementation (see {@link CallImplementation}). Declared as a method so definitions with
+   * a concrete state type stay assignable to the generic `ServiceDefinition`.
+   */
+  run(ctx: CallContext<TPayload>, args: TArgs, state: TState): EventSourceHooks | void;
   /** Flag defaults for events of this call (a timer call may default `keepAlive` to true). */
   readonly defaults?: Partial<EventFlags>;
   /** One line for docs and `Aem.services()`. */
@@ -58,7 +61,7 @@ export interface CallSpec<TState, TArgs, TPayload> {
  * @param options - defaults and description.
  * @returns the call spec to put in {@link defineService}'s `calls`.
  */
-export function defineCall<TArgs, TPayload, TState = void>(
+export function defineCall<TArgs, TPayload, TState = unknown>(
   run: CallImplementation<TState, TArgs, TPayload>,
   options: { defaults?: Partial<EventFlags>; description?: string } = {},
 ): CallSpec<TState, TArgs, TPayload> {
@@ -94,9 +97,9 @@ export interface ServiceDefinition<TState = unknown, TCalls extends CallMap<TSta
   /** One line for docs and `Aem.services()`. */
   readonly description?: string;
   /** Creates the per-runtime state when the service is loaded (the module's init). */
-  readonly setup?: (host: ServiceHost) => TState;
+  setup?(host: ServiceHost): TState;
   /** Releases the per-runtime state when the service is unloaded (the module's exit). */
-  readonly teardown?: (state: TState) => void;
+  teardown?(state: TState): void;
   /** The calls. */
   readonly calls: TCalls;
 }

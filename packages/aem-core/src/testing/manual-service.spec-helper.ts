@@ -51,6 +51,7 @@ export function manualService(name = 'manual', version = '1.0.0') {
     definition,
     log,
     has: (key: string) => sources.has(key),
+    source,
     fire: (key: string, payload: unknown, domain?: Domain) => source(key).activate(payload, domain),
     end: (key: string) => source(key).end(),
     fail: (key: string, error: unknown) => source(key).fail(error),
