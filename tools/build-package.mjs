@@ -17,7 +17,10 @@ const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 rmSync(join(packageDir, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.lib.json'], { stdio: 'inherit', cwd: packageDir });
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.lib.json'], {
+  stdio: 'inherit',
+  cwd: packageDir,
+});
 
 const requireFromPackage = createRequire(join(packageDir, 'package.json'));
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;

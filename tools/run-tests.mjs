@@ -24,7 +24,16 @@ const projects = JSON.parse(
 const extraArgs = process.argv.slice(2);
 const run = spawnSync(
   'npx',
-  ['nx', 'run-many', '-t', 'test', '--outputStyle=stream', '--parallel=1', '--skipNxCache', ...extraArgs],
+  [
+    'nx',
+    'run-many',
+    '-t',
+    'test',
+    '--outputStyle=stream',
+    '--parallel=1',
+    '--skipNxCache',
+    ...extraArgs,
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, AEM_TEST_REPORT_DIR: reportDir } },
 );
 
@@ -45,7 +54,9 @@ if (run.status !== 0) {
   for (const project of projects) {
     if (!reported.has(project)) {
       failed++;
-      failures.push(`${project}: the test target failed before jest reported (see its output above)`);
+      failures.push(
+        `${project}: the test target failed before jest reported (see its output above)`,
+      );
     }
   }
   if (failures.length === 0) {
@@ -57,5 +68,7 @@ if (run.status !== 0) {
 console.log('\n==== test summary ====');
 for (const name of skipped) console.log(`skipped: ${name}`);
 for (const name of failures) console.log(`FAILED: ${name}`);
-console.log(`${passed} passed, ${failed} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}`);
+console.log(
+  `${passed} passed, ${failed} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}`,
+);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -14,9 +14,13 @@ class SummaryReporter {
     const skipped = [];
     const failed = [];
     for (const file of results.testResults) {
-      if (file.testExecError) failed.push(`${path.relative(this.rootDir, file.testFilePath)}: ${file.testExecError.message}`);
+      if (file.testExecError)
+        failed.push(
+          `${path.relative(this.rootDir, file.testFilePath)}: ${file.testExecError.message}`,
+        );
       for (const test of file.testResults) {
-        if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') skipped.push(test.fullName);
+        if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo')
+          skipped.push(test.fullName);
         if (test.status === 'failed') failed.push(test.fullName);
       }
     }

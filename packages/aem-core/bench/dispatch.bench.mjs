@@ -115,7 +115,7 @@ async function measurePromiseChain() {
     chains[key] = chains[key].then(() => handler(i));
   }
   await finished;
-  return (N / ((performance.now() - start) / 1000));
+  return N / ((performance.now() - start) / 1000);
 }
 
 // Each measurement starts from a collected heap (run with --expose-gc), so garbage left by one
@@ -160,7 +160,11 @@ const line = {
   stats: runtime.stats(),
 };
 runtime.close();
-console.log(`sync handlers:       ${activationsPerSec.toLocaleString()} activations/s   EventEmitter: ${eventEmitterPerSec.toLocaleString()} emits/s   ratio ${line.ratio}`);
-console.log(`serialized (async):  ${serializedPerSec.toLocaleString()} activations/s   promise chain: ${promiseChainPerSec.toLocaleString()} /s   ratio ${line.serializedRatio}`);
+console.log(
+  `sync handlers:       ${activationsPerSec.toLocaleString()} activations/s   EventEmitter: ${eventEmitterPerSec.toLocaleString()} emits/s   ratio ${line.ratio}`,
+);
+console.log(
+  `serialized (async):  ${serializedPerSec.toLocaleString()} activations/s   promise chain: ${promiseChainPerSec.toLocaleString()} /s   ratio ${line.serializedRatio}`,
+);
 delete line.stats;
 console.log(`BENCH core ${JSON.stringify(line)}`);

@@ -22,7 +22,11 @@ describe('Aem', () => {
     it('picks userspace for auto and says why kmod was not used', () => {
       const auto = createAem();
       expect(auto.backendSelection).toEqual(
-        expect.objectContaining({ requested: 'auto', kind: 'userspace', reason: expect.stringContaining('/dev/aem') }),
+        expect.objectContaining({
+          requested: 'auto',
+          kind: 'userspace',
+          reason: expect.stringContaining('/dev/aem'),
+        }),
       );
       expect(auto.backend.kind).toBe('userspace');
       auto.close();
@@ -65,7 +69,10 @@ describe('Aem', () => {
       expect(runtime.bind('chan', '>=1').version).toBe('2.1.0');
       expect(runtime.bind('chan').version).toBe('2.1.0');
       expect(runtime.bind(v1.definition).version).toBe('1.4.0');
-      expect(runtime.services().map((s) => `${s.name}@${s.version}`)).toEqual(['chan@2.1.0', 'chan@1.4.0']);
+      expect(runtime.services().map((s) => `${s.name}@${s.version}`)).toEqual([
+        'chan@2.1.0',
+        'chan@1.4.0',
+      ]);
       expect(v1.log).toEqual(['setup']);
     });
 
@@ -77,7 +84,9 @@ describe('Aem', () => {
       runtime.load(v2.definition);
       const seen: string[] = [];
       old.call('listen', { key: 'a' }, (p) => void seen.push(`old:${String(p)}`));
-      runtime.bind<typeof v2.definition>('chan', '^1').call('listen', { key: 'b' }, (p) => void seen.push(`new:${String(p)}`));
+      runtime
+        .bind<typeof v2.definition>('chan', '^1')
+        .call('listen', { key: 'b' }, (p) => void seen.push(`new:${String(p)}`));
       expect(v1.has('a') && !v1.has('b') && v2.has('b') && !v2.has('a')).toBe(true);
       v1.fire('a', 1);
       v2.fire('b', 2);
@@ -88,14 +97,18 @@ describe('Aem', () => {
     it('reports what is loaded when a range matches nothing', () => {
       runtime.load(manualService('chan', '1.0.0').definition);
       expect(() => runtime.bind('chan', '^3')).toThrow(ServiceNotFoundError);
-      expect(() => runtime.bind('chan', '^3')).toThrow('no loaded version of service "chan" satisfies "^3" (loaded: 1.0.0)');
+      expect(() => runtime.bind('chan', '^3')).toThrow(
+        'no loaded version of service "chan" satisfies "^3" (loaded: 1.0.0)',
+      );
       expect(() => runtime.bind('other')).toThrow('service "other" is not loaded');
       expect(() => runtime.bind('chan', 'not a range!')).toThrow(InvalidArgumentError);
     });
 
     it('refuses to load the same version twice', () => {
       runtime.load(manualService('chan', '1.0.0').definition);
-      expect(() => runtime.load(manualService('chan', '1.0.0').definition)).toThrow(ServiceAlreadyLoadedError);
+      expect(() => runtime.load(manualService('chan', '1.0.0').definition)).toThrow(
+        ServiceAlreadyLoadedError,
+      );
     });
 
     it('refuses to unload a version with live events, and says how many', async () => {
@@ -103,7 +116,10 @@ describe('Aem', () => {
       runtime.load(v1.definition);
       const event = runtime.bind('chan').call('listen', { key: 'a' }, () => undefined);
       await expect(runtime.unload('chan', '1.0.0')).rejects.toThrow(ServiceBusyError);
-      await expect(runtime.unload('chan', '1.0.0')).rejects.toMatchObject({ code: 'AEM_SERVICE_BUSY', liveEvents: 1 });
+      await expect(runtime.unload('chan', '1.0.0')).rejects.toMatchObject({
+        code: 'AEM_SERVICE_BUSY',
+        liveEvents: 1,
+      });
       expect(runtime.services()).toHaveLength(1);
       event.shutdown();
       await runtime.unload('chan', '1.0.0');
@@ -122,7 +138,9 @@ describe('Aem', () => {
       expect(unloaded).toBe(false);
       expect(runtime.services()[0].status).toBe('draining');
       expect(() => runtime.bind('chan')).toThrow(ServiceNotFoundError);
-      expect(() => binding.call('listen', { key: 'b' }, () => undefined)).toThrow(ServiceUnloadedError);
+      expect(() => binding.call('listen', { key: 'b' }, () => undefined)).toThrow(
+        ServiceUnloadedError,
+      );
       event.shutdown();
       await done;
       expect(unloaded).toBe(true);
@@ -140,23 +158,35 @@ describe('Aem', () => {
 
     it('validates definitions', () => {
       const calls = { c: defineCall<void, void>(() => undefined) };
-      expect(() => defineService({ name: 'Bad Name', version: '1.0.0', calls })).toThrow(InvalidArgumentError);
+      expect(() => defineService({ name: 'Bad Name', version: '1.0.0', calls })).toThrow(
+        InvalidArgumentError,
+      );
       expect(() => defineService({ name: 'ok', version: '1.0', calls })).toThrow(/exact semver/);
-      expect(() => defineService({ name: 'ok', version: '1.0.0', calls: {} })).toThrow(/at least one call/);
-      expect(() => defineService({ name: 'ok', version: '1.0.0', calls: { c: {} as never } })).toThrow(/defineCall/);
+      expect(() => defineService({ name: 'ok', version: '1.0.0', calls: {} })).toThrow(
+        /at least one call/,
+      );
+      expect(() =>
+        defineService({ name: 'ok', version: '1.0.0', calls: { c: {} as never } }),
+      ).toThrow(/defineCall/);
     });
 
     it('rejects unknown calls and non-function handlers', () => {
       runtime.load(manualService().definition);
       const binding = runtime.bind('manual');
-      expect(() => binding.call('nope' as never, {} as never, () => undefined)).toThrow(/one of listen, tick/);
-      expect(() => binding.call('listen', { key: 'a' }, 42 as never)).toThrow(/handler must be a function/);
+      expect(() => binding.call('nope' as never, {} as never, () => undefined)).toThrow(
+        /one of listen, tick/,
+      );
+      expect(() => binding.call('listen', { key: 'a' }, 42 as never)).toThrow(
+        /handler must be a function/,
+      );
       expect(runtime.stats().liveEvents).toBe(0);
     });
 
     it('propagates an implementation error for bad arguments and keeps no event', () => {
       runtime.load(manualService().definition);
-      expect(() => runtime.bind('manual').call('listen', {} as never, () => undefined)).toThrow(TypeError);
+      expect(() => runtime.bind('manual').call('listen', {} as never, () => undefined)).toThrow(
+        TypeError,
+      );
       expect(runtime.stats().liveEvents).toBe(0);
     });
   });

@@ -120,7 +120,8 @@ export class Aem {
       maxQueuePerDomain: limits.maxQueuePerDomain,
       reportError: (error) => this.report(error),
       reserveEvent: (service, call) => {
-        if (this.liveEvents >= limits.maxEvents) throw new EventLimitError(limits.maxEvents, service, call);
+        if (this.liveEvents >= limits.maxEvents)
+          throw new EventLimitError(limits.maxEvents, service, call);
         this.liveEvents++;
         return this.nextEventId++;
       },
@@ -172,7 +173,10 @@ export class Aem {
    * @throws {@link ServiceNotFoundError} listing the loaded versions when none satisfies.
    * @throws {@link InvalidArgumentError} for an invalid range.
    */
-  bind<D extends ServiceDefinition = ServiceDefinition>(service: string | D, range?: string): ServiceBinding<D> {
+  bind<D extends ServiceDefinition = ServiceDefinition>(
+    service: string | D,
+    range?: string,
+  ): ServiceBinding<D> {
     this.assertOpen('bind a service');
     const name = typeof service === 'string' ? service : service.name;
     const wanted = range ?? (typeof service === 'string' ? '*' : `^${service.version}`);
@@ -186,7 +190,11 @@ export class Aem {
     );
     const entry = candidates.find((candidate) => candidate.definition.version === best);
     if (entry === undefined) {
-      throw new ServiceNotFoundError(name, wanted, candidates.map((candidate) => candidate.definition.version));
+      throw new ServiceNotFoundError(
+        name,
+        wanted,
+        candidates.map((candidate) => candidate.definition.version),
+      );
     }
     return new ServiceBinding<D>(entry);
   }
@@ -204,7 +212,11 @@ export class Aem {
     const versions = this.registry.get(name) ?? [];
     const entry = versions.find((candidate) => candidate.definition.version === version);
     if (entry === undefined || entry.status === 'unloaded') {
-      throw new ServiceNotFoundError(name, version, versions.map((candidate) => candidate.definition.version));
+      throw new ServiceNotFoundError(
+        name,
+        version,
+        versions.map((candidate) => candidate.definition.version),
+      );
     }
     if (entry.live.size > 0) {
       if (options.force) {
@@ -221,7 +233,8 @@ export class Aem {
   /** The loaded versions, grouped by name, newest first. */
   services(): ServiceInfo[] {
     const infos: ServiceInfo[] = [];
-    for (const versions of this.registry.values()) for (const entry of versions) infos.push(describe(entry));
+    for (const versions of this.registry.values())
+      for (const entry of versions) infos.push(describe(entry));
     return infos;
   }
 
@@ -290,7 +303,9 @@ export class Aem {
       this.errorSubject.next(error as AemRuntimeError);
     } catch (observerError) {
       // An error observer that throws must not turn a reported failure into a crash.
-      process.emitWarning(`an Aem.errors observer threw: ${String(observerError)}`, { type: 'AemWarning' });
+      process.emitWarning(`an Aem.errors observer threw: ${String(observerError)}`, {
+        type: 'AemWarning',
+      });
     }
   }
 
@@ -321,7 +336,11 @@ function resolveLimits(overrides: Partial<AemLimits> = {}): AemLimits {
   const limits: { -readonly [K in keyof AemLimits]: AemLimits[K] } = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(overrides) as (keyof AemLimits)[]) {
     if (!(key in DEFAULT_LIMITS)) {
-      throw new InvalidArgumentError(`options.limits.${String(key)}`, `one of ${Object.keys(DEFAULT_LIMITS).join(', ')}`, key);
+      throw new InvalidArgumentError(
+        `options.limits.${String(key)}`,
+        `one of ${Object.keys(DEFAULT_LIMITS).join(', ')}`,
+        key,
+      );
     }
     const value = overrides[key];
     if (value === undefined) continue;
@@ -332,7 +351,8 @@ function resolveLimits(overrides: Partial<AemLimits> = {}): AemLimits {
 }
 
 function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError(name, 'a positive integer', value);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new InvalidArgumentError(name, 'a positive integer', value);
 }
 
 function describe(entry: LoadedService): ServiceInfo {

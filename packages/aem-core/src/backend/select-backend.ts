@@ -22,7 +22,10 @@ function kmodUnavailableReason(): string {
  * @throws {@link InvalidArgumentError} for an unknown backend name.
  * @internal
  */
-export function selectBackend(requested: BackendRequest): { backend: Backend; selection: BackendSelection } {
+export function selectBackend(requested: BackendRequest): {
+  backend: Backend;
+  selection: BackendSelection;
+} {
   switch (requested) {
     case 'userspace':
       return {
@@ -32,7 +35,11 @@ export function selectBackend(requested: BackendRequest): { backend: Backend; se
     case 'auto':
       return {
         backend: new UserspaceBackend(),
-        selection: { requested, kind: 'userspace', reason: `kmod not usable: ${kmodUnavailableReason()}` },
+        selection: {
+          requested,
+          kind: 'userspace',
+          reason: `kmod not usable: ${kmodUnavailableReason()}`,
+        },
       };
     case 'kmod':
       throw new BackendUnavailableError('kmod', kmodUnavailableReason());

@@ -25,6 +25,8 @@ export interface DispatchTarget {
    * shutdown discards pending work by request).
    */
   readonly _gate: number;
+  /** Activations of this event queued anywhere in the dispatcher (ready, parked or held). */
+  _pending: number;
   /** Keeps an activation that arrived while the event was stopped. */
   _hold(payload: unknown, domain: DomainState): void;
   /** Runs the handler; returns what it returned (a promise for async handlers). */

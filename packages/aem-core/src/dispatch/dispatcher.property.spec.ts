@@ -22,20 +22,18 @@ const eventSpec = fc.record({
   asyncTurns: fc.integer({ min: 0, max: 2 }),
 });
 
-const scenario = fc
-  .array(eventSpec, { minLength: 1, maxLength: 6 })
-  .chain((events) =>
-    fc.record({
-      events: fc.constant(events),
-      batches: fc.array(
-        fc.record({
-          fires: fc.array(fc.integer({ min: 0, max: events.length - 1 }), { maxLength: 12 }),
-          pause: fc.integer({ min: 0, max: 2 }),
-        }),
-        { minLength: 1, maxLength: 4 },
-      ),
-    }),
-  );
+const scenario = fc.array(eventSpec, { minLength: 1, maxLength: 6 }).chain((events) =>
+  fc.record({
+    events: fc.constant(events),
+    batches: fc.array(
+      fc.record({
+        fires: fc.array(fc.integer({ min: 0, max: events.length - 1 }), { maxLength: 12 }),
+        pause: fc.integer({ min: 0, max: 2 }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  }),
+);
 
 interface Run {
   readonly starts: { seq: number; event: number; domain: string }[];
@@ -43,7 +41,10 @@ interface Run {
   readonly fired: { seq: number; event: number }[];
 }
 
-async function execute(events: readonly EventSpec[], batches: { fires: number[]; pause: number }[]): Promise<Run> {
+async function execute(
+  events: readonly EventSpec[],
+  batches: { fires: number[]; pause: number }[],
+): Promise<Run> {
   const runtime = createAem({ backend: 'userspace' });
   const manual = manualService();
   runtime.load(manual.definition);
@@ -94,7 +95,9 @@ describe('Dispatcher ordering invariants (property)', () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ events, batches }) => {
         const run = await execute(events, batches);
-        expect(run.starts.map((s) => s.seq).sort((a, b) => a - b)).toEqual(run.fired.map((f) => f.seq));
+        expect(run.starts.map((s) => s.seq).sort((a, b) => a - b)).toEqual(
+          run.fired.map((f) => f.seq),
+        );
       }),
       { numRuns: 60 },
     );
@@ -129,7 +132,10 @@ describe('Dispatcher ordering invariants (property)', () => {
 
   it('with synchronous handlers, one batch runs in priority order then arrival order', async () => {
     const syncScenario = fc.record({
-      events: fc.array(eventSpec.map((spec) => ({ ...spec, asyncTurns: 0 })), { minLength: 1, maxLength: 6 }),
+      events: fc.array(
+        eventSpec.map((spec) => ({ ...spec, asyncTurns: 0 })),
+        { minLength: 1, maxLength: 6 },
+      ),
       fires: fc.array(fc.nat(), { maxLength: 30 }),
     });
     await fc.assert(

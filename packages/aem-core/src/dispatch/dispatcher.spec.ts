@@ -18,7 +18,10 @@ describe('Dispatcher', () => {
   const bind = () => runtime.bind<typeof manual.definition>('manual');
 
   beforeEach(() => {
-    runtime = createAem({ backend: 'userspace', limits: { maxQueuePerDomain: 50, maxQueuedActivations: 80 } });
+    runtime = createAem({
+      backend: 'userspace',
+      limits: { maxQueuePerDomain: 50, maxQueuedActivations: 80 },
+    });
     manual = manualService();
     runtime.load(manual.definition);
     errors = [];
@@ -44,10 +47,15 @@ describe('Dispatcher', () => {
     it('picks up a higher-priority activation queued by a running handler before older lower ones', async () => {
       const order: string[] = [];
       bind().call('listen', { key: 'urgent' }, () => void order.push('urgent'), { priority: 7 });
-      bind().call('listen', { key: 'bulk' }, (p) => {
-        order.push(`bulk${p}`);
-        if (p === 1) manual.fire('urgent', 0);
-      }, { priority: 2 });
+      bind().call(
+        'listen',
+        { key: 'bulk' },
+        (p) => {
+          order.push(`bulk${p}`);
+          if (p === 1) manual.fire('urgent', 0);
+        },
+        { priority: 2 },
+      );
       for (let i = 1; i <= 3; i++) manual.fire('bulk', i);
       await settle();
       expect(order).toEqual(['bulk1', 'urgent', 'bulk2', 'bulk3']);
@@ -97,7 +105,15 @@ describe('Dispatcher', () => {
       expect(trace).toEqual(['start a1', 'other o1', 'end a1', 'start b1']);
       gates[1].open();
       await settle();
-      expect(trace).toEqual(['start a1', 'other o1', 'end a1', 'start b1', 'end b1', 'start a2', 'end a2']);
+      expect(trace).toEqual([
+        'start a1',
+        'other o1',
+        'end a1',
+        'start b1',
+        'end b1',
+        'start a2',
+        'end a2',
+      ]);
       expect(call.busy).toBe(false);
       expect(call.queued).toBe(0);
     });
@@ -119,11 +135,16 @@ describe('Dispatcher', () => {
       const trace: string[] = [];
       const conn = runtime.createDomain('conn-7');
       const g = gate();
-      bind().call('listen', { key: 'data' }, async () => {
-        trace.push('data start');
-        await g.promise;
-        trace.push('data end');
-      }, { domain: conn });
+      bind().call(
+        'listen',
+        { key: 'data' },
+        async () => {
+          trace.push('data start');
+          await g.promise;
+          trace.push('data end');
+        },
+        { domain: conn },
+      );
       bind().call('listen', { key: 'accept' }, (p) => void trace.push(`accept ${String(p)}`));
       manual.fire('data', 1);
       manual.fire('accept', 'in-conn', conn);
@@ -150,7 +171,13 @@ describe('Dispatcher', () => {
       expect(errors).toHaveLength(1);
       const error = errors[0] as HandlerFailedError;
       expect(error).toBeInstanceOf(HandlerFailedError);
-      expect(error).toMatchObject({ code: 'AEM_HANDLER_FAILED', eventId: event.id, service: 'manual@1.0.0', call: 'listen', domain: `event:${event.id}` });
+      expect(error).toMatchObject({
+        code: 'AEM_HANDLER_FAILED',
+        eventId: event.id,
+        service: 'manual@1.0.0',
+        call: 'listen',
+        domain: `event:${event.id}`,
+      });
       expect((error.cause as Error).message).toBe('boom');
       expect(event.state).toBe('active');
     });
@@ -158,22 +185,34 @@ describe('Dispatcher', () => {
     it('reports a rejected async handler and frees its domain', async () => {
       const d = runtime.createDomain('d');
       const seen: unknown[] = [];
-      bind().call('listen', { key: 'a' }, async (p) => {
-        await Promise.resolve();
-        if (p === 1) throw new Error('async boom');
-        seen.push(p);
-      }, { domain: d });
+      bind().call(
+        'listen',
+        { key: 'a' },
+        async (p) => {
+          await Promise.resolve();
+          if (p === 1) throw new Error('async boom');
+          seen.push(p);
+        },
+        { domain: d },
+      );
       manual.fire('a', 1);
       manual.fire('a', 2);
       await settle();
       expect(seen).toEqual([2]);
-      expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('domain "d") failed: async boom')]);
+      expect(errors.map((e) => e.message)).toEqual([
+        expect.stringContaining('domain "d") failed: async boom'),
+      ]);
     });
 
     it('shuts the event down when its policy says so', async () => {
-      const event = bind().call('listen', { key: 'a' }, () => {
-        throw new Error('fatal');
-      }, { onError: 'shutdown' });
+      const event = bind().call(
+        'listen',
+        { key: 'a' },
+        () => {
+          throw new Error('fatal');
+        },
+        { onError: 'shutdown' },
+      );
       manual.fire('a', 1);
       manual.fire('a', 2);
       await settle();
@@ -229,7 +268,9 @@ describe('Dispatcher', () => {
       bind().call('listen', { key: 'b' }, () => undefined);
       for (let i = 0; i < 40; i++) manual.fire('a', i);
       for (let i = 0; i < 40; i++) manual.fire('b', i);
-      expect(() => manual.fire('b', 'x')).toThrow(expect.objectContaining({ scope: 'runtime', limit: 80 }));
+      expect(() => manual.fire('b', 'x')).toThrow(
+        expect.objectContaining({ scope: 'runtime', limit: 80 }),
+      );
     });
 
     it('a domain can have its own limit', () => {
@@ -247,7 +288,9 @@ describe('Dispatcher', () => {
       const b = small.bind('manual');
       b.call('listen', { key: 'a' }, () => undefined);
       const second = b.call('listen', { key: 'b' }, () => undefined);
-      expect(() => b.call('listen', { key: 'c' }, () => undefined)).toThrow(expect.objectContaining({ code: 'AEM_EVENT_LIMIT' }));
+      expect(() => b.call('listen', { key: 'c' }, () => undefined)).toThrow(
+        expect.objectContaining({ code: 'AEM_EVENT_LIMIT' }),
+      );
       second.shutdown();
       expect(() => b.call('listen', { key: 'c' }, () => undefined)).not.toThrow();
       small.close();

@@ -73,21 +73,17 @@ export class Dispatcher {
   /**
    * Queues one activation of `event` in `domain` (the event's own domain by default).
    *
-   * `unchecked` bypasses the limits; it is for control entries such as end-of-events markers,
-   * which free resources and must never be refused.
-   *
    * @throws {@link QueueFullError} when the domain's or the runtime's queue limit is reached;
    *   nothing is queued then.
    */
-  enqueue(event: DispatchTarget, payload: unknown, domain: DomainState, eventId: number, unchecked = false): void {
-    if (!unchecked) {
-      if (domain._queued >= domain._maxQueue) {
-        throw new QueueFullError('domain', domain._maxQueue, eventId, domain._name);
-      }
-      if (this.queuedTotal >= this.limits.maxQueuedActivations) {
-        throw new QueueFullError('runtime', this.limits.maxQueuedActivations, eventId);
-      }
+  enqueue(event: DispatchTarget, payload: unknown, domain: DomainState, eventId: number): void {
+    if (domain._queued >= domain._maxQueue) {
+      throw new QueueFullError('domain', domain._maxQueue, eventId, domain._name);
     }
+    if (this.queuedTotal >= this.limits.maxQueuedActivations) {
+      throw new QueueFullError('runtime', this.limits.maxQueuedActivations, eventId);
+    }
+    event._pending++;
     domain._queued++;
     this.queuedTotal++;
     this.pushReady(event, payload, domain, event._priority);
@@ -179,6 +175,7 @@ export class Dispatcher {
       if (gate === GATE_HOLD) {
         event._hold(payload, domain);
       } else {
+        event._pending--;
         domain._queued--;
         this.queuedTotal--;
         this.counters.discarded++;
@@ -186,6 +183,7 @@ export class Dispatcher {
       this.domainFree(domain);
       return;
     }
+    event._pending--;
     domain._queued--;
     this.queuedTotal--;
     this.counters.delivered++;
@@ -197,7 +195,11 @@ export class Dispatcher {
       this.domainFree(domain);
       return;
     }
-    if (result !== undefined && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (
+      result !== undefined &&
+      result !== null &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
       domain._busy = true;
       try {
         (result as PromiseLike<unknown>).then(

@@ -1,4 +1,3 @@
-import type { DomainState } from './domain-state';
 import type { ParkedActivations } from './parked-activations';
 
 /** Options of {@link Aem.createDomain}. */
@@ -29,7 +28,8 @@ export interface DomainOptions {
  * }, { domain: call });
  * ```
  */
-export class Domain implements DomainState {
+// Structurally a DomainState (kept out of the public type surface, hence no `implements`).
+export class Domain {
   /** @internal */ _busy = false;
   /** @internal */ _queued = 0;
   /** @internal */ _parked: ParkedActivations | null = null;

@@ -18,7 +18,9 @@ export class AbortedError extends AemError {
     readonly eventId: number | undefined,
     reason: unknown,
   ) {
-    super(eventId === undefined ? 'aborted before registration' : `event ${eventId} was aborted`, { cause: reason });
+    super(eventId === undefined ? 'aborted before registration' : `event ${eventId} was aborted`, {
+      cause: reason,
+    });
     this.name = 'AbortError';
   }
 }

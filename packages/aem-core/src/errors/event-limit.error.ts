@@ -18,6 +18,8 @@ export class EventLimitError extends AemError {
     readonly service: string,
     readonly call: string,
   ) {
-    super(`${service} ${call}(): the runtime already has ${limit} live event(s) (limits.maxEvents)`);
+    super(
+      `${service} ${call}(): the runtime already has ${limit} live event(s) (limits.maxEvents)`,
+    );
   }
 }

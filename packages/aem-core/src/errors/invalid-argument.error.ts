@@ -24,7 +24,13 @@ export class InvalidArgumentError extends AemError {
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    value === null ||
+    value === undefined
+  )
+    return String(value);
   if (typeof value === 'function') return 'a function';
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

@@ -18,9 +18,14 @@ describe('AemEvent', () => {
   describe('lifecycle', () => {
     it('starts at once by default and delivers payload and event to the handler', async () => {
       const seen: unknown[] = [];
-      const event = bind().call('listen', { key: 'a' }, (payload, ev) => void seen.push([payload, ev.id, ev.context]), {
-        context: { user: 'alice' },
-      });
+      const event = bind().call(
+        'listen',
+        { key: 'a' },
+        (payload, ev) => void seen.push([payload, ev.id, ev.context]),
+        {
+          context: { user: 'alice' },
+        },
+      );
       expect(event.state).toBe('active');
       expect(event.service).toBe('manual@1.0.0');
       expect(event.call).toBe('listen');
@@ -77,7 +82,9 @@ describe('AemEvent', () => {
       expect(event.closeReason).toBe('shutdown');
       await expect(event.closed).resolves.toBe('shutdown');
       expect(manual.has('a')).toBe(false);
-      expect(runtime.stats()).toEqual(expect.objectContaining({ liveEvents: 0, queuedActivations: 0, discarded: 1 }));
+      expect(runtime.stats()).toEqual(
+        expect.objectContaining({ liveEvents: 0, queuedActivations: 0, discarded: 1 }),
+      );
       expect(() => event.start()).toThrow(EventClosedError);
     });
 
@@ -93,7 +100,9 @@ describe('AemEvent', () => {
 
     it('oneShot closes after the first delivered activation', async () => {
       const seen: unknown[] = [];
-      const event = bind().call('listen', { key: 'a' }, (p) => void seen.push(p), { oneShot: true });
+      const event = bind().call('listen', { key: 'a' }, (p) => void seen.push(p), {
+        oneShot: true,
+      });
       manual.fire('a', 1);
       manual.fire('a', 2);
       await settle();
@@ -114,6 +123,34 @@ describe('AemEvent', () => {
       expect(event.closeReason).toBe('ended');
     });
 
+    it('ctx.end() waits for activations parked in another, busy domain', async () => {
+      // Regression: end() used to queue a marker in the event's own domain, which overtook an
+      // activation still parked in a busy call domain and discarded it.
+      const call = runtime.createDomain('call');
+      let release!: () => void;
+      const seen: unknown[] = [];
+      bind().call('listen', { key: 'blocker' }, () => new Promise<void>((r) => (release = r)), {
+        domain: call,
+      });
+      const event = bind().call('listen', { key: 'a' }, (p) => void seen.push(p));
+      manual.fire('blocker', 0);
+      await settle();
+      manual.fire('a', 'late', call);
+      manual.end('a');
+      await settle();
+      expect(event.state).toBe('active');
+      release();
+      await settle();
+      expect(seen).toEqual(['late']);
+      expect(event.closeReason).toBe('ended');
+    });
+
+    it('ctx.end() with nothing pending closes at once', () => {
+      const event = bind().call('listen', { key: 'a' }, () => undefined);
+      manual.end('a');
+      expect(event.closeReason).toBe('ended');
+    });
+
     it('activate on a closed event returns false', async () => {
       const event = bind().call('listen', { key: 'a' }, () => undefined, { start: false });
       const source = manual.source('a');
@@ -122,11 +159,15 @@ describe('AemEvent', () => {
       expect(source.activate(2)).toBe(false);
       // The activation queued before the shutdown is discarded when the dispatcher reaches it.
       await settle();
-      expect(runtime.stats()).toEqual(expect.objectContaining({ queuedActivations: 0, discarded: 1, delivered: 0 }));
+      expect(runtime.stats()).toEqual(
+        expect.objectContaining({ queuedActivations: 0, discarded: 1, delivered: 0 }),
+      );
     });
 
     it('validates priority', () => {
-      expect(() => bind().call('listen', { key: 'a' }, () => undefined, { priority: 8 })).toThrow(InvalidArgumentError);
+      expect(() => bind().call('listen', { key: 'a' }, () => undefined, { priority: 8 })).toThrow(
+        InvalidArgumentError,
+      );
       expect(runtime.stats().liveEvents).toBe(0);
       const event = bind().call('listen', { key: 'a' }, () => undefined, { priority: 0 });
       expect(() => (event.priority = -1)).toThrow(/integer from 0/);

@@ -1,5 +1,5 @@
 import type { Domain } from '../dispatch/domain';
-import { GATE_DISCARD, GATE_HOLD, GATE_RUN, type DispatchTarget } from '../dispatch/dispatch-target';
+import { GATE_DISCARD, GATE_HOLD, GATE_RUN } from '../dispatch/dispatch-target';
 import type { DomainState } from '../dispatch/domain-state';
 import type { ParkedActivations } from '../dispatch/parked-activations';
 import { EventClosedError } from '../errors/event-closed.error';
@@ -10,9 +10,6 @@ import type { EventHandler } from './event-handler';
 import type { EventHost } from './event-host';
 import type { EventFlags, HandlerErrorPolicy } from './event-options';
 import type { EventCloseReason, EventState } from './event-state';
-
-/** Payload marker queued by `ctx.end()`: closes the event once everything before it ran. @internal */
-export const END_OF_EVENTS: unique symbol = Symbol('aem.end-of-events');
 
 /** Listener notified once when an event closes. @internal */
 export type CloseListener = (reason: EventCloseReason, error: unknown) => void;
@@ -31,7 +28,9 @@ export type CloseListener = (reason: EventCloseReason, error: unknown) => void;
  * @typeParam TPayload - what each activation carries to the handler.
  * @typeParam TContext - the `context` data given at registration.
  */
-export class AemEvent<TPayload = unknown, TContext = unknown> implements DispatchTarget, DomainState {
+// Structurally a DispatchTarget and a DomainState (its own implicit domain); no `implements`
+// clause so the internal interfaces stay out of the public type surface.
+export class AemEvent<TPayload = unknown, TContext = unknown> {
   /** @internal */ _priority: number;
   /** @internal */ readonly _domain: DomainState;
   /** @internal */ _busy = false;
@@ -40,6 +39,8 @@ export class AemEvent<TPayload = unknown, TContext = unknown> implements Dispatc
   /** @internal */ _tokenQueued = false;
   /** @internal */ readonly _maxQueue: number;
   /** @internal Kept equal to the gate of {@link AemEvent.state}. */ _gate = GATE_HOLD;
+  /** @internal */ _pending = 0;
+  /** @internal Set by `ctx.end()`: close with reason `ended` once `_pending` drops to zero. */ _ending = false;
 
   private stateNow: EventState = 'idle';
   private hooks: EventSourceHooks | void = undefined;
@@ -219,29 +220,32 @@ export class AemEvent<TPayload = unknown, TContext = unknown> implements Dispatc
 
   /** @internal */
   _deliver(payload: unknown): unknown {
-    if (payload === END_OF_EVENTS) {
-      this._close('ended', undefined);
-      return undefined;
-    }
     this.delivered++;
-    if (!this.flags.oneShot) return this.handler(payload as TPayload, this);
+    if (!this.flags.oneShot && !this._ending) return this.handler(payload as TPayload, this);
     try {
       return this.handler(payload as TPayload, this);
     } finally {
-      this._close('one-shot', undefined);
+      if (this.flags.oneShot) this._close('one-shot', undefined);
+      else if (this._pending === 0) this._close('ended', undefined);
     }
   }
 
   /** @internal */
   _failed(error: unknown, domain: DomainState): void {
-    this.host.reportError(new HandlerFailedError(this.id, this.service, this.call, domain._name, error));
+    this.host.reportError(
+      new HandlerFailedError(this.id, this.service, this.call, domain._name, error),
+    );
     if (this.onError === 'shutdown') this._close('handler-failed', error);
   }
 }
 
 function checkPriority(priority: number): number {
   if (!Number.isInteger(priority) || priority < 0 || priority > 7) {
-    throw new InvalidArgumentError('priority', 'an integer from 0 (lowest) to 7 (highest)', priority);
+    throw new InvalidArgumentError(
+      'priority',
+      'an integer from 0 (lowest) to 7 (highest)',
+      priority,
+    );
   }
   return priority;
 }

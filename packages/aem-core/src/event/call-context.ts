@@ -1,9 +1,8 @@
 import type { Domain } from '../dispatch/domain';
 import { GATE_DISCARD } from '../dispatch/dispatch-target';
 import type { Dispatcher } from '../dispatch/dispatcher';
-import type { DomainState } from '../dispatch/domain-state';
 import { SourceFailedError } from '../errors/source-failed.error';
-import { END_OF_EVENTS, type AemEvent } from './aem-event';
+import type { AemEvent } from './aem-event';
 import type { EventHost } from './event-host';
 
 /**
@@ -27,7 +26,8 @@ export interface CallContext<TPayload> {
   activate(payload: TPayload, domain?: Domain): boolean;
   /**
    * Says the source will produce no more activations: the event closes with reason `ended`
-   * once the activations queued before this call ran. Not subject to queue limits.
+   * once every activation queued before this call was delivered, whatever domain it runs in
+   * (at once when none is pending).
    */
   end(): void;
   /**
@@ -65,8 +65,8 @@ export class EventSink<TPayload> implements CallContext<TPayload> {
   end(): void {
     const event = this.event;
     if (event.state === 'closed') return;
-    const domain: DomainState = event._domain;
-    this.host.dispatcher.enqueue(event, END_OF_EVENTS, domain, event.id, true);
+    if (event._pending === 0) event._close('ended', undefined);
+    else event._ending = true;
   }
 
   fail(error: unknown): void {

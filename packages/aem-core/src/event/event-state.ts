@@ -27,10 +27,4 @@ export type EventState = 'idle' | 'active' | 'stopped' | 'closed';
  * - `unloaded`: the runtime closed (or force-unloaded the service).
  */
 export type EventCloseReason =
-  | 'shutdown'
-  | 'one-shot'
-  | 'ended'
-  | 'source-failed'
-  | 'handler-failed'
-  | 'aborted'
-  | 'unloaded';
+  'shutdown' | 'one-shot' | 'ended' | 'source-failed' | 'handler-failed' | 'aborted' | 'unloaded';

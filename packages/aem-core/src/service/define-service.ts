@@ -43,15 +43,27 @@ export function defineService<TState, TCalls extends CallMap<TState>>(
     );
   }
   if (typeof definition.version !== 'string' || valid(definition.version) !== definition.version) {
-    throw new InvalidArgumentError(`version of service "${definition.name}"`, 'an exact semver version such as 1.0.0', definition.version);
+    throw new InvalidArgumentError(
+      `version of service "${definition.name}"`,
+      'an exact semver version such as 1.0.0',
+      definition.version,
+    );
   }
   const calls = definition.calls;
   if (calls === null || typeof calls !== 'object' || Object.keys(calls).length === 0) {
-    throw new InvalidArgumentError(`calls of service "${definition.name}"`, 'an object with at least one call', calls);
+    throw new InvalidArgumentError(
+      `calls of service "${definition.name}"`,
+      'an object with at least one call',
+      calls,
+    );
   }
   for (const [name, spec] of Object.entries(calls)) {
     if (spec === null || typeof spec !== 'object' || typeof spec.run !== 'function') {
-      throw new InvalidArgumentError(`call "${name}" of service "${definition.name}"`, 'a spec made with defineCall()', spec);
+      throw new InvalidArgumentError(
+        `call "${name}" of service "${definition.name}"`,
+        'a spec made with defineCall()',
+        spec,
+      );
     }
   }
   return Object.freeze({ ...definition, calls: Object.freeze({ ...calls }) });

@@ -87,7 +87,9 @@ export class LoadedService implements EventHost {
   ): AemEvent<P, C> {
     if (this.status !== 'loaded') throw new ServiceUnloadedError(this.serviceId, this.status);
     const calls = this.definition.calls;
-    const spec = Object.prototype.hasOwnProperty.call(calls, callName) ? calls[callName] : undefined;
+    const spec = Object.prototype.hasOwnProperty.call(calls, callName)
+      ? calls[callName]
+      : undefined;
     if (spec === undefined) {
       throw new InvalidArgumentError(
         `call of ${this.serviceId}`,

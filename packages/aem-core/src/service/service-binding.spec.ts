@@ -34,7 +34,9 @@ describe('ServiceBinding forms', () => {
     });
 
     it('take(n) shuts the event down after n values', async () => {
-      const values = firstValueFrom(bind().observe('listen', { key: 'a' }).pipe(take(2), toArray()));
+      const values = firstValueFrom(
+        bind().observe('listen', { key: 'a' }).pipe(take(2), toArray()),
+      );
       for (let i = 0; i < 5; i++) manual.fire('a', i);
       await expect(values).resolves.toEqual([0, 1]);
       expect(manual.has('a')).toBe(false);
@@ -55,7 +57,9 @@ describe('ServiceBinding forms', () => {
     });
 
     it('errors the subscriber when registration is refused', async () => {
-      await expect(firstValueFrom(bind().observe('listen', {} as never))).rejects.toThrow(TypeError);
+      await expect(firstValueFrom(bind().observe('listen', {} as never))).rejects.toThrow(
+        TypeError,
+      );
     });
 
     it('completes when the runtime closes', async () => {
@@ -73,7 +77,9 @@ describe('ServiceBinding forms', () => {
       await expect(first).resolves.toBe('hello');
       expect(manual.has('a')).toBe(false);
       await settle();
-      expect(runtime.stats()).toEqual(expect.objectContaining({ liveEvents: 0, queuedActivations: 0 }));
+      expect(runtime.stats()).toEqual(
+        expect.objectContaining({ liveEvents: 0, queuedActivations: 0 }),
+      );
     });
 
     it('rejects with AbortedError (name AbortError) and shuts the event down when aborted', async () => {
@@ -82,14 +88,20 @@ describe('ServiceBinding forms', () => {
       expect(manual.has('a')).toBe(true);
       controller.abort(new Error('caller gave up'));
       await expect(pending).rejects.toBeInstanceOf(AbortedError);
-      await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'AEM_ABORTED', cause: new Error('caller gave up') });
+      await expect(pending).rejects.toMatchObject({
+        name: 'AbortError',
+        code: 'AEM_ABORTED',
+        cause: new Error('caller gave up'),
+      });
       expect(manual.has('a')).toBe(false);
     });
 
     it('rejects at once without registering when the signal is already aborted', async () => {
       const controller = new AbortController();
       controller.abort();
-      await expect(bind().once('listen', { key: 'a' }, { signal: controller.signal })).rejects.toThrow('aborted before registration');
+      await expect(
+        bind().once('listen', { key: 'a' }, { signal: controller.signal }),
+      ).rejects.toThrow('aborted before registration');
       expect(manual.log).toEqual(['setup']);
     });
 

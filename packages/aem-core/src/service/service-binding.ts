@@ -8,7 +8,10 @@ import type { LoadedService } from './loaded-service';
 import type { CallArgs, CallPayload, ServiceDefinition } from './service-definition';
 
 /** Options of {@link ServiceBinding.once}: the event options plus an abort signal. */
-export interface OnceOptions<TContext = unknown> extends Omit<EventOptions<TContext>, 'oneShot' | 'start'> {
+export interface OnceOptions<TContext = unknown> extends Omit<
+  EventOptions<TContext>,
+  'oneShot' | 'start'
+> {
   /** Aborting shuts the event down and rejects the promise with an {@link AbortedError}. */
   readonly signal?: AbortSignal;
 }
@@ -143,11 +146,14 @@ export class ServiceBinding<D extends ServiceDefinition = ServiceDefinition> {
         { ...eventOptions, oneShot: true, start: false },
         true,
       );
-      const onAbort = (): void => event._close('aborted', new AbortedError(event.id, signal?.reason));
+      const onAbort = (): void =>
+        event._close('aborted', new AbortedError(event.id, signal?.reason));
       event._onClose((reason, error) => {
         signal?.removeEventListener('abort', onAbort);
         if (reason === 'one-shot') return;
-        reject(error ?? new EventClosedError(event.id, `deliver an activation (closed: ${reason})`));
+        reject(
+          error ?? new EventClosedError(event.id, `deliver an activation (closed: ${reason})`),
+        );
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       event.start();

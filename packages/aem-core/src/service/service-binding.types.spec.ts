@@ -53,7 +53,9 @@ describe('ServiceBinding types', () => {
     assertType<Exact<typeof event, AemEvent<Reading, { user: string }>>>();
 
     // @ts-expect-error unknown call name
-    expect(() => binding.call('nope', { sensor: 'x' }, () => undefined)).toThrow(/one of watch, count/);
+    expect(() => binding.call('nope', { sensor: 'x' }, () => undefined)).toThrow(
+      /one of watch, count/,
+    );
     // @ts-expect-error wrong argument shape
     expect(() => binding.call('count', { sensor: 'x' }, () => undefined)).not.toThrow();
 

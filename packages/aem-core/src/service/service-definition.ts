@@ -89,7 +89,10 @@ export type CallMap<TState> = Record<string, CallSpec<TState, any, any>>;
  * A service: a named, versioned set of calls, loadable into a runtime — the seed's event module
  * (`aem-timers`, `aem-ip`). Created with {@link defineService}.
  */
-export interface ServiceDefinition<TState = unknown, TCalls extends CallMap<TState> = CallMap<TState>> {
+export interface ServiceDefinition<
+  TState = unknown,
+  TCalls extends CallMap<TState> = CallMap<TState>,
+> {
   /** Service name, e.g. `timers`. Lower-case letters, digits, `-`, `_`, `.` and `/`. */
   readonly name: string;
   /** Exact semver version, e.g. `1.2.0`. */
