@@ -1,7 +1,10 @@
 import { createAem, type Aem } from '../aem';
 import { EventClosedError } from '../errors/event-closed.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { defineService } from '../service/define-service';
+import { defineCall } from '../service/service-definition';
 import { manualService, settle } from '../testing/manual-service.spec-helper';
+import type { CallContext } from './call-context';
 
 describe('AemEvent', () => {
   let runtime: Aem;
@@ -173,6 +176,34 @@ describe('AemEvent', () => {
       expect(() => (event.priority = -1)).toThrow(/integer from 0/);
       event.priority = 7;
       expect(event.priority).toBe(7);
+    });
+  });
+
+  describe('delivered hook', () => {
+    it('tells the source each activation as it reaches the handler, not discarded ones', async () => {
+      const credits: unknown[] = [];
+      const order: string[] = [];
+      let ctxRef!: CallContext<number>;
+      const credited = defineService({
+        name: 'credited',
+        version: '1.0.0',
+        calls: {
+          feed: defineCall<void, number>((ctx) => {
+            ctxRef = ctx;
+            return { delivered: (p) => void (credits.push(p), order.push(`credit ${p}`)) };
+          }),
+        },
+      });
+      runtime.load(credited);
+      const event = runtime.bind(credited).call('feed', undefined, (p) => void order.push(`handle ${p}`));
+      ctxRef.activate(1);
+      ctxRef.activate(2);
+      await settle();
+      ctxRef.activate(3);
+      event.shutdown();
+      await settle();
+      expect(credits).toEqual([1, 2]);
+      expect(order).toEqual(['credit 1', 'handle 1', 'credit 2', 'handle 2']);
     });
   });
 

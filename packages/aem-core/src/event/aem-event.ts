@@ -44,6 +44,8 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
 
   private stateNow: EventState = 'idle';
   private hooks: EventSourceHooks | void = undefined;
+  /** `hooks.delivered`, cached: it is checked once per activation. */
+  private deliveredHook: ((payload: unknown) => void) | null = null;
   /** Activations that reached the dispatcher's head while the event was idle or stopped. */
   private held: { payload: unknown; domain: DomainState }[] | null = null;
   private closeListeners: CloseListener[] | null = null;
@@ -178,8 +180,10 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
   }
 
   /** @internal Attaches the source hooks returned by the call implementation. */
-  _attach(hooks: EventSourceHooks | void): void {
-    this.hooks = hooks;
+  _attach(hooks: EventSourceHooks<TPayload> | void): void {
+    this.hooks = hooks as EventSourceHooks | void;
+    const delivered = hooks ? hooks.delivered : undefined;
+    this.deliveredHook = delivered === undefined ? null : (delivered.bind(hooks) as (payload: unknown) => void);
   }
 
   /** @internal Registers a listener called once when the event closes. */
@@ -203,6 +207,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
     }
     const hooks = this.hooks;
     this.hooks = undefined;
+    this.deliveredHook = null;
     try {
       hooks?.close?.();
     } finally {
@@ -221,6 +226,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
   /** @internal */
   _deliver(payload: unknown): unknown {
     this.delivered++;
+    if (this.deliveredHook !== null) this.deliveredHook(payload);
     if (!this.flags.oneShot && !this._ending) return this.handler(payload as TPayload, this);
     try {
       return this.handler(payload as TPayload, this);

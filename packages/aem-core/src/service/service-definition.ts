@@ -7,11 +7,18 @@ import type { EventFlags } from '../event/event-options';
  * What a call implementation may return: hooks the core invokes on lifecycle transitions of the
  * event it created. All are optional; each runs at most once per transition.
  */
-export interface EventSourceHooks {
+export interface EventSourceHooks<TPayload = unknown> {
   /** The event became active (created with auto-start, or `start()` after `stop()`). */
   start?(): void;
   /** The event was stopped: stop producing activations until `start` (pause reading, disarm). */
   stop?(): void;
+  /**
+   * An activation of this event is being delivered to the handler (called just before it).
+   * This is the source's credit signal, as a ring's consumer position is to a kernel producer:
+   * a TCP connection counts what is queued and resumes reading when enough was consumed.
+   * Activations discarded by a shutdown are not reported; `close` is.
+   */
+  delivered?(payload: TPayload): void;
   /**
    * The event closed, for any reason (shutdown, one-shot fired, `ctx.end()`, `ctx.fail()`,
    * runtime closed). Release everything the event holds. Called exactly once.
@@ -31,7 +38,7 @@ export type CallImplementation<TState, TArgs, TPayload> = (
   ctx: CallContext<TPayload>,
   args: TArgs,
   state: TState,
-) => EventSourceHooks | void;
+) => EventSourceHooks<TPayload> | void;
 
 /** One call of a service: its implementation and the defaults of the events it creates. */
 export interface CallSpec<TState, TArgs, TPayload> {
@@ -39,7 +46,7 @@ export interface CallSpec<TState, TArgs, TPayload> {
    * The implementation (see {@link CallImplementation}). Declared as a method so definitions with
    * a concrete state type stay assignable to the generic `ServiceDefinition`.
    */
-  run(ctx: CallContext<TPayload>, args: TArgs, state: TState): EventSourceHooks | void;
+  run(ctx: CallContext<TPayload>, args: TArgs, state: TState): EventSourceHooks<TPayload> | void;
   /** Flag defaults for events of this call (a timer call may default `keepAlive` to true). */
   readonly defaults?: Partial<EventFlags>;
   /** One line for docs and `Aem.services()`. */
