@@ -29,6 +29,8 @@ export interface DispatchTarget {
   _pending: number;
   /** Keeps an activation that arrived while the event was stopped. */
   _hold(payload: unknown, domain: DomainState): void;
+  /** Tells the source an activation was dropped because the event closed first. */
+  _discarded(payload: unknown): void;
   /** Runs the handler; returns what it returned (a promise for async handlers). */
   _deliver(payload: unknown): unknown;
   /** Reports a handler failure (thrown or rejected) that happened in `domain`. */

@@ -179,6 +179,7 @@ export class Dispatcher {
         domain._queued--;
         this.queuedTotal--;
         this.counters.discarded++;
+        event._discarded(payload);
       }
       this.domainFree(domain);
       return;

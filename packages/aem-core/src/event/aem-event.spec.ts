@@ -180,8 +180,9 @@ describe('AemEvent', () => {
   });
 
   describe('delivered hook', () => {
-    it('tells the source each activation as it reaches the handler, not discarded ones', async () => {
+    it('tells the source each activation once: delivered, or discarded after a shutdown', async () => {
       const credits: unknown[] = [];
+      const discards: unknown[] = [];
       const order: string[] = [];
       let ctxRef!: CallContext<number>;
       const credited = defineService({
@@ -190,7 +191,10 @@ describe('AemEvent', () => {
         calls: {
           feed: defineCall<void, number>((ctx) => {
             ctxRef = ctx;
-            return { delivered: (p) => void (credits.push(p), order.push(`credit ${p}`)) };
+            return {
+              delivered: (p) => void (credits.push(p), order.push(`credit ${p}`)),
+              discarded: (p) => void discards.push(p),
+            };
           }),
         },
       });
@@ -200,9 +204,13 @@ describe('AemEvent', () => {
       ctxRef.activate(2);
       await settle();
       ctxRef.activate(3);
+      event.stop();
+      await settle();
+      ctxRef.activate(4); // held while stopped
       event.shutdown();
       await settle();
       expect(credits).toEqual([1, 2]);
+      expect(discards.sort()).toEqual([3, 4]);
       expect(order).toEqual(['credit 1', 'handle 1', 'credit 2', 'handle 2']);
     });
   });

@@ -5,6 +5,7 @@ import type { ParkedActivations } from '../dispatch/parked-activations';
 import { EventClosedError } from '../errors/event-closed.error';
 import { HandlerFailedError } from '../errors/handler-failed.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { SourceFailedError } from '../errors/source-failed.error';
 import type { EventSourceHooks } from '../service/service-definition';
 import type { EventHandler } from './event-handler';
 import type { EventHost } from './event-host';
@@ -46,6 +47,8 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
   private hooks: EventSourceHooks | void = undefined;
   /** `hooks.delivered`, cached: it is checked once per activation. */
   private deliveredHook: ((payload: unknown) => void) | null = null;
+  /** `hooks.discarded`; kept after close, since discards are reported after it. */
+  private discardedHook: ((payload: unknown) => void) | null = null;
   /** Activations that reached the dispatcher's head while the event was idle or stopped. */
   private held: { payload: unknown; domain: DomainState }[] | null = null;
   private closeListeners: CloseListener[] | null = null;
@@ -184,6 +187,8 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
     this.hooks = hooks as EventSourceHooks | void;
     const delivered = hooks ? hooks.delivered : undefined;
     this.deliveredHook = delivered === undefined ? null : (delivered.bind(hooks) as (payload: unknown) => void);
+    const discarded = hooks ? hooks.discarded : undefined;
+    this.discardedHook = discarded === undefined ? null : (discarded.bind(hooks) as (payload: unknown) => void);
   }
 
   /** @internal Registers a listener called once when the event closes. */
@@ -203,7 +208,11 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
     const held = this.held;
     if (held !== null) {
       this.held = null;
-      for (const { domain } of held) this.host.dispatcher.forgetHeld(domain);
+      for (const { payload, domain } of held) {
+        this._pending--;
+        this.host.dispatcher.forgetHeld(domain);
+        this._discarded(payload);
+      }
     }
     const hooks = this.hooks;
     this.hooks = undefined;
@@ -215,6 +224,16 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
       const listeners = this.closeListeners;
       this.closeListeners = null;
       if (listeners !== null) for (const listener of listeners) listener(reason, error);
+    }
+  }
+
+  /** @internal */
+  _discarded(payload: unknown): void {
+    if (this.discardedHook === null) return;
+    try {
+      this.discardedHook(payload);
+    } catch (error) {
+      this.host.reportError(new SourceFailedError(this.id, this.service, this.call, error));
     }
   }
 

@@ -16,9 +16,15 @@ export interface EventSourceHooks<TPayload = unknown> {
    * An activation of this event is being delivered to the handler (called just before it).
    * This is the source's credit signal, as a ring's consumer position is to a kernel producer:
    * a TCP connection counts what is queued and resumes reading when enough was consumed.
-   * Activations discarded by a shutdown are not reported; `close` is.
    */
   delivered?(payload: TPayload): void;
+  /**
+   * An activation of this event was dropped because the event closed before it could be
+   * delivered (shutdown discards pending work). With {@link EventSourceHooks.delivered} this
+   * accounts for every activation the source queued: each is reported exactly once, as
+   * delivered or as discarded — possibly after `close`.
+   */
+  discarded?(payload: TPayload): void;
   /**
    * The event closed, for any reason (shutdown, one-shot fired, `ctx.end()`, `ctx.fail()`,
    * runtime closed). Release everything the event holds. Called exactly once.
