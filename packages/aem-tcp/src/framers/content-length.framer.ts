@@ -1,0 +1,144 @@
+import { InvalidArgumentError } from '@aem/core';
+import { FrameTooLargeError } from '../errors/frame-too-large.error';
+import { MalformedFrameError } from '../errors/malformed-frame.error';
+import { ByteQueue } from './byte-queue';
+import { DEFAULT_MAX_FRAME_BYTES, type Framer, type FramerFactory } from './framer';
+
+/** Options of {@link contentLength}. */
+export interface ContentLengthOptions {
+  /** Largest header block accepted (start line and headers, up to the blank line). Default 16 KiB. */
+  readonly maxHeaderBytes?: number;
+  /** Largest frame accepted, headers and body. Default 64 KiB. */
+  readonly maxFrameBytes?: number;
+  /**
+   * Whether a message without `Content-Length` is malformed. RFC 3261 §18.3 requires the header
+   * on stream transports; HTTP/1.1 requests without a body may omit it. Default `false`: a
+   * missing header means an empty body.
+   */
+  readonly requireContentLength?: boolean;
+  /** Accept SIP's compact form `l:` as `Content-Length`. Default `true`. */
+  readonly compactForm?: boolean;
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Frames of a header block ended by an empty line, followed by a body of `Content-Length`
+ * bytes: SIP over TCP (RFC 3261 §18.3) and HTTP/1.1-style messages. A frame is the whole
+ * message, headers and body.
+ *
+ * CRLFs between messages (SIP keep-alive pings and pongs, RFC 5626 §3.5.1) are skipped.
+ * A header block without its blank line within `maxHeaderBytes`, a body over `maxFrameBytes`,
+ * a non-numeric `Content-Length` or two that disagree fail the connection with a typed error.
+ *
+ * @example
+ * ```ts
+ * const sip = contentLength({ maxFrameBytes: 65_536 });
+ * ```
+ */
+export function contentLength(options: ContentLengthOptions = {}): FramerFactory {
+  const maxHeaderBytes = options.maxHeaderBytes ?? 16_384;
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes < 4) {
+    throw new InvalidArgumentError('options.maxHeaderBytes', 'an integer ≥ 4', maxHeaderBytes);
+  }
+  if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 4) {
+    throw new InvalidArgumentError('options.maxFrameBytes', 'an integer ≥ 4', maxFrameBytes);
+  }
+  const required = options.requireContentLength ?? false;
+  const compact = options.compactForm ?? true;
+  return () => new ContentLengthFramer(Math.min(maxHeaderBytes, maxFrameBytes), maxFrameBytes, required, compact);
+}
+
+class ContentLengthFramer implements Framer {
+  readonly kind = 'content-length';
+  private readonly queue = new ByteQueue();
+  /** Header bytes already searched for the blank line. */
+  private scanned = 0;
+  /** Total size of the frame whose headers were parsed, while its body is incomplete; else -1. */
+  private pendingTotal = -1;
+
+  constructor(
+    private readonly maxHeaderBytes: number,
+    private readonly maxFrameBytes: number,
+    private readonly required: boolean,
+    private readonly compact: boolean,
+  ) {}
+
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  push(chunk: Buffer): void {
+    this.queue.push(chunk);
+  }
+
+  next(): Buffer | null {
+    const queue = this.queue;
+    if (this.pendingTotal < 0) {
+      this.skipKeepAlives();
+      if (queue.length < 4) return null;
+      const window = Math.min(queue.length, this.maxHeaderBytes);
+      const view = queue.peek(window);
+      const at = view.indexOf(CRLFCRLF, this.scanned);
+      if (at < 0) {
+        if (queue.length >= this.maxHeaderBytes) throw new FrameTooLargeError('header', this.maxHeaderBytes, queue.length);
+        this.scanned = Math.max(0, window - 3);
+        return null;
+      }
+      this.scanned = 0;
+      const headerEnd = at + 4;
+      const body = this.bodyLength(view.subarray(0, at));
+      const total = headerEnd + body;
+      if (total > this.maxFrameBytes) throw new FrameTooLargeError('frame', this.maxFrameBytes, total);
+      this.pendingTotal = total;
+    }
+    if (queue.length < this.pendingTotal) return null;
+    const frame = queue.take(this.pendingTotal);
+    this.pendingTotal = -1;
+    return frame;
+  }
+
+  /** Drops CR/LF bytes before a message (keep-alives). */
+  private skipKeepAlives(): void {
+    const queue = this.queue;
+    while (queue.length > 0) {
+      const byte = queue.peek(1)[0];
+      if (byte !== CR && byte !== LF) return;
+      queue.skip(1);
+    }
+  }
+
+  /** The `Content-Length` of a header block (start line and headers, without the blank line). */
+  private bodyLength(headers: Buffer): number {
+    const text = headers.toString('latin1');
+    let found = -1;
+    let lineStart = text.indexOf('\r\n');
+    while (lineStart >= 0) {
+      const start = lineStart + 2;
+      const end = text.indexOf('\r\n', start);
+      const line = end < 0 ? text.slice(start) : text.slice(start, end);
+      lineStart = end;
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      if (name !== 'content-length' && !(this.compact && name === 'l')) continue;
+      const value = line.slice(colon + 1).trim();
+      if (!/^\d{1,15}$/.test(value)) {
+        throw new MalformedFrameError(this.kind, `Content-Length ${JSON.stringify(value.slice(0, 32))} is not a number`);
+      }
+      const length = Number(value);
+      if (found >= 0 && found !== length) {
+        throw new MalformedFrameError(this.kind, `conflicting Content-Length values ${found} and ${length}`);
+      }
+      found = length;
+    }
+    if (found < 0) {
+      if (this.required) throw new MalformedFrameError(this.kind, 'Content-Length is missing');
+      return 0;
+    }
+    return found;
+  }
+}

@@ -1,0 +1,489 @@
+import type { Socket } from 'node:net';
+import { QueueFullError, type AemEvent, type CallContext, type Domain, type EventOptions } from '@aem/core';
+import type { Observable } from 'rxjs';
+import { ConnectionClosedError } from './errors/connection-closed.error';
+import { SocketFailedError } from './errors/socket-failed.error';
+import type { Framer } from './framers/framer';
+import type { IdleSweeper } from './idle-sweeper';
+import type { TcpCloseInfo, TcpCloseReason } from './tcp-close-info';
+import type { ConnectionLimits } from './tcp-limits';
+import type { TcpMessage } from './tcp-message';
+import type { TcpServiceState } from './tcp-service-state';
+
+/** Why reading is paused; reading resumes when no reason is left. */
+const NO_CONSUMER = 1;
+const BACKPRESSURE = 2;
+const TOTAL_LIMIT = 4;
+const CLOSING = 8;
+
+/** What a connection reports to whoever owns it (its server, or the service for clients). @internal */
+export interface ConnectionOwner {
+  /** Message sinks registered on the owner (a server's), that see this connection's messages too. */
+  readonly messageSinks: readonly CallContext<TcpMessage>[];
+  /** The connection closed. */
+  _connectionClosed(connection: TcpConnection): void;
+}
+
+/** Everything a connection is built with. @internal */
+export interface ConnectionSetup {
+  readonly socket: Socket;
+  readonly state: TcpServiceState;
+  readonly owner: ConnectionOwner;
+  readonly framer: Framer | null;
+  readonly limits: ConnectionLimits;
+  readonly domain: Domain;
+  readonly sweeper: IdleSweeper | null;
+}
+
+/**
+ * One TCP connection, accepted by a {@link TcpServer} or opened by {@link Tcp.connect}.
+ *
+ * It is a serialization domain ({@link TcpConnection.domain}): its message, data and accept
+ * activations run one at a time, an async handler awaited before the next, while other
+ * connections interleave.
+ *
+ * Reading is flow-controlled: it starts when a consumer registers (`onMessage`, `messages`,
+ * `onData`, `data`, or a server-level handler) and pauses while more than
+ * `limits.maxQueuedMessages` messages or `limits.maxBufferedBytes` bytes wait for handlers,
+ * so a slow consumer slows the peer through TCP instead of growing memory.
+ *
+ * Writes are batched per tick: every `send` in one tick reaches the kernel in one `writev`.
+ *
+ * @example
+ * ```ts
+ * connection.onMessage(async ({ data }) => {
+ *   const reply = await lookup(data);
+ *   if (!connection.send(reply)) await connection.drained();
+ * });
+ * const { reason } = await connection.closed;
+ * ```
+ */
+export class TcpConnection {
+  /** Service-unique connection id. */
+  readonly id: number;
+  /** The peer's address. */
+  readonly remoteAddress: string;
+  /** The peer's port. */
+  readonly remotePort: number;
+  /** The local address. */
+  readonly localAddress: string;
+  /** The local port. */
+  readonly localPort: number;
+  /** The connection's serialization domain. */
+  readonly domain: Domain;
+  /** The limits in force. */
+  readonly limits: ConnectionLimits;
+
+  /** @internal Sweep tick of the last activity (see IdleSweeper). */
+  _lastActiveTick = 0;
+
+  private readonly socket: Socket;
+  private readonly service: TcpServiceState;
+  private readonly owner: ConnectionOwner;
+  private readonly framer: Framer | null;
+  private readonly sweeper: IdleSweeper | null;
+  private readonly messageSinks: CallContext<TcpMessage>[] = [];
+  private readonly dataSinks: CallContext<Buffer>[] = [];
+  private pauseReasons = NO_CONSUMER;
+  private queuedMessages = 0;
+  private queuedBytes = 0;
+  /** A frame refused by a full dispatcher queue, and the index of the first sink still owed it. */
+  private heldFrame: Buffer | null = null;
+  private heldFrameSink = 0;
+  private corked = false;
+  private closeInfo: TcpCloseInfo | undefined;
+  private closeReason: TcpCloseReason | undefined;
+  private closeError: Error | undefined;
+  private resolveClosed: ((info: TcpCloseInfo) => void) | undefined;
+  private closedPromise: Promise<TcpCloseInfo> | undefined;
+  private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  /** @internal Created by the service. */
+  constructor(id: number, setup: ConnectionSetup) {
+    const { socket } = setup;
+    this.id = id;
+    this.socket = socket;
+    this.service = setup.state;
+    this.owner = setup.owner;
+    this.framer = setup.framer;
+    this.limits = setup.limits;
+    this.domain = setup.domain;
+    this.sweeper = setup.sweeper;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.localAddress = socket.localAddress ?? '';
+    this.localPort = socket.localPort ?? 0;
+    socket.setNoDelay(true);
+    socket.pause();
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('end', () => this.peerEnded());
+    socket.on('error', (error) => this.failed('socket-error', new SocketFailedError('io', `${this.remoteAddress}:${this.remotePort}`, error)));
+    socket.on('close', () => this.finished());
+    socket.on('drain', () => this.settleDrain());
+    this.sweeper?.add(this);
+  }
+
+  /** `open` until a close starts, `closing` while it completes, then `closed`. */
+  get state(): 'open' | 'closing' | 'closed' {
+    return this.closeInfo !== undefined ? 'closed' : this.closeReason !== undefined ? 'closing' : 'open';
+  }
+
+  /** Bytes queued to handlers and not yet delivered. */
+  get bufferedBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Framed messages queued to handlers and not yet delivered. */
+  get queuedMessageCount(): number {
+    return this.queuedMessages;
+  }
+
+  /** Bytes written and not yet handed to the kernel. */
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Resolves once the connection is closed, with the reason and byte counts. Never rejects. */
+  get closed(): Promise<TcpCloseInfo> {
+    if (this.closeInfo !== undefined) return Promise.resolve(this.closeInfo);
+    return (this.closedPromise ??= new Promise((resolve) => (this.resolveClosed = resolve)));
+  }
+
+  /**
+   * Registers a handler for this connection's framed messages (runs in the connection's
+   * domain). Shut the returned event down to stop.
+   */
+  onMessage(handler: (message: TcpMessage) => void | PromiseLike<void>, options: Omit<EventOptions, 'domain'> = {}): AemEvent<TcpMessage> {
+    this.assertFramed();
+    return this.service.self.call('messages', { target: this }, handler, { ...options, domain: this.domain });
+  }
+
+  /** This connection's framed messages as an Observable; completes when the peer ends. */
+  get messages(): Observable<TcpMessage> {
+    this.assertFramed();
+    return this.service.self.observe('messages', { target: this }, { domain: this.domain });
+  }
+
+  /** Registers a handler for the raw received chunks (runs in the connection's domain). */
+  onData(handler: (chunk: Buffer) => void | PromiseLike<void>, options: Omit<EventOptions, 'domain'> = {}): AemEvent<Buffer> {
+    return this.service.self.call('data', { connection: this }, handler, { ...options, domain: this.domain });
+  }
+
+  /** The raw received chunks as an Observable; completes when the peer ends. */
+  get data(): Observable<Buffer> {
+    return this.service.self.observe('data', { connection: this }, { domain: this.domain });
+  }
+
+  /**
+   * Queues bytes for sending. All sends of one tick go to the kernel together (one `writev`).
+   *
+   * @returns `false` when the unsent bytes are over `limits.writeHighWaterMark`: the bytes
+   *   are still queued, but wait for {@link TcpConnection.drained} before sending more.
+   * @throws {@link ConnectionClosedError} once this side has ended or the socket is gone.
+   *   During a graceful server shutdown, handlers of messages already received can still
+   *   reply: the FIN goes after them.
+   */
+  send(data: Buffer | Uint8Array | string): boolean {
+    const socket = this.socket;
+    if (socket.writableEnded || socket.destroyed) throw new ConnectionClosedError(this.id, 'send');
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    if (this.sweeper !== null) this._lastActiveTick = this.sweeper.tick;
+    this.socket.write(data);
+    return this.socket.writableLength <= this.limits.writeHighWaterMark;
+  }
+
+  /**
+   * Resolves when the unsent bytes are back under `limits.writeHighWaterMark` (at once if they
+   * are); rejects with {@link ConnectionClosedError} if the connection closes first.
+   */
+  drained(): Promise<void> {
+    if (this.socket.destroyed) return Promise.reject(new ConnectionClosedError(this.id, 'wait for drain'));
+    if (this.socket.writableLength <= this.limits.writeHighWaterMark) return Promise.resolve();
+    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Half-closes: sends FIN after the queued bytes; the peer's data still arrives until it
+   * closes its side too. The connection then closes with reason `local`.
+   */
+  end(): void {
+    if (this.closeReason !== undefined) return;
+    this.socket.end();
+  }
+
+  /**
+   * Closes gracefully: stops reading, sends the queued bytes, then FIN. `closed` resolves with
+   * reason `local` (unless another reason came first).
+   */
+  close(): void {
+    this.beginClose('local', undefined);
+    this.socket.end();
+  }
+
+  /** Closes at once, discarding unsent bytes (RST when data was pending). */
+  destroy(): void {
+    this.beginClose('local', undefined);
+    this.socket.destroy();
+  }
+
+  /** @internal */
+  _addMessageSink(sink: CallContext<TcpMessage>): void {
+    this.messageSinks.push(sink);
+    this.consumersChanged();
+  }
+
+  /** @internal */
+  _removeMessageSink(sink: CallContext<unknown>): void {
+    remove(this.messageSinks, sink);
+    this.consumersChanged();
+  }
+
+  /** @internal */
+  _addDataSink(sink: CallContext<Buffer>): void {
+    this.dataSinks.push(sink);
+    this.consumersChanged();
+  }
+
+  /** @internal */
+  _removeDataSink(sink: CallContext<unknown>): void {
+    remove(this.dataSinks, sink);
+    this.consumersChanged();
+  }
+
+  /** @internal The owner's sinks changed (a server-level handler came or went). */
+  consumersChanged(): void {
+    if (this.hasConsumers()) this.clearPause(NO_CONSUMER);
+    else this.setPause(NO_CONSUMER);
+  }
+
+  /**
+   * @internal An activation of this connection was delivered or discarded: the source's
+   * credit. Reading resumes once half the queue has drained.
+   */
+  _credit(bytes: number, message: boolean): void {
+    if (message) this.queuedMessages--;
+    this.queuedBytes -= bytes;
+    this.service.removeBuffered(bytes);
+    if (
+      (this.pauseReasons & BACKPRESSURE) !== 0 &&
+      this.queuedMessages <= this.limits.maxQueuedMessages / 2 &&
+      this.queuedBytes <= this.limits.maxBufferedBytes / 2
+    ) {
+      this.pauseReasons &= ~BACKPRESSURE;
+      this.pump();
+      this.applyPause();
+    }
+  }
+
+  /** @internal The service-wide total fell under half its limit. */
+  _totalRelieved(): void {
+    this.clearPause(TOTAL_LIMIT);
+  }
+
+  /** @internal Idle for longer than the idle timeout. */
+  _idleTimeout(): void {
+    this.beginClose('idle-timeout', undefined);
+    this.socket.destroy();
+  }
+
+  /** @internal The server or the service is shutting down: close now. */
+  _shutdown(): void {
+    this.beginClose('shutdown', undefined);
+    this.socket.destroy();
+  }
+
+  /**
+   * @internal Graceful part of a server shutdown: stop reading, let the messages already
+   * received be handled (and their replies sent), then FIN.
+   */
+  _stopReading(): void {
+    this.beginClose('shutdown', undefined);
+  }
+
+  /** @internal True while received messages wait for, or are in, a handler. */
+  get _inFlight(): boolean {
+    return this.queuedMessages > 0 || this.queuedBytes > 0 || this.domain.busy || this.domain.queued > 0;
+  }
+
+  /** @internal Sends FIN after the queued bytes. */
+  _end(): void {
+    if (!this.socket.writableEnded) this.socket.end();
+  }
+
+  private hasConsumers(): boolean {
+    return this.messageSinks.length > 0 || this.dataSinks.length > 0 || this.owner.messageSinks.length > 0;
+  }
+
+  private assertFramed(): void {
+    if (this.framer === null) {
+      throw new ConnectionClosedError(this.id, 'frame messages: the connection was opened without a framer (use onData/data)');
+    }
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.closeReason !== undefined) return;
+    if (this.sweeper !== null) this._lastActiveTick = this.sweeper.tick;
+    for (const sink of this.dataSinks) {
+      try {
+        if (!sink.activate(chunk, this.domain)) continue;
+      } catch (error) {
+        this.overrun(error);
+        continue;
+      }
+      this.queuedBytes += chunk.length;
+      if (this.service.addBuffered(chunk.length)) this.pauseForTotal();
+    }
+    if (this.framer !== null && (this.messageSinks.length > 0 || this.owner.messageSinks.length > 0)) {
+      this.framer.push(chunk);
+      this.pump();
+    }
+    if (this.queuedBytes >= this.limits.maxBufferedBytes) this.pauseReasons |= BACKPRESSURE;
+    this.applyPause();
+  }
+
+  /** Frames and queues messages until the framer runs dry or a limit pauses reading. A loop. */
+  private pump(): void {
+    const framer = this.framer;
+    if (framer === null || this.closeReason !== undefined) return;
+    const limits = this.limits;
+    while ((this.pauseReasons & BACKPRESSURE) === 0) {
+      if (this.queuedMessages >= limits.maxQueuedMessages || this.queuedBytes >= limits.maxBufferedBytes) {
+        this.pauseReasons |= BACKPRESSURE;
+        break;
+      }
+      let frame = this.heldFrame;
+      let firstSink = this.heldFrameSink;
+      if (frame === null) {
+        firstSink = 0;
+        try {
+          frame = framer.next();
+        } catch (error) {
+          this.failed('framing-error', error as Error);
+          return;
+        }
+        if (frame === null) break;
+      }
+      this.heldFrame = null;
+      const sinks = this.messageSinks.length === 0 ? this.owner.messageSinks : this.owner.messageSinks.length === 0 ? this.messageSinks : [...this.messageSinks, ...this.owner.messageSinks];
+      const message: TcpMessage = { data: frame, connection: this, remoteAddress: this.remoteAddress, remotePort: this.remotePort };
+      for (let i = firstSink; i < sinks.length; i++) {
+        try {
+          if (!sinks[i].activate(message, this.domain)) continue;
+        } catch (error) {
+          if (!(error instanceof QueueFullError)) throw error;
+          // The dispatcher's own queue limit: keep the frame and the sinks still owed it,
+          // and retry when credit comes back. Nothing is dropped.
+          this.heldFrame = frame;
+          this.heldFrameSink = i;
+          this.pauseReasons |= BACKPRESSURE;
+          return;
+        }
+        this.queuedMessages++;
+        this.queuedBytes += frame.length;
+        if (this.service.addBuffered(frame.length)) this.pauseForTotal();
+      }
+    }
+  }
+
+  private overrun(error: unknown): void {
+    if (!(error instanceof QueueFullError)) throw error;
+    // A raw chunk refused by the dispatcher cannot be held per sink without unbounded memory;
+    // the connection fails loudly instead of losing bytes silently.
+    this.failed('socket-error', error);
+  }
+
+  private pauseForTotal(): void {
+    this.pauseReasons |= TOTAL_LIMIT;
+    this.service.pauseForTotal(this);
+  }
+
+  private setPause(reason: number): void {
+    this.pauseReasons |= reason;
+    this.applyPause();
+  }
+
+  private clearPause(reason: number): void {
+    if ((this.pauseReasons & reason) === 0) return;
+    this.pauseReasons &= ~reason;
+    if (reason !== BACKPRESSURE && this.heldFrame === null) this.pump();
+    this.applyPause();
+  }
+
+  private applyPause(): void {
+    if (this.closeInfo !== undefined) return;
+    if (this.pauseReasons === 0) {
+      if (this.socket.isPaused()) this.socket.resume();
+    } else if (!this.socket.isPaused()) {
+      this.socket.pause();
+    }
+  }
+
+  private peerEnded(): void {
+    // The peer will send no more: connection-level streams complete after what is queued.
+    for (const sink of this.messageSinks) sink.end();
+    for (const sink of this.dataSinks) sink.end();
+    if (this.closeReason === undefined) this.closeReason = 'peer';
+    if (!this.socket.allowHalfOpen) return;
+    if (this.socket.writableLength === 0) this.socket.end();
+  }
+
+  private failed(reason: TcpCloseReason, error: Error): void {
+    if (this.closeInfo !== undefined) return;
+    if (this.closeReason === undefined || this.closeReason === 'peer') {
+      this.closeReason = reason;
+      this.closeError = error;
+    }
+    this.pauseReasons |= CLOSING;
+    this.socket.destroy();
+  }
+
+  private beginClose(reason: TcpCloseReason, error: Error | undefined): void {
+    if (this.closeReason === undefined) {
+      this.closeReason = reason;
+      this.closeError = error;
+    }
+    this.setPause(CLOSING);
+  }
+
+  private finished(): void {
+    if (this.closeInfo !== undefined) return;
+    this.sweeper?.delete(this);
+    const info: TcpCloseInfo = {
+      reason: this.closeReason ?? 'peer',
+      ...(this.closeError ? { error: this.closeError } : {}),
+      bytesRead: this.socket.bytesRead,
+      bytesWritten: this.socket.bytesWritten,
+    };
+    this.closeInfo = info;
+    this.heldFrame = null;
+    for (const sink of [...this.messageSinks]) sink.end();
+    for (const sink of [...this.dataSinks]) sink.end();
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const waiter of waiters) waiter.reject(new ConnectionClosedError(this.id, 'wait for drain'));
+    this.service.forget(this);
+    this.owner._connectionClosed(this);
+    this.resolveClosed?.(info);
+  }
+
+  private settleDrain(): void {
+    if (this.socket.writableLength > this.limits.writeHighWaterMark) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const waiter of waiters) waiter.resolve();
+  }
+}
+
+function remove<T>(list: T[], item: unknown): void {
+  const at = list.indexOf(item as T);
+  if (at >= 0) list.splice(at, 1);
+}

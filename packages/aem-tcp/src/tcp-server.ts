@@ -1,0 +1,239 @@
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AemEvent, CallContext, EventOptions } from '@aem/core';
+import type { Observable } from 'rxjs';
+import type { FramerFactory } from './framers/framer';
+import type { IdleSweeper } from './idle-sweeper';
+import { TcpConnection, type ConnectionOwner } from './tcp-connection';
+import type { ConnectionLimits } from './tcp-limits';
+import type { TcpMessage } from './tcp-message';
+import type { TcpServiceState } from './tcp-service-state';
+
+/** How often a draining server checks whether its connections' handlers are done. */
+const DRAIN_POLL_MS = 5;
+
+/** Counters of a server. */
+export interface TcpServerStats {
+  /** Connections open now. */
+  readonly connections: number;
+  /** Connections accepted since listening. */
+  readonly accepted: number;
+  /** Connections refused because `maxConnections` was reached. */
+  readonly refused: number;
+  /** Connections closed for a framing error. */
+  readonly framingErrors: number;
+  /** Connections closed for idleness. */
+  readonly idleTimeouts: number;
+}
+
+/** Options of {@link TcpServer.close}. */
+export interface ServerCloseOptions {
+  /**
+   * How long live connections may take to finish (their queued messages handled, their
+   * replies flushed) before they are destroyed. Default 5,000 ms.
+   */
+  readonly deadlineMs?: number;
+}
+
+/** @internal */
+export interface ServerSetup {
+  readonly server: Server;
+  readonly state: TcpServiceState;
+  readonly framer: FramerFactory | null;
+  readonly limits: ConnectionLimits;
+  readonly maxConnections: number;
+  readonly sweeper: IdleSweeper | null;
+  /** Arms a one-shot timer on the runtime's timer service if present, else Node's clock. */
+  readonly schedule: (ms: number, callback: () => void) => { cancel(): void };
+}
+
+/**
+ * A listening TCP server from {@link Tcp.listen}. Accepted connections and their messages are
+ * AEM events: register handlers with {@link TcpServer.onConnection} and
+ * {@link TcpServer.onMessage} (each runs in the connection's domain, so a connection's
+ * `onConnection` handler finishes before its first message is handled), or use the
+ * {@link TcpServer.connections} and {@link TcpServer.messages} Observables.
+ *
+ * Over `maxConnections`, new connections are closed at once and counted in `stats().refused`.
+ *
+ * @example
+ * ```ts
+ * const server = await tcp.listen({ port: 0, framer: delimited() });
+ * server.onMessage(({ data, connection }) => void connection.send(Buffer.concat([data, CRLF])));
+ * console.log(`echo on ${server.address.port}`);
+ * await server.close({ deadlineMs: 2000 });
+ * ```
+ */
+export class TcpServer implements ConnectionOwner {
+  /** @internal Server-level message sinks, shared with every connection. */
+  readonly messageSinks: CallContext<TcpMessage>[] = [];
+  private readonly acceptSinks: CallContext<TcpConnection>[] = [];
+  private readonly live = new Set<TcpConnection>();
+  private readonly server: Server;
+  private readonly state: TcpServiceState;
+  private readonly setup: ServerSetup;
+  private accepted = 0;
+  private refused = 0;
+  private framingErrors = 0;
+  private idleTimeouts = 0;
+  private closing: Promise<void> | undefined;
+
+  /** @internal Created by {@link Tcp.listen}. */
+  constructor(setup: ServerSetup) {
+    this.setup = setup;
+    this.server = setup.server;
+    this.state = setup.state;
+    this.server.on('connection', (socket) => this.accept(socket));
+    this.state.servers.add(this);
+  }
+
+  /** The bound address (the port actually bound when listening on port 0). */
+  get address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  /** `listening`, `closing` (draining) or `closed`. */
+  get status(): 'listening' | 'closing' | 'closed' {
+    return this.closing === undefined ? 'listening' : this.server.listening || this.live.size > 0 ? 'closing' : 'closed';
+  }
+
+  /** A snapshot of the server's counters. */
+  stats(): TcpServerStats {
+    return {
+      connections: this.live.size,
+      accepted: this.accepted,
+      refused: this.refused,
+      framingErrors: this.framingErrors,
+      idleTimeouts: this.idleTimeouts,
+    };
+  }
+
+  /** The open connections. */
+  get openConnections(): readonly TcpConnection[] {
+    return [...this.live];
+  }
+
+  /** Registers a handler for accepted connections; it runs in the new connection's domain. */
+  onConnection(handler: (connection: TcpConnection) => void | PromiseLike<void>, options: Omit<EventOptions, 'domain'> = {}): AemEvent<TcpConnection> {
+    return this.state.self.call('accept', { server: this }, handler, options);
+  }
+
+  /** Accepted connections as an Observable (cold: subscribing registers the event). */
+  get connections(): Observable<TcpConnection> {
+    return this.state.self.observe('accept', { server: this });
+  }
+
+  /**
+   * Registers a handler for the framed messages of every connection; each runs in its
+   * connection's domain.
+   */
+  onMessage(handler: (message: TcpMessage) => void | PromiseLike<void>, options: Omit<EventOptions, 'domain'> = {}): AemEvent<TcpMessage> {
+    return this.state.self.call('messages', { target: this }, handler, options);
+  }
+
+  /** The framed messages of every connection as an Observable. */
+  get messages(): Observable<TcpMessage> {
+    return this.state.self.observe('messages', { target: this });
+  }
+
+  /**
+   * Graceful shutdown: stops accepting at once, lets each live connection finish — its queued
+   * messages handled, its replies flushed, FIN sent — and destroys those still open after
+   * `deadlineMs`. Resolves when every connection is closed. Idempotent.
+   */
+  close(options: ServerCloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutdown(options.deadlineMs ?? 5_000);
+    return this.closing;
+  }
+
+  /** @internal */
+  _addAcceptSink(sink: CallContext<TcpConnection>): void {
+    this.acceptSinks.push(sink);
+  }
+
+  /** @internal */
+  _removeAcceptSink(sink: CallContext<unknown>): void {
+    const at = this.acceptSinks.indexOf(sink as CallContext<TcpConnection>);
+    if (at >= 0) this.acceptSinks.splice(at, 1);
+  }
+
+  /** @internal */
+  _addMessageSink(sink: CallContext<TcpMessage>): void {
+    this.messageSinks.push(sink);
+    for (const connection of this.live) connection.consumersChanged();
+  }
+
+  /** @internal */
+  _removeMessageSink(sink: CallContext<unknown>): void {
+    const at = this.messageSinks.indexOf(sink as CallContext<TcpMessage>);
+    if (at >= 0) this.messageSinks.splice(at, 1);
+    for (const connection of this.live) connection.consumersChanged();
+  }
+
+  /** @internal */
+  _connectionClosed(connection: TcpConnection): void {
+    this.live.delete(connection);
+    void connection.closed.then((info) => {
+      if (info.reason === 'framing-error') this.framingErrors++;
+      else if (info.reason === 'idle-timeout') this.idleTimeouts++;
+    });
+  }
+
+  /** @internal Service teardown: close everything now. */
+  _destroy(): void {
+    this.closing ??= Promise.resolve();
+    this.server.close();
+    for (const connection of [...this.live]) connection._shutdown();
+    for (const sink of [...this.acceptSinks, ...this.messageSinks]) sink.end();
+    this.state.servers.delete(this);
+    this.setup.sweeper?.close();
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing !== undefined || this.live.size >= this.setup.maxConnections) {
+      this.refused++;
+      socket.destroy();
+      return;
+    }
+    this.accepted++;
+    const connection = new TcpConnection(this.state.connectionId(), {
+      socket,
+      state: this.state,
+      owner: this,
+      framer: this.setup.framer === null ? null : this.setup.framer(),
+      limits: this.setup.limits,
+      domain: this.state.runtime.createDomain(`tcp:${socket.remoteAddress}:${socket.remotePort}`),
+      sweeper: this.setup.sweeper,
+    });
+    this.live.add(connection);
+    connection.consumersChanged();
+    for (const sink of this.acceptSinks) sink.activate(connection, connection.domain);
+  }
+
+  private async shutdown(deadlineMs: number): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const all = [...this.live];
+    for (const connection of all) connection._stopReading();
+    let expired = false;
+    const deadline = this.setup.schedule(deadlineMs, () => {
+      expired = true;
+      for (const connection of [...this.live]) connection._shutdown();
+    });
+    // Each connection ends (FIN) once what it already received was handled.
+    const pending = new Set(all);
+    while (pending.size > 0 && !expired) {
+      for (const connection of pending) {
+        if (connection.state === 'closed' || !connection._inFlight) {
+          connection._end();
+          pending.delete(connection);
+        }
+      }
+      if (pending.size > 0) await new Promise<void>((resolve) => this.setup.schedule(DRAIN_POLL_MS, resolve));
+    }
+    await Promise.all(all.map((connection) => connection.closed));
+    deadline.cancel();
+    await stopped;
+    for (const sink of [...this.acceptSinks, ...this.messageSinks]) sink.end();
+    this.state.servers.delete(this);
+    this.setup.sweeper?.close();
+  }
+}

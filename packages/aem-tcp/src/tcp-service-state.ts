@@ -1,0 +1,70 @@
+import type { Aem, ServiceBinding } from '@aem/core';
+import type { TcpConnection } from './tcp-connection';
+import type { TcpServer } from './tcp-server';
+import type { TcpServiceDefinition } from './tcp-service';
+
+/**
+ * Everything one loaded version of the TCP service owns in one runtime: its servers, its client
+ * connections, and the byte total that `maxTotalBufferedBytes` bounds. `teardown` destroys all
+ * of it, so unloading the service (or closing the runtime) leaves no socket open.
+ *
+ * @internal
+ */
+export class TcpServiceState {
+  readonly servers = new Set<TcpServer>();
+  readonly clients = new Set<TcpConnection>();
+  /** Bytes queued to handlers across all connections. */
+  bufferedBytes = 0;
+  /** Connections paused because `bufferedBytes` went over the limit. */
+  private readonly pausedForTotal = new Set<TcpConnection>();
+  private nextConnectionId = 1;
+  private binding: ServiceBinding<TcpServiceDefinition> | undefined;
+
+  constructor(
+    readonly runtime: Aem,
+    /** `name@version` of the service version owning this state. */
+    readonly serviceId: string,
+    readonly version: string,
+    readonly maxTotalBufferedBytes: number,
+  ) {}
+
+  /** A binding to this exact version, to register the events of its servers and connections. */
+  get self(): ServiceBinding<TcpServiceDefinition> {
+    return (this.binding ??= this.runtime.bind<TcpServiceDefinition>('tcp', this.version));
+  }
+
+  connectionId(): number {
+    return this.nextConnectionId++;
+  }
+
+  /** Counts bytes queued to a handler; true when the total is over the limit. */
+  addBuffered(bytes: number): boolean {
+    this.bufferedBytes += bytes;
+    return this.bufferedBytes > this.maxTotalBufferedBytes;
+  }
+
+  /** Uncounts delivered (or discarded) bytes and resumes connections paused for the total. */
+  removeBuffered(bytes: number): void {
+    this.bufferedBytes -= bytes;
+    if (this.pausedForTotal.size > 0 && this.bufferedBytes <= this.maxTotalBufferedBytes / 2) {
+      const paused = [...this.pausedForTotal];
+      this.pausedForTotal.clear();
+      for (const connection of paused) connection._totalRelieved();
+    }
+  }
+
+  pauseForTotal(connection: TcpConnection): void {
+    this.pausedForTotal.add(connection);
+  }
+
+  forget(connection: TcpConnection): void {
+    this.pausedForTotal.delete(connection);
+    this.clients.delete(connection);
+  }
+
+  /** Destroys every server and connection (service unload or runtime close). */
+  destroyAll(): void {
+    for (const server of [...this.servers]) server._destroy();
+    for (const connection of [...this.clients]) connection._shutdown();
+  }
+}

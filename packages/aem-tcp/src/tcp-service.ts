@@ -1,0 +1,114 @@
+import { defineCall, defineService, InvalidArgumentError, type CallContext, type CallSpec, type ServiceDefinition } from '@aem/core';
+import { DEFAULT_MAX_TOTAL_BUFFERED_BYTES, type TcpServiceOptions } from './tcp-limits';
+import { TcpConnection } from './tcp-connection';
+import type { TcpMessage } from './tcp-message';
+import { TcpServer } from './tcp-server';
+import { TcpServiceState } from './tcp-service-state';
+
+/** Name under which the TCP service registers with `@aem/core`. */
+export const TCP_SERVICE_NAME = 'tcp';
+/** Version of the TCP service this package defines. */
+export const TCP_SERVICE_VERSION = '1.0.0';
+
+/** Arguments of the `accept` call: the server whose accepted connections to report. */
+export interface AcceptArgs {
+  readonly server: TcpServer;
+}
+
+/** Arguments of the `messages` call: a server (all its connections) or one connection. */
+export interface MessagesArgs {
+  readonly target: TcpServer | TcpConnection;
+}
+
+/** Arguments of the `data` call: the connection whose raw bytes to report. */
+export interface DataArgs {
+  readonly connection: TcpConnection;
+}
+
+/** The calls of the TCP service. */
+export type TcpCalls = {
+  /** Accepted connections of a server; each activation runs in the new connection's domain. */
+  readonly accept: CallSpec<TcpServiceState, AcceptArgs, TcpConnection>;
+  /** Framed messages of a server or a connection, each in its connection's domain. */
+  readonly messages: CallSpec<TcpServiceState, MessagesArgs, TcpMessage>;
+  /** Raw received chunks of a connection, in its domain. */
+  readonly data: CallSpec<TcpServiceState, DataArgs, Buffer>;
+};
+
+/** The TCP service's definition type. */
+export type TcpServiceDefinition = ServiceDefinition<TcpServiceState, TcpCalls>;
+
+/** States of the loaded TCP services, by runtime, by version (what the `Tcp` facade reaches). */
+const states = new WeakMap<object, Map<string, TcpServiceState>>();
+
+/** @internal The state of version `version` of the TCP service in `runtime`. */
+export function tcpStateOf(runtime: object, version: string): TcpServiceState | undefined {
+  return states.get(runtime)?.get(version);
+}
+
+/**
+ * Creates the TCP service definition (`tcp@1.0.0`) with service-wide options. Most programs
+ * use {@link tcpService} (the defaults) through {@link Tcp.from}.
+ *
+ * The calls are registrations of interest on the servers and connections the service owns —
+ * the seed's `aem-ip` attaching to a socket: `accept`, `messages`, `data`. Servers and client
+ * connections are created through the {@link Tcp} facade.
+ */
+export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDefinition {
+  const maxTotal = options.maxTotalBufferedBytes ?? DEFAULT_MAX_TOTAL_BUFFERED_BYTES;
+  if (!Number.isSafeInteger(maxTotal) || maxTotal <= 0) {
+    throw new InvalidArgumentError('options.maxTotalBufferedBytes', 'a positive integer', maxTotal);
+  }
+  return defineService({
+    name: TCP_SERVICE_NAME,
+    version: TCP_SERVICE_VERSION,
+    description: 'asynchronous TCP: connections and framed messages as events',
+    setup(host) {
+      const state = new TcpServiceState(host.runtime, host.id, TCP_SERVICE_VERSION, maxTotal);
+      let byVersion = states.get(host.runtime);
+      if (byVersion === undefined) states.set(host.runtime, (byVersion = new Map()));
+      byVersion.set(TCP_SERVICE_VERSION, state);
+      return state;
+    },
+    teardown(state) {
+      state.destroyAll();
+      states.get(state.runtime)?.delete(state.version);
+    },
+    calls: {
+      accept: defineCall<AcceptArgs, TcpConnection, TcpServiceState>((ctx, args) => {
+        const server = checkTarget(args?.server, TcpServer, 'args.server');
+        server._addAcceptSink(ctx);
+        return { close: () => server._removeAcceptSink(ctx) };
+      }),
+      messages: defineCall<MessagesArgs, TcpMessage, TcpServiceState>((ctx, args) => {
+        const target = args?.target;
+        if (!(target instanceof TcpServer) && !(target instanceof TcpConnection)) {
+          throw new InvalidArgumentError('args.target', 'a TcpServer or a TcpConnection', target);
+        }
+        target._addMessageSink(ctx as CallContext<TcpMessage>);
+        return {
+          delivered: (message) => message.connection._credit(message.data.length, true),
+          discarded: (message) => message.connection._credit(message.data.length, true),
+          close: () => target._removeMessageSink(ctx),
+        };
+      }),
+      data: defineCall<DataArgs, Buffer, TcpServiceState>((ctx, args) => {
+        const connection = checkTarget(args?.connection, TcpConnection, 'args.connection');
+        connection._addDataSink(ctx);
+        return {
+          delivered: (chunk) => connection._credit(chunk.length, false),
+          discarded: (chunk) => connection._credit(chunk.length, false),
+          close: () => connection._removeDataSink(ctx),
+        };
+      }),
+    },
+  });
+}
+
+/** The TCP service with default options. */
+export const tcpService: TcpServiceDefinition = createTcpService();
+
+function checkTarget<T>(value: unknown, type: abstract new (...args: never[]) => T, name: string): T {
+  if (!(value instanceof type)) throw new InvalidArgumentError(name, `a ${type.name}`, value);
+  return value;
+}

@@ -1,0 +1,188 @@
+import { connect as netConnect, createServer } from 'node:net';
+import { InvalidArgumentError, type Aem, type ServiceBinding } from '@aem/core';
+import { SocketFailedError } from './errors/socket-failed.error';
+import { scheduleOn } from './fallback-clock';
+import type { FramerFactory } from './framers/framer';
+import { IdleSweeper } from './idle-sweeper';
+import { TcpConnection, type ConnectionOwner } from './tcp-connection';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './tcp-limits';
+import { TcpServer } from './tcp-server';
+import { TCP_SERVICE_NAME, tcpService, tcpStateOf, type TcpServiceDefinition } from './tcp-service';
+import type { TcpServiceState } from './tcp-service-state';
+
+/** Options shared by {@link Tcp.listen} and {@link Tcp.connect}. */
+export interface ConnectionOptions {
+  /**
+   * Makes one framer per connection. Without one, the connections carry raw chunks only
+   * (`onData` / `data`).
+   */
+  readonly framer?: FramerFactory;
+  /** Overrides of {@link DEFAULT_CONNECTION_LIMITS}. */
+  readonly limits?: Partial<ConnectionLimits>;
+  /**
+   * Close a connection after this long without bytes in either direction (between 1 and 1.25
+   * times the value). Needs the `timers` service loaded in the runtime. Default: none.
+   */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Options of {@link Tcp.listen}. */
+export interface ListenOptions extends ConnectionOptions {
+  /** Port; `0` picks a free one (read it from `server.address.port`). */
+  readonly port: number;
+  /** Address to bind. Default: all interfaces, as `net.Server.listen`. */
+  readonly host?: string;
+  /** Listen backlog. Default 511. */
+  readonly backlog?: number;
+  /** Most connections open at once; more are closed at once and counted. Default 10,000. */
+  readonly maxConnections?: number;
+}
+
+/** Options of {@link Tcp.connect}. */
+export interface ConnectOptions extends ConnectionOptions {
+  /** Port to connect to. */
+  readonly port: number;
+  /** Host to connect to. Default `127.0.0.1`. */
+  readonly host?: string;
+}
+
+/**
+ * The TCP service's client API on one runtime: {@link Tcp.listen} and {@link Tcp.connect}.
+ * Get one with {@link Tcp.from}.
+ *
+ * @example
+ * ```ts
+ * import { createAem } from '@aem/core';
+ * import { Tcp, lengthPrefixed } from '@aem/tcp';
+ *
+ * const runtime = createAem();
+ * const tcp = Tcp.from(runtime);
+ * const server = await tcp.listen({ host: '127.0.0.1', port: 0, framer: lengthPrefixed({ width: 2 }) });
+ * server.onMessage(({ data, connection }) => void connection.send(frame(data)));
+ * ```
+ */
+export class Tcp {
+  private constructor(
+    private readonly runtime: Aem,
+    /** The service binding in use. */
+    readonly binding: ServiceBinding<TcpServiceDefinition>,
+    private readonly state: TcpServiceState,
+  ) {}
+
+  /**
+   * The TCP API of `runtime`: binds the newest loaded `tcp` service satisfying `range`,
+   * loading {@link tcpService} first when no version is loaded.
+   *
+   * @param runtime - the AEM runtime.
+   * @param range - semver range of the service version. Default `^1`.
+   */
+  static from(runtime: Aem, range = '^1'): Tcp {
+    if (!runtime.services().some((service) => service.name === TCP_SERVICE_NAME)) runtime.load(tcpService);
+    const binding = runtime.bind<TcpServiceDefinition>(TCP_SERVICE_NAME, range);
+    const state = tcpStateOf(runtime, binding.version);
+    if (state === undefined) throw new InvalidArgumentError('runtime', `a runtime where ${binding.id} was loaded by @aem/tcp`, runtime);
+    return new Tcp(runtime, binding, state);
+  }
+
+  /**
+   * Starts a server. Resolves once it is listening.
+   *
+   * @throws (rejects) {@link SocketFailedError} (`EADDRINUSE`, `EACCES`, …),
+   *   {@link InvalidArgumentError}, {@link TimersUnavailableError}.
+   */
+  async listen(options: ListenOptions): Promise<TcpServer> {
+    const limits = resolveLimits(options.limits);
+    const maxConnections = options.maxConnections ?? 10_000;
+    checkPort(options.port);
+    if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) {
+      throw new InvalidArgumentError('options.maxConnections', 'a positive integer', maxConnections);
+    }
+    const sweeper = options.idleTimeoutMs === undefined ? null : new IdleSweeper(this.runtime, options.idleTimeoutMs);
+    const server = createServer({ pauseOnConnect: true, noDelay: true });
+    const target = `${options.host ?? '*'}:${options.port}`;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: options.port, host: options.host, backlog: options.backlog ?? 511 }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      sweeper?.close();
+      throw new SocketFailedError('listen', target, error);
+    }
+    server.on('error', (error) => process.emitWarning(`@aem/tcp server ${target}: ${error.message}`, { type: 'AemWarning' }));
+    return new TcpServer({
+      server,
+      state: this.state,
+      framer: options.framer ?? null,
+      limits,
+      maxConnections,
+      sweeper,
+      schedule: scheduleOn(this.runtime),
+    });
+  }
+
+  /**
+   * Opens a client connection. Resolves once connected; the connection reads as soon as a
+   * consumer registers (`onMessage`, `messages`, `onData`, `data`).
+   *
+   * @throws (rejects) {@link SocketFailedError} (`ECONNREFUSED`, …).
+   */
+  async connect(options: ConnectOptions): Promise<TcpConnection> {
+    const limits = resolveLimits(options.limits);
+    checkPort(options.port);
+    const host = options.host ?? '127.0.0.1';
+    const sweeper = options.idleTimeoutMs === undefined ? null : new IdleSweeper(this.runtime, options.idleTimeoutMs);
+    const socket = netConnect({ port: options.port, host, noDelay: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.once('connect', () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      sweeper?.close();
+      socket.destroy();
+      throw new SocketFailedError('connect', `${host}:${options.port}`, error);
+    }
+    const owner: ConnectionOwner = {
+      messageSinks: NO_SINKS,
+      _connectionClosed: () => sweeper?.close(),
+    };
+    const connection = new TcpConnection(this.state.connectionId(), {
+      socket,
+      state: this.state,
+      owner,
+      framer: options.framer ? options.framer() : null,
+      limits,
+      domain: this.runtime.createDomain(`tcp:${host}:${options.port}#${socket.localPort}`),
+      sweeper,
+    });
+    this.state.clients.add(connection);
+    return connection;
+  }
+}
+
+const NO_SINKS: readonly never[] = Object.freeze([]) as readonly never[];
+
+function resolveLimits(overrides: Partial<ConnectionLimits> = {}): ConnectionLimits {
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...overrides };
+  for (const [key, value] of Object.entries(limits)) {
+    if (!(key in DEFAULT_CONNECTION_LIMITS)) {
+      throw new InvalidArgumentError(`options.limits.${key}`, `one of ${Object.keys(DEFAULT_CONNECTION_LIMITS).join(', ')}`, key);
+    }
+    if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`options.limits.${key}`, 'a positive integer', value);
+  }
+  if (limits.writeHighWaterMark < 16_384) {
+    throw new InvalidArgumentError('options.limits.writeHighWaterMark', 'at least 16384 (the socket’s own mark)', limits.writeHighWaterMark);
+  }
+  return Object.freeze(limits);
+}
+
+function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError('options.port', 'an integer from 0 to 65535', port);
+}
