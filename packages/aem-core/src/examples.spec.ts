@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const packageDir = join(__dirname, '..');
-const run = (file: string): string => execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000, cwd: packageDir });
+const run = (file: string): string =>
+  execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000, cwd: packageDir });
 
 describe('examples', () => {
   it('examples/demo.mjs keeps per-call order, isolates the failing handler and unloads v1', () => {

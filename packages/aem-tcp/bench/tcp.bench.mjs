@@ -81,10 +81,26 @@ if (process.argv[2] === 'client') {
       for (const socket of sockets) socket.destroy();
       process.send({ perSec: count / seconds });
     } else if (job.cmd === 'idle') {
-      const addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'];
+      const addresses = [
+        '127.0.0.2',
+        '127.0.0.3',
+        '127.0.0.4',
+        '127.0.0.5',
+        '127.0.0.6',
+        '127.0.0.7',
+        '127.0.0.8',
+        '127.0.0.9',
+      ];
       while (idle.length < job.count) {
         const batch = Math.min(1000, job.count - idle.length);
-        idle.push(...(await open(job.port, batch, () => undefined, addresses[Math.floor(idle.length / 6000) % addresses.length])));
+        idle.push(
+          ...(await open(
+            job.port,
+            batch,
+            () => undefined,
+            addresses[Math.floor(idle.length / 6000) % addresses.length],
+          )),
+        );
       }
       process.send({ idle: idle.length });
     } else if (job.cmd === 'latency') {
@@ -102,8 +118,10 @@ if (process.argv[2] === 'client') {
         sent.set(socket, performance.now());
         socket.write(message);
       }
-      while (latencies.length < Math.min(job.samples, CONNECTIONS)) await new Promise((resolve) => setTimeout(resolve, 5));
-      while (latencies.length < job.samples - CONNECTIONS) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (latencies.length < Math.min(job.samples, CONNECTIONS))
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      while (latencies.length < job.samples - CONNECTIONS)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       await new Promise((resolve) => setTimeout(resolve, 50));
       for (const socket of sockets) socket.destroy();
       process.send({ p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
@@ -135,13 +153,26 @@ async function rawServer() {
     socket.on('error', () => undefined);
   });
   await new Promise((resolve) => server.listen(0, HOST, resolve));
-  return { port: server.address().port, close: () => new Promise((resolve) => server.close(resolve)), connections: () => new Promise((resolve) => server.getConnections((_, n) => resolve(n))) };
+  return {
+    port: server.address().port,
+    close: () => new Promise((resolve) => server.close(resolve)),
+    connections: () => new Promise((resolve) => server.getConnections((_, n) => resolve(n))),
+  };
 }
 
 async function aemServer(tcp, lengthPrefixed) {
-  const server = await tcp.listen({ host: HOST, port: 0, framer: lengthPrefixed({ width: 2, emit: 'message' }), maxConnections: 100_000 });
+  const server = await tcp.listen({
+    host: HOST,
+    port: 0,
+    framer: lengthPrefixed({ width: 2, emit: 'message' }),
+    maxConnections: 100_000,
+  });
   server.onMessage((message) => void message.connection.send(message.data));
-  return { port: server.address.port, close: () => server.close({ deadlineMs: 1000 }), connections: async () => server.stats().connections };
+  return {
+    port: server.address.port,
+    close: () => server.close({ deadlineMs: 1000 }),
+    connections: async () => server.stats().connections,
+  };
 }
 
 function ask(child, job) {
@@ -160,8 +191,14 @@ async function main() {
 
   const throughput = { pingPong: { ours: [], raw: [] }, pipelined: { ours: [], raw: [] } };
   for (let round = 0; round <= ROUNDS; round++) {
-    for (const [name, inFlight] of [['pingPong', 1], ['pipelined', PIPELINE]]) {
-      for (const [side, make] of [['ours', () => aemServer(tcp, lengthPrefixed)], ['raw', rawServer]]) {
+    for (const [name, inFlight] of [
+      ['pingPong', 1],
+      ['pipelined', PIPELINE],
+    ]) {
+      for (const [side, make] of [
+        ['ours', () => aemServer(tcp, lengthPrefixed)],
+        ['raw', rawServer],
+      ]) {
         const server = await make();
         const { perSec } = await ask(child, { cmd: 'throughput', port: server.port, inFlight });
         await server.close();
@@ -169,11 +206,21 @@ async function main() {
       }
     }
   }
-  const figure = (name) => ({ ours: Math.round(median(throughput[name].ours)), raw: Math.round(median(throughput[name].raw)), ratio: Number(median(throughput[name].ours.map((o, i) => o / throughput[name].raw[i])).toFixed(3)) });
+  const figure = (name) => ({
+    ours: Math.round(median(throughput[name].ours)),
+    raw: Math.round(median(throughput[name].raw)),
+    ratio: Number(
+      median(throughput[name].ours.map((o, i) => o / throughput[name].raw[i])).toFixed(3),
+    ),
+  });
   const pingPong = figure('pingPong');
   const pipelined = figure('pipelined');
-  console.log(`ping-pong  (100 conns, 1 in flight):  ours ${pingPong.ours.toLocaleString()} msg/s, raw net ${pingPong.raw.toLocaleString()} msg/s, ratio ${pingPong.ratio}`);
-  console.log(`pipelined  (100 conns, 64 in flight): ours ${pipelined.ours.toLocaleString()} msg/s, raw net ${pipelined.raw.toLocaleString()} msg/s, ratio ${pipelined.ratio}`);
+  console.log(
+    `ping-pong  (100 conns, 1 in flight):  ours ${pingPong.ours.toLocaleString()} msg/s, raw net ${pingPong.raw.toLocaleString()} msg/s, ratio ${pingPong.ratio}`,
+  );
+  console.log(
+    `pipelined  (100 conns, 64 in flight): ours ${pipelined.ours.toLocaleString()} msg/s, raw net ${pipelined.raw.toLocaleString()} msg/s, ratio ${pipelined.ratio}`,
+  );
 
   // Idle scaling on our server.
   const server = await aemServer(tcp, lengthPrefixed);
@@ -183,13 +230,18 @@ async function main() {
   let bytesPerIdleConn = null;
   for (const idleCount of IDLE_STEPS) {
     await ask(child, { cmd: 'idle', port: server.port, count: idleCount });
-    while ((await server.connections()) < idleCount) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((await server.connections()) < idleCount)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     globalThis.gc?.();
     const memory = process.memoryUsage();
     bytesPerIdleConn = Math.round((memory.rss - baseline.rss) / idleCount);
-    const heapPerConn = Math.round((memory.heapUsed + memory.external - baseline.heapUsed - baseline.external) / idleCount);
+    const heapPerConn = Math.round(
+      (memory.heapUsed + memory.external - baseline.heapUsed - baseline.external) / idleCount,
+    );
     latency[idleCount] = await ask(child, { cmd: 'latency', port: server.port, samples: SAMPLES });
-    console.log(`idle ${idleCount.toLocaleString().padStart(6)}: p50 ${latency[idleCount].p50.toFixed(3)} ms, p99 ${latency[idleCount].p99.toFixed(3)} ms; server memory per idle connection: ${bytesPerIdleConn} B RSS (${heapPerConn} B heap+external)`);
+    console.log(
+      `idle ${idleCount.toLocaleString().padStart(6)}: p50 ${latency[idleCount].p50.toFixed(3)} ms, p99 ${latency[idleCount].p99.toFixed(3)} ms; server memory per idle connection: ${bytesPerIdleConn} B RSS (${heapPerConn} B heap+external)`,
+    );
   }
   await ask(child, { cmd: 'close-idle' });
   await ask(child, { cmd: 'exit' }).catch(() => undefined);

@@ -6,7 +6,11 @@ import { filter, firstValueFrom, map } from 'rxjs';
 
 const runtime = createAem();
 const tcp = Tcp.from(runtime);
-const server = await tcp.listen({ host: '127.0.0.1', port: 0, framer: contentLength({ maxFrameBytes: 65_536 }) });
+const server = await tcp.listen({
+  host: '127.0.0.1',
+  port: 0,
+  framer: contentLength({ maxFrameBytes: 65_536 }),
+});
 
 server.onMessage(({ data, connection }) => {
   const [requestLine, ...headers] = data.toString('latin1').split('\r\n');
@@ -21,7 +25,9 @@ const responses = client.messages.pipe(
   filter((text) => text.startsWith('SIP/2.0 200')),
 );
 const first = firstValueFrom(responses);
-client.send('OPTIONS sip:uas@127.0.0.1 SIP/2.0\r\nCall-ID: a84b4c76e66710\r\nContent-Length: 0\r\n\r\n');
+client.send(
+  'OPTIONS sip:uas@127.0.0.1 SIP/2.0\r\nCall-ID: a84b4c76e66710\r\nContent-Length: 0\r\n\r\n',
+);
 const response = await first;
 console.log(response.split('\r\n')[0], '|', response.split('\r\n\r\n')[1]);
 

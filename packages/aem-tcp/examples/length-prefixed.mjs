@@ -12,7 +12,11 @@ const frame = (text) => {
 
 const runtime = createAem();
 const tcp = Tcp.from(runtime);
-const server = await tcp.listen({ host: '127.0.0.1', port: 0, framer: lengthPrefixed({ width: 2 }) });
+const server = await tcp.listen({
+  host: '127.0.0.1',
+  port: 0,
+  framer: lengthPrefixed({ width: 2 }),
+});
 
 const balances = new Map([['alice', 10]]);
 server.onMessage(async ({ data, connection }) => {
@@ -24,10 +28,14 @@ server.onMessage(async ({ data, connection }) => {
   connection.send(frame(`${who}=${balance}`));
 });
 
-const client = await tcp.connect({ port: server.address.port, framer: lengthPrefixed({ width: 2 }) });
+const client = await tcp.connect({
+  port: server.address.port,
+  framer: lengthPrefixed({ width: 2 }),
+});
 const answers = [];
 client.onMessage(({ data }) => void answers.push(data.toString()));
-for (const request of ['credit alice 5', 'debit alice 3', 'credit bob 7']) client.send(frame(request));
+for (const request of ['credit alice 5', 'debit alice 3', 'credit bob 7'])
+  client.send(frame(request));
 while (answers.length < 3) await new Promise((resolve) => setImmediate(resolve));
 console.log(answers.join(', '));
 

@@ -4,7 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const run = (file: string): string =>
-  execFileSync(process.execPath, [join(__dirname, '..', 'examples', file)], { encoding: 'utf8', timeout: 30_000 });
+  execFileSync(process.execPath, [join(__dirname, '..', 'examples', file)], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 
 describe('examples', () => {
   it('echo-server.mjs: upper-cases three lines and closes', () => {

@@ -39,7 +39,11 @@ export class IdleSweeper {
 
   constructor(runtime: Aem, idleTimeoutMs: number) {
     if (!Number.isFinite(idleTimeoutMs) || idleTimeoutMs < SWEEPS_PER_TIMEOUT) {
-      throw new InvalidArgumentError('idleTimeoutMs', `a number of milliseconds ≥ ${SWEEPS_PER_TIMEOUT}`, idleTimeoutMs);
+      throw new InvalidArgumentError(
+        'idleTimeoutMs',
+        `a number of milliseconds ≥ ${SWEEPS_PER_TIMEOUT}`,
+        idleTimeoutMs,
+      );
     }
     let timers;
     try {
@@ -48,7 +52,9 @@ export class IdleSweeper {
       throw new TimersUnavailableError(error);
     }
     const args: PeriodicTimerArgs = { ms: Math.ceil(idleTimeoutMs / SWEEPS_PER_TIMEOUT) };
-    this.timer = timers.call('every', args as never, (expiration) => this.sweep(expiration), { keepAlive: false });
+    this.timer = timers.call('every', args as never, (expiration) => this.sweep(expiration), {
+      keepAlive: false,
+    });
   }
 
   add(member: Sweepable): void {

@@ -9,7 +9,13 @@
 export { Tcp } from './tcp';
 export type { ConnectOptions, ConnectionOptions, ListenOptions } from './tcp';
 export { TCP_SERVICE_NAME, TCP_SERVICE_VERSION, createTcpService, tcpService } from './tcp-service';
-export type { AcceptArgs, DataArgs, MessagesArgs, TcpCalls, TcpServiceDefinition } from './tcp-service';
+export type {
+  AcceptArgs,
+  DataArgs,
+  MessagesArgs,
+  TcpCalls,
+  TcpServiceDefinition,
+} from './tcp-service';
 export { DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_TOTAL_BUFFERED_BYTES } from './tcp-limits';
 export type { ConnectionLimits, TcpServiceOptions } from './tcp-limits';
 

@@ -8,7 +8,8 @@
  * - `socket-error`: the socket failed ({@link SocketFailedError} in `error`);
  * - `shutdown`: the server or the service shut down.
  */
-export type TcpCloseReason = 'local' | 'peer' | 'idle-timeout' | 'framing-error' | 'socket-error' | 'shutdown';
+export type TcpCloseReason =
+  'local' | 'peer' | 'idle-timeout' | 'framing-error' | 'socket-error' | 'shutdown';
 
 /** What `TcpConnection.closed` resolves with. */
 export interface TcpCloseInfo {

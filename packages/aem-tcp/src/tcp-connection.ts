@@ -1,5 +1,11 @@
 import type { Socket } from 'node:net';
-import { QueueFullError, type AemEvent, type CallContext, type Domain, type EventOptions } from '@aem/core';
+import {
+  QueueFullError,
+  type AemEvent,
+  type CallContext,
+  type Domain,
+  type EventOptions,
+} from '@aem/core';
 import type { Observable } from 'rxjs';
 import { ConnectionClosedError } from './errors/connection-closed.error';
 import { SocketFailedError } from './errors/socket-failed.error';
@@ -124,7 +130,12 @@ export class TcpConnection {
     socket.pause();
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('end', () => this.peerEnded());
-    socket.on('error', (error) => this.failed('socket-error', new SocketFailedError('io', `${this.remoteAddress}:${this.remotePort}`, error)));
+    socket.on('error', (error) =>
+      this.failed(
+        'socket-error',
+        new SocketFailedError('io', `${this.remoteAddress}:${this.remotePort}`, error),
+      ),
+    );
     socket.on('close', () => this.finished());
     socket.on('drain', () => this.settleDrain());
     this.sweeper?.add(this);
@@ -132,7 +143,11 @@ export class TcpConnection {
 
   /** `open` until a close starts, `closing` while it completes, then `closed`. */
   get state(): 'open' | 'closing' | 'closed' {
-    return this.closeInfo !== undefined ? 'closed' : this.closeReason !== undefined ? 'closing' : 'open';
+    return this.closeInfo !== undefined
+      ? 'closed'
+      : this.closeReason !== undefined
+        ? 'closing'
+        : 'open';
   }
 
   /** Bytes queued to handlers and not yet delivered. */
@@ -160,9 +175,15 @@ export class TcpConnection {
    * Registers a handler for this connection's framed messages (runs in the connection's
    * domain). Shut the returned event down to stop.
    */
-  onMessage(handler: (message: TcpMessage) => void | PromiseLike<void>, options: Omit<EventOptions, 'domain'> = {}): AemEvent<TcpMessage> {
+  onMessage(
+    handler: (message: TcpMessage) => void | PromiseLike<void>,
+    options: Omit<EventOptions, 'domain'> = {},
+  ): AemEvent<TcpMessage> {
     this.assertFramed();
-    return this.service.self.call('messages', { target: this }, handler, { ...options, domain: this.domain });
+    return this.service.self.call('messages', { target: this }, handler, {
+      ...options,
+      domain: this.domain,
+    });
   }
 
   /** This connection's framed messages as an Observable; completes when the peer ends. */
@@ -172,8 +193,14 @@ export class TcpConnection {
   }
 
   /** Registers a handler for the raw received chunks (runs in the connection's domain). */
-  onData(handler: (chunk: Buffer) => void | PromiseLike<void>, options: Omit<EventOptions, 'domain'> = {}): AemEvent<Buffer> {
-    return this.service.self.call('data', { connection: this }, handler, { ...options, domain: this.domain });
+  onData(
+    handler: (chunk: Buffer) => void | PromiseLike<void>,
+    options: Omit<EventOptions, 'domain'> = {},
+  ): AemEvent<Buffer> {
+    return this.service.self.call('data', { connection: this }, handler, {
+      ...options,
+      domain: this.domain,
+    });
   }
 
   /** The raw received chunks as an Observable; completes when the peer ends. */
@@ -193,7 +220,12 @@ export class TcpConnection {
   send(data: Buffer | Uint8Array | string): boolean {
     const socket = this.socket;
     if (socket.writableEnded || socket.destroyed) throw new ConnectionClosedError(this.id, 'send');
-    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const bytes =
+      typeof data === 'string'
+        ? Buffer.from(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (this.outbox.length === 0) process.nextTick(this.flush);
     this.outbox.push(bytes);
     this.outboxBytes += bytes.length;
@@ -229,7 +261,8 @@ export class TcpConnection {
    * are); rejects with {@link ConnectionClosedError} if the connection closes first.
    */
   drained(): Promise<void> {
-    if (this.socket.destroyed) return Promise.reject(new ConnectionClosedError(this.id, 'wait for drain'));
+    if (this.socket.destroyed)
+      return Promise.reject(new ConnectionClosedError(this.id, 'wait for drain'));
     if (this.writableLength <= this.limits.writeHighWaterMark) return Promise.resolve();
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
@@ -336,7 +369,9 @@ export class TcpConnection {
 
   /** @internal True while received messages wait for, or are in, a handler. */
   get _inFlight(): boolean {
-    return this.queuedMessages > 0 || this.queuedBytes > 0 || this.domain.busy || this.domain.queued > 0;
+    return (
+      this.queuedMessages > 0 || this.queuedBytes > 0 || this.domain.busy || this.domain.queued > 0
+    );
   }
 
   /** @internal Sends FIN after the queued bytes. */
@@ -347,12 +382,19 @@ export class TcpConnection {
   }
 
   private hasConsumers(): boolean {
-    return this.messageSinks.length > 0 || this.dataSinks.length > 0 || this.owner.messageSinks.length > 0;
+    return (
+      this.messageSinks.length > 0 ||
+      this.dataSinks.length > 0 ||
+      this.owner.messageSinks.length > 0
+    );
   }
 
   private assertFramed(): void {
     if (this.framer === null) {
-      throw new ConnectionClosedError(this.id, 'frame messages: the connection was opened without a framer (use onData/data)');
+      throw new ConnectionClosedError(
+        this.id,
+        'frame messages: the connection was opened without a framer (use onData/data)',
+      );
     }
   }
 
@@ -369,7 +411,10 @@ export class TcpConnection {
       this.queuedBytes += chunk.length;
       if (this.service.addBuffered(chunk.length)) this.pauseForTotal();
     }
-    if (this.framer !== null && (this.messageSinks.length > 0 || this.owner.messageSinks.length > 0)) {
+    if (
+      this.framer !== null &&
+      (this.messageSinks.length > 0 || this.owner.messageSinks.length > 0)
+    ) {
       this.framer.push(chunk);
       this.pump();
     }
@@ -383,7 +428,10 @@ export class TcpConnection {
     if (framer === null || this.closeReason !== undefined) return;
     const limits = this.limits;
     while ((this.pauseReasons & BACKPRESSURE) === 0) {
-      if (this.queuedMessages >= limits.maxQueuedMessages || this.queuedBytes >= limits.maxBufferedBytes) {
+      if (
+        this.queuedMessages >= limits.maxQueuedMessages ||
+        this.queuedBytes >= limits.maxBufferedBytes
+      ) {
         this.pauseReasons |= BACKPRESSURE;
         break;
       }
@@ -400,8 +448,18 @@ export class TcpConnection {
         if (frame === null) break;
       }
       this.heldFrame = null;
-      const sinks = this.messageSinks.length === 0 ? this.owner.messageSinks : this.owner.messageSinks.length === 0 ? this.messageSinks : [...this.messageSinks, ...this.owner.messageSinks];
-      const message: TcpMessage = { data: frame, connection: this, remoteAddress: this.remoteAddress, remotePort: this.remotePort };
+      const sinks =
+        this.messageSinks.length === 0
+          ? this.owner.messageSinks
+          : this.owner.messageSinks.length === 0
+            ? this.messageSinks
+            : [...this.messageSinks, ...this.owner.messageSinks];
+      const message: TcpMessage = {
+        data: frame,
+        connection: this,
+        remoteAddress: this.remoteAddress,
+        remotePort: this.remotePort,
+      };
       for (let i = firstSink; i < sinks.length; i++) {
         try {
           if (!sinks[i].activate(message, this.domain)) continue;
@@ -496,7 +554,8 @@ export class TcpConnection {
     for (const sink of [...this.dataSinks]) sink.end();
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
-    for (const waiter of waiters) waiter.reject(new ConnectionClosedError(this.id, 'wait for drain'));
+    for (const waiter of waiters)
+      waiter.reject(new ConnectionClosedError(this.id, 'wait for drain'));
     this.service.forget(this);
     this.owner._connectionClosed(this);
     this.resolveClosed?.(info);

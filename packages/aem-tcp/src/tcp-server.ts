@@ -93,7 +93,11 @@ export class TcpServer implements ConnectionOwner {
 
   /** `listening`, `closing` (draining) or `closed`. */
   get status(): 'listening' | 'closing' | 'closed' {
-    return this.closing === undefined ? 'listening' : this.server.listening || this.live.size > 0 ? 'closing' : 'closed';
+    return this.closing === undefined
+      ? 'listening'
+      : this.server.listening || this.live.size > 0
+        ? 'closing'
+        : 'closed';
   }
 
   /** A snapshot of the server's counters. */
@@ -113,7 +117,10 @@ export class TcpServer implements ConnectionOwner {
   }
 
   /** Registers a handler for accepted connections; it runs in the new connection's domain. */
-  onConnection(handler: (connection: TcpConnection) => void | PromiseLike<void>, options: Omit<EventOptions, 'domain'> = {}): AemEvent<TcpConnection> {
+  onConnection(
+    handler: (connection: TcpConnection) => void | PromiseLike<void>,
+    options: Omit<EventOptions, 'domain'> = {},
+  ): AemEvent<TcpConnection> {
     return this.state.self.call('accept', { server: this }, handler, options);
   }
 
@@ -126,7 +133,10 @@ export class TcpServer implements ConnectionOwner {
    * Registers a handler for the framed messages of every connection; each runs in its
    * connection's domain.
    */
-  onMessage(handler: (message: TcpMessage) => void | PromiseLike<void>, options: Omit<EventOptions, 'domain'> = {}): AemEvent<TcpMessage> {
+  onMessage(
+    handler: (message: TcpMessage) => void | PromiseLike<void>,
+    options: Omit<EventOptions, 'domain'> = {},
+  ): AemEvent<TcpMessage> {
     return this.state.self.call('messages', { target: this }, handler, options);
   }
 
@@ -227,7 +237,8 @@ export class TcpServer implements ConnectionOwner {
           pending.delete(connection);
         }
       }
-      if (pending.size > 0) await new Promise<void>((resolve) => this.setup.schedule(DRAIN_POLL_MS, resolve));
+      if (pending.size > 0)
+        await new Promise<void>((resolve) => this.setup.schedule(DRAIN_POLL_MS, resolve));
     }
     await Promise.all(all.map((connection) => connection.closed));
     deadline.cancel();

@@ -1,4 +1,11 @@
-import { defineCall, defineService, InvalidArgumentError, type CallContext, type CallSpec, type ServiceDefinition } from '@aem/core';
+import {
+  defineCall,
+  defineService,
+  InvalidArgumentError,
+  type CallContext,
+  type CallSpec,
+  type ServiceDefinition,
+} from '@aem/core';
 import { DEFAULT_MAX_TOTAL_BUFFERED_BYTES, type TcpServiceOptions } from './tcp-limits';
 import { TcpConnection } from './tcp-connection';
 import type { TcpMessage } from './tcp-message';
@@ -108,7 +115,11 @@ export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDef
 /** The TCP service with default options. */
 export const tcpService: TcpServiceDefinition = createTcpService();
 
-function checkTarget<T>(value: unknown, type: abstract new (...args: never[]) => T, name: string): T {
+function checkTarget<T>(
+  value: unknown,
+  type: abstract new (...args: never[]) => T,
+  name: string,
+): T {
   if (!(value instanceof type)) throw new InvalidArgumentError(name, `a ${type.name}`, value);
   return value;
 }

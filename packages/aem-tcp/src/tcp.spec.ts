@@ -26,7 +26,9 @@ function frame(payload: Buffer | string): Buffer {
 /** A plain node:net client, to feed the server bytes exactly as the test wants. */
 async function rawClient(port: number): Promise<Socket> {
   const socket = netConnect({ host: HOST, port });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  await new Promise<void>((resolve, reject) =>
+    socket.once('connect', resolve).once('error', reject),
+  );
   return socket;
 }
 
@@ -77,7 +79,11 @@ describe('Tcp', () => {
         seen.push(message);
         message.connection.send(frame(`echo:${message.data}`));
       });
-      const client = await tcp.connect({ host: HOST, port: server.address.port, framer: lengthPrefixed({ width: 2 }) });
+      const client = await tcp.connect({
+        host: HOST,
+        port: server.address.port,
+        framer: lengthPrefixed({ width: 2 }),
+      });
       const replies = firstValueFrom(client.messages.pipe(take(3), toArray()));
       for (const text of ['a', 'bb', 'ccc']) client.send(frame(text));
       expect((await replies).map((m) => String(m.data))).toEqual(['echo:a', 'echo:bb', 'echo:ccc']);
@@ -96,7 +102,12 @@ describe('Tcp', () => {
       const socket = await rawClient(server.address.port);
       sockets.push(socket);
       const wire = Buffer.from(
-        [0, 1, 2, 3, 4].map((i) => `MESSAGE sip:a SIP/2.0\r\nContent-Length: ${String(i).length + 4}\r\n\r\nbody${i}`).join(''),
+        [0, 1, 2, 3, 4]
+          .map(
+            (i) =>
+              `MESSAGE sip:a SIP/2.0\r\nContent-Length: ${String(i).length + 4}\r\n\r\nbody${i}`,
+          )
+          .join(''),
       );
       for (let at = 0; at < wire.length; at += 7) {
         socket.write(wire.subarray(at, at + 7));
@@ -169,7 +180,11 @@ describe('Tcp', () => {
 
   describe('bad input', () => {
     it('closes only the offending connection, with a typed reason; others carry on', async () => {
-      const server = await listen({ host: HOST, port: 0, framer: lengthPrefixed({ width: 2, maxFrameBytes: 64 }) });
+      const server = await listen({
+        host: HOST,
+        port: 0,
+        framer: lengthPrefixed({ width: 2, maxFrameBytes: 64 }),
+      });
       const got: string[] = [];
       const accepted: TcpConnection[] = [];
       server.onConnection((connection) => void accepted.push(connection));
@@ -177,14 +192,21 @@ describe('Tcp', () => {
         got.push(String(data));
         connection.send(frame('ok'));
       });
-      const good = await tcp.connect({ host: HOST, port: server.address.port, framer: lengthPrefixed({ width: 2 }) });
+      const good = await tcp.connect({
+        host: HOST,
+        port: server.address.port,
+        framer: lengthPrefixed({ width: 2 }),
+      });
       const badSocket = await rawClient(server.address.port);
       sockets.push(badSocket);
       const badPort = badSocket.localPort;
       const goodReplies = firstValueFrom(good.messages.pipe(take(2), toArray()));
       good.send(frame('before'));
       badSocket.write(Buffer.from([0xff, 0xff, 1, 2, 3]));
-      await until(() => accepted.some((c) => c.remotePort === badPort && c.state === 'closed'), 'bad connection closed');
+      await until(
+        () => accepted.some((c) => c.remotePort === badPort && c.state === 'closed'),
+        'bad connection closed',
+      );
       const info = await accepted.find((c) => c.remotePort === badPort)!.closed;
       expect(info.reason).toBe('framing-error');
       expect(info.error).toMatchObject({ code: 'AEM_TCP_FRAME_TOO_LARGE', limit: 64, size: 65537 });
@@ -195,21 +217,34 @@ describe('Tcp', () => {
     });
 
     it('survives random garbage on many connections', async () => {
-      const server = await listen({ host: HOST, port: 0, framer: contentLength({ maxFrameBytes: 2048, maxHeaderBytes: 512 }) });
+      const server = await listen({
+        host: HOST,
+        port: 0,
+        framer: contentLength({ maxFrameBytes: 2048, maxHeaderBytes: 512 }),
+      });
       server.onMessage(() => undefined);
-      const clients = await Promise.all(Array.from({ length: 20 }, () => rawClient(server.address.port)));
+      const clients = await Promise.all(
+        Array.from({ length: 20 }, () => rawClient(server.address.port)),
+      );
       sockets.push(...clients);
       let seed = 42;
       for (const client of clients) {
         const garbage = Buffer.alloc(3000);
-        for (let i = 0; i < garbage.length; i++) garbage[i] = (seed = (seed * 1103515245 + 12345) & 0xff);
+        for (let i = 0; i < garbage.length; i++)
+          garbage[i] = seed = (seed * 1103515245 + 12345) & 0xff;
         client.write(garbage);
       }
       await until(() => server.stats().connections === 0, 'all garbage connections closed');
       expect(server.stats().framingErrors).toBe(20);
-      const ok = await tcp.connect({ host: HOST, port: server.address.port, framer: contentLength() });
+      const ok = await tcp.connect({
+        host: HOST,
+        port: server.address.port,
+        framer: contentLength(),
+      });
       const reply = firstValueFrom(ok.messages);
-      server.onMessage(({ connection }) => void connection.send('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
+      server.onMessage(
+        ({ connection }) => void connection.send('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'),
+      );
       ok.send('OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\n\r\n');
       await expect(reply).resolves.toBeDefined();
     });
@@ -217,7 +252,12 @@ describe('Tcp', () => {
 
   describe('flow control', () => {
     it('delivers 12,000 pipelined frames from one write, pausing and resuming on the way', async () => {
-      const server = await listen({ host: HOST, port: 0, framer: lengthPrefixed({ width: 2 }), limits: { maxQueuedMessages: 256 } });
+      const server = await listen({
+        host: HOST,
+        port: 0,
+        framer: lengthPrefixed({ width: 2 }),
+        limits: { maxQueuedMessages: 256 },
+      });
       let count = 0;
       let maxQueued = 0;
       server.onMessage(({ connection }) => {
@@ -234,7 +274,12 @@ describe('Tcp', () => {
     it('a slow consumer pauses reading: buffered bytes stay bounded, nothing is lost', async () => {
       jest.setTimeout(30_000);
       const limit = 64 * 1024;
-      const server = await listen({ host: HOST, port: 0, framer: lengthPrefixed({ width: 4 }), limits: { maxBufferedBytes: limit } });
+      const server = await listen({
+        host: HOST,
+        port: 0,
+        framer: lengthPrefixed({ width: 4 }),
+        limits: { maxBufferedBytes: limit },
+      });
       const release = gate();
       let received = 0;
       let peak = 0;
@@ -265,7 +310,11 @@ describe('Tcp', () => {
 
     it('send reports the write high-water mark and drained() resolves', async () => {
       const server = await listen({ host: HOST, port: 0 });
-      const client = await tcp.connect({ host: HOST, port: server.address.port, limits: { writeHighWaterMark: 16_384 } });
+      const client = await tcp.connect({
+        host: HOST,
+        port: server.address.port,
+        limits: { writeHighWaterMark: 16_384 },
+      });
       expect(client.send(Buffer.alloc(1000))).toBe(true);
       expect(client.send(Buffer.alloc(100_000))).toBe(false);
       // The server reads only once a consumer registers.
@@ -292,13 +341,23 @@ describe('Tcp', () => {
     it('handles many concurrent connections', async () => {
       const server = await listen({ host: HOST, port: 0, framer: delimited() });
       server.onMessage(({ data, connection }) => void connection.send(`${data}!\r\n`));
-      const clients = await Promise.all(Array.from({ length: 200 }, () => tcp.connect({ host: HOST, port: server.address.port, framer: delimited() })));
-      const replies = Promise.all(clients.map((client) => firstValueFrom(client.messages.pipe(take(5), toArray()))));
+      const clients = await Promise.all(
+        Array.from({ length: 200 }, () =>
+          tcp.connect({ host: HOST, port: server.address.port, framer: delimited() }),
+        ),
+      );
+      const replies = Promise.all(
+        clients.map((client) => firstValueFrom(client.messages.pipe(take(5), toArray()))),
+      );
       clients.forEach((client, i) => {
         for (let j = 0; j < 5; j++) client.send(`${i}.${j}\r\n`);
       });
       const all = await replies;
-      all.forEach((messages, i) => expect(messages.map((m) => String(m.data))).toEqual([0, 1, 2, 3, 4].map((j) => `${i}.${j}!`)));
+      all.forEach((messages, i) =>
+        expect(messages.map((m) => String(m.data))).toEqual(
+          [0, 1, 2, 3, 4].map((j) => `${i}.${j}!`),
+        ),
+      );
       expect(server.stats().connections).toBe(200);
     });
 
@@ -306,7 +365,11 @@ describe('Tcp', () => {
       const server = await listen({ host: HOST, port: 0, framer: delimited() });
       const streams: Promise<string[]>[] = [];
       server.onConnection((connection) => {
-        streams.push(firstValueFrom(connection.messages.pipe(toArray())).then((ms) => ms.map((m) => String(m.data))));
+        streams.push(
+          firstValueFrom(connection.messages.pipe(toArray())).then((ms) =>
+            ms.map((m) => String(m.data)),
+          ),
+        );
       });
       const socket = await rawClient(server.address.port);
       socket.end('one\r\ntwo\r\n');
@@ -317,7 +380,10 @@ describe('Tcp', () => {
 
     it('rejects connect and listen failures with SocketFailedError', async () => {
       const server = await listen({ host: HOST, port: 0 });
-      await expect(tcp.listen({ host: HOST, port: server.address.port })).rejects.toMatchObject({ code: 'AEM_TCP_SOCKET_FAILED', syscallCode: 'EADDRINUSE' });
+      await expect(tcp.listen({ host: HOST, port: server.address.port })).rejects.toMatchObject({
+        code: 'AEM_TCP_SOCKET_FAILED',
+        syscallCode: 'EADDRINUSE',
+      });
       const port = server.address.port;
       await server.close();
       await expect(tcp.connect({ host: HOST, port })).rejects.toBeInstanceOf(SocketFailedError);
@@ -338,7 +404,11 @@ describe('Tcp', () => {
         await g.promise;
         connection.send(`done ${data}\r\n`);
       });
-      const client = await tcp.connect({ host: HOST, port: server.address.port, framer: delimited() });
+      const client = await tcp.connect({
+        host: HOST,
+        port: server.address.port,
+        framer: delimited(),
+      });
       const reply = firstValueFrom(client.messages);
       client.send('job\r\n');
       await until(() => server.openConnections[0]?.domain.busy === true, 'handler running');
@@ -375,13 +445,20 @@ describe('Tcp', () => {
 
   describe('idle timeout', () => {
     it('needs the timers service', async () => {
-      await expect(tcp.listen({ host: HOST, port: 0, idleTimeoutMs: 1000 })).rejects.toBeInstanceOf(TimersUnavailableError);
+      await expect(tcp.listen({ host: HOST, port: 0, idleTimeoutMs: 1000 })).rejects.toBeInstanceOf(
+        TimersUnavailableError,
+      );
     });
 
     it('closes connections idle for the timeout, on the virtual clock, and keeps busy ones', async () => {
       const clock = new VirtualClock();
       runtime.load(createTimersService({ clock }));
-      const server = await listen({ host: HOST, port: 0, framer: delimited(), idleTimeoutMs: 1000 });
+      const server = await listen({
+        host: HOST,
+        port: 0,
+        framer: delimited(),
+        idleTimeoutMs: 1000,
+      });
       server.onMessage(() => undefined);
       const idle = await tcp.connect({ host: HOST, port: server.address.port });
       const busy = await tcp.connect({ host: HOST, port: server.address.port });

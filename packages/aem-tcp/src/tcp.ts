@@ -77,10 +77,16 @@ export class Tcp {
    * @param range - semver range of the service version. Default `^1`.
    */
   static from(runtime: Aem, range = '^1'): Tcp {
-    if (!runtime.services().some((service) => service.name === TCP_SERVICE_NAME)) runtime.load(tcpService);
+    if (!runtime.services().some((service) => service.name === TCP_SERVICE_NAME))
+      runtime.load(tcpService);
     const binding = runtime.bind<TcpServiceDefinition>(TCP_SERVICE_NAME, range);
     const state = tcpStateOf(runtime, binding.version);
-    if (state === undefined) throw new InvalidArgumentError('runtime', `a runtime where ${binding.id} was loaded by @aem/tcp`, runtime);
+    if (state === undefined)
+      throw new InvalidArgumentError(
+        'runtime',
+        `a runtime where ${binding.id} was loaded by @aem/tcp`,
+        runtime,
+      );
     return new Tcp(runtime, binding, state);
   }
 
@@ -95,24 +101,36 @@ export class Tcp {
     const maxConnections = options.maxConnections ?? 10_000;
     checkPort(options.port);
     if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) {
-      throw new InvalidArgumentError('options.maxConnections', 'a positive integer', maxConnections);
+      throw new InvalidArgumentError(
+        'options.maxConnections',
+        'a positive integer',
+        maxConnections,
+      );
     }
-    const sweeper = options.idleTimeoutMs === undefined ? null : new IdleSweeper(this.runtime, options.idleTimeoutMs);
+    const sweeper =
+      options.idleTimeoutMs === undefined
+        ? null
+        : new IdleSweeper(this.runtime, options.idleTimeoutMs);
     const server = createServer({ pauseOnConnect: true, noDelay: true });
     const target = `${options.host ?? '*'}:${options.port}`;
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ port: options.port, host: options.host, backlog: options.backlog ?? 511 }, () => {
-          server.off('error', reject);
-          resolve();
-        });
+        server.listen(
+          { port: options.port, host: options.host, backlog: options.backlog ?? 511 },
+          () => {
+            server.off('error', reject);
+            resolve();
+          },
+        );
       });
     } catch (error) {
       sweeper?.close();
       throw new SocketFailedError('listen', target, error);
     }
-    server.on('error', (error) => process.emitWarning(`@aem/tcp server ${target}: ${error.message}`, { type: 'AemWarning' }));
+    server.on('error', (error) =>
+      process.emitWarning(`@aem/tcp server ${target}: ${error.message}`, { type: 'AemWarning' }),
+    );
     return new TcpServer({
       server,
       state: this.state,
@@ -134,7 +152,10 @@ export class Tcp {
     const limits = resolveLimits(options.limits);
     checkPort(options.port);
     const host = options.host ?? '127.0.0.1';
-    const sweeper = options.idleTimeoutMs === undefined ? null : new IdleSweeper(this.runtime, options.idleTimeoutMs);
+    const sweeper =
+      options.idleTimeoutMs === undefined
+        ? null
+        : new IdleSweeper(this.runtime, options.idleTimeoutMs);
     const socket = netConnect({ port: options.port, host, noDelay: true });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -173,16 +194,26 @@ function resolveLimits(overrides: Partial<ConnectionLimits> = {}): ConnectionLim
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...overrides };
   for (const [key, value] of Object.entries(limits)) {
     if (!(key in DEFAULT_CONNECTION_LIMITS)) {
-      throw new InvalidArgumentError(`options.limits.${key}`, `one of ${Object.keys(DEFAULT_CONNECTION_LIMITS).join(', ')}`, key);
+      throw new InvalidArgumentError(
+        `options.limits.${key}`,
+        `one of ${Object.keys(DEFAULT_CONNECTION_LIMITS).join(', ')}`,
+        key,
+      );
     }
-    if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`options.limits.${key}`, 'a positive integer', value);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new InvalidArgumentError(`options.limits.${key}`, 'a positive integer', value);
   }
   if (limits.writeHighWaterMark < 16_384) {
-    throw new InvalidArgumentError('options.limits.writeHighWaterMark', 'at least 16384 (the socket’s own mark)', limits.writeHighWaterMark);
+    throw new InvalidArgumentError(
+      'options.limits.writeHighWaterMark',
+      'at least 16384 (the socket’s own mark)',
+      limits.writeHighWaterMark,
+    );
   }
   return Object.freeze(limits);
 }
 
 function checkPort(port: number): void {
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError('options.port', 'an integer from 0 to 65535', port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidArgumentError('options.port', 'an integer from 0 to 65535', port);
 }

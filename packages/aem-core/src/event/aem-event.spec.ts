@@ -199,7 +199,9 @@ describe('AemEvent', () => {
         },
       });
       runtime.load(credited);
-      const event = runtime.bind(credited).call('feed', undefined, (p) => void order.push(`handle ${p}`));
+      const event = runtime
+        .bind(credited)
+        .call('feed', undefined, (p) => void order.push(`handle ${p}`));
       ctxRef.activate(1);
       ctxRef.activate(2);
       await settle();

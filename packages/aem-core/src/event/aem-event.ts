@@ -186,9 +186,11 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
   _attach(hooks: EventSourceHooks<TPayload> | void): void {
     this.hooks = hooks as EventSourceHooks | void;
     const delivered = hooks ? hooks.delivered : undefined;
-    this.deliveredHook = delivered === undefined ? null : (delivered.bind(hooks) as (payload: unknown) => void);
+    this.deliveredHook =
+      delivered === undefined ? null : (delivered.bind(hooks) as (payload: unknown) => void);
     const discarded = hooks ? hooks.discarded : undefined;
-    this.discardedHook = discarded === undefined ? null : (discarded.bind(hooks) as (payload: unknown) => void);
+    this.discardedHook =
+      discarded === undefined ? null : (discarded.bind(hooks) as (payload: unknown) => void);
   }
 
   /** @internal Registers a listener called once when the event closes. */

@@ -19,6 +19,8 @@ export class FrameTooLargeError extends TcpError {
     readonly limit: number,
     readonly size: number,
   ) {
-    super(`${what} of ${size} bytes${what === 'header' ? ' (incomplete)' : ''} exceeds the limit of ${limit} bytes`);
+    super(
+      `${what} of ${size} bytes${what === 'header' ? ' (incomplete)' : ''} exceeds the limit of ${limit} bytes`,
+    );
   }
 }

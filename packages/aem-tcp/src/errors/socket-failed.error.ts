@@ -21,7 +21,10 @@ export class SocketFailedError extends TcpError {
     readonly target: string,
     cause: unknown,
   ) {
-    super(`${operation} ${target} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      `${operation} ${target} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
     this.syscallCode = (cause as { code?: string } | undefined)?.code;
   }
 }

@@ -49,7 +49,13 @@ export function contentLength(options: ContentLengthOptions = {}): FramerFactory
   }
   const required = options.requireContentLength ?? false;
   const compact = options.compactForm ?? true;
-  return () => new ContentLengthFramer(Math.min(maxHeaderBytes, maxFrameBytes), maxFrameBytes, required, compact);
+  return () =>
+    new ContentLengthFramer(
+      Math.min(maxHeaderBytes, maxFrameBytes),
+      maxFrameBytes,
+      required,
+      compact,
+    );
 }
 
 class ContentLengthFramer implements Framer {
@@ -84,7 +90,8 @@ class ContentLengthFramer implements Framer {
       const view = queue.peek(window);
       const at = view.indexOf(CRLFCRLF, this.scanned);
       if (at < 0) {
-        if (queue.length >= this.maxHeaderBytes) throw new FrameTooLargeError('header', this.maxHeaderBytes, queue.length);
+        if (queue.length >= this.maxHeaderBytes)
+          throw new FrameTooLargeError('header', this.maxHeaderBytes, queue.length);
         this.scanned = Math.max(0, window - 3);
         return null;
       }
@@ -92,7 +99,8 @@ class ContentLengthFramer implements Framer {
       const headerEnd = at + 4;
       const body = this.bodyLength(view.subarray(0, at));
       const total = headerEnd + body;
-      if (total > this.maxFrameBytes) throw new FrameTooLargeError('frame', this.maxFrameBytes, total);
+      if (total > this.maxFrameBytes)
+        throw new FrameTooLargeError('frame', this.maxFrameBytes, total);
       this.pendingTotal = total;
     }
     if (queue.length < this.pendingTotal) return null;
@@ -127,11 +135,17 @@ class ContentLengthFramer implements Framer {
       if (name !== 'content-length' && !(this.compact && name === 'l')) continue;
       const value = line.slice(colon + 1).trim();
       if (!/^\d{1,15}$/.test(value)) {
-        throw new MalformedFrameError(this.kind, `Content-Length ${JSON.stringify(value.slice(0, 32))} is not a number`);
+        throw new MalformedFrameError(
+          this.kind,
+          `Content-Length ${JSON.stringify(value.slice(0, 32))} is not a number`,
+        );
       }
       const length = Number(value);
       if (found >= 0 && found !== length) {
-        throw new MalformedFrameError(this.kind, `conflicting Content-Length values ${found} and ${length}`);
+        throw new MalformedFrameError(
+          this.kind,
+          `conflicting Content-Length values ${found} and ${length}`,
+        );
       }
       found = length;
     }

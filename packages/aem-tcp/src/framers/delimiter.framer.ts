@@ -27,7 +27,8 @@ export interface DelimiterOptions {
 export function delimited(options: DelimiterOptions = {}): FramerFactory {
   const delimiter = Buffer.from(options.delimiter ?? '\r\n');
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  if (delimiter.length === 0) throw new InvalidArgumentError('options.delimiter', 'at least one byte', options.delimiter);
+  if (delimiter.length === 0)
+    throw new InvalidArgumentError('options.delimiter', 'at least one byte', options.delimiter);
   if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 1) {
     throw new InvalidArgumentError('options.maxFrameBytes', 'a positive integer', maxFrameBytes);
   }

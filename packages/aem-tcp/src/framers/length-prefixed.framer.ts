@@ -54,11 +54,17 @@ export function lengthPrefixed(options: LengthPrefixedOptions = {}): FramerFacto
   if (!Number.isInteger(offset) || offset < 0 || offset > 64) {
     throw new InvalidArgumentError('options.offset', 'an integer from 0 to 64', offset);
   }
-  if (![1, 2, 3, 4].includes(width)) throw new InvalidArgumentError('options.width', '1, 2, 3 or 4', width);
+  if (![1, 2, 3, 4].includes(width))
+    throw new InvalidArgumentError('options.width', '1, 2, 3 or 4', width);
   if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < offset + width) {
-    throw new InvalidArgumentError('options.maxFrameBytes', `an integer ≥ ${offset + width}`, maxFrameBytes);
+    throw new InvalidArgumentError(
+      'options.maxFrameBytes',
+      `an integer ≥ ${offset + width}`,
+      maxFrameBytes,
+    );
   }
-  return () => new LengthPrefixedFramer(offset, width, bigEndian, includesHeader, emitPayload, maxFrameBytes);
+  return () =>
+    new LengthPrefixedFramer(offset, width, bigEndian, includesHeader, emitPayload, maxFrameBytes);
 }
 
 class LengthPrefixedFramer implements Framer {
@@ -96,13 +102,17 @@ class LengthPrefixedFramer implements Framer {
     let total: number;
     if (this.includesHeader) {
       if (length < headerBytes) {
-        throw new MalformedFrameError(this.kind, `length ${length} is smaller than the ${headerBytes}-byte header`);
+        throw new MalformedFrameError(
+          this.kind,
+          `length ${length} is smaller than the ${headerBytes}-byte header`,
+        );
       }
       total = length;
     } else {
       total = headerBytes + length;
     }
-    if (total > this.maxFrameBytes) throw new FrameTooLargeError('frame', this.maxFrameBytes, total);
+    if (total > this.maxFrameBytes)
+      throw new FrameTooLargeError('frame', this.maxFrameBytes, total);
     if (queue.length < total) return null;
     const frame = queue.take(total);
     return this.emitPayload ? frame.subarray(headerBytes) : frame;
