@@ -18,6 +18,7 @@ export type {
 } from './tcp-service';
 export { DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_TOTAL_BUFFERED_BYTES } from './tcp-limits';
 export type { ConnectionLimits, TcpServiceOptions } from './tcp-limits';
+export type { TcpServiceState } from './tcp-service-state';
 
 /* Servers and connections */
 export { TcpServer } from './tcp-server';

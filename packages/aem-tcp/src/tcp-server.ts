@@ -3,7 +3,7 @@ import type { AemEvent, CallContext, EventOptions } from '@aem/core';
 import type { Observable } from 'rxjs';
 import type { FramerFactory } from './framers/framer';
 import type { IdleSweeper } from './idle-sweeper';
-import { TcpConnection, type ConnectionOwner } from './tcp-connection';
+import { TcpConnection } from './tcp-connection';
 import type { ConnectionLimits } from './tcp-limits';
 import type { TcpMessage } from './tcp-message';
 import type { TcpServiceState } from './tcp-service-state';
@@ -63,7 +63,8 @@ export interface ServerSetup {
  * await server.close({ deadlineMs: 2000 });
  * ```
  */
-export class TcpServer implements ConnectionOwner {
+// Structurally a ConnectionOwner (internal, so no `implements` clause in the public surface).
+export class TcpServer {
   /** @internal Server-level message sinks, shared with every connection. */
   readonly messageSinks: CallContext<TcpMessage>[] = [];
   private readonly acceptSinks: CallContext<TcpConnection>[] = [];

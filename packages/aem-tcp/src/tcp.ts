@@ -94,7 +94,7 @@ export class Tcp {
    * Starts a server. Resolves once it is listening.
    *
    * @throws (rejects) {@link SocketFailedError} (`EADDRINUSE`, `EACCES`, …),
-   *   {@link InvalidArgumentError}, {@link TimersUnavailableError}.
+   *   {@link @aem/core!InvalidArgumentError}, {@link TimersUnavailableError}.
    */
   async listen(options: ListenOptions): Promise<TcpServer> {
     const limits = resolveLimits(options.limits);

@@ -47,7 +47,7 @@ export class NodeClock implements TimerClock {
 
   /**
    * @param options - the time source and the spin window.
-   * @throws {@link InvalidArgumentError} for a `spinMs` that is not a finite number ≥ 0.
+   * @throws {@link @aem/core!InvalidArgumentError} for a `spinMs` that is not a finite number ≥ 0.
    */
   constructor(options: NodeClockOptions = {}) {
     this.now = options.now ?? (() => performance.now());

@@ -42,7 +42,7 @@ export interface LengthPrefixedOptions {
  * const simple = lengthPrefixed({ width: 2 }); // frames are the payloads after a 2-byte length
  * ```
  * @returns a factory of one framer per connection.
- * @throws {@link InvalidArgumentError} for options out of range.
+ * @throws {@link @aem/core!InvalidArgumentError} for options out of range.
  */
 export function lengthPrefixed(options: LengthPrefixedOptions = {}): FramerFactory {
   const offset = options.offset ?? 0;

@@ -59,7 +59,7 @@ export interface DiameterWatchdogOptions {
  * ```
  * @param options - TwInit and random source.
  * @returns Tw in ms.
- * @throws {@link InvalidArgumentError} for a TwInit below 6 s or not finite.
+ * @throws {@link @aem/core!InvalidArgumentError} for a TwInit below 6 s or not finite.
  */
 export function diameterWatchdogInterval(options: DiameterWatchdogOptions = {}): number {
   const twInit = checkTwInit(options.twInitMs ?? DIAMETER_TW_INIT_DEFAULT_MS);
@@ -85,7 +85,7 @@ export function diameterWatchdogInterval(options: DiameterWatchdogOptions = {}):
  * ```
  * @param scheduler - where the timer runs (a `WheelScheduler`).
  * @param options - TwInit, random source, reset stream.
- * @throws {@link InvalidArgumentError} for a TwInit below 6 s (at call time).
+ * @throws {@link @aem/core!InvalidArgumentError} for a TwInit below 6 s (at call time).
  */
 export function diameterWatchdog(
   scheduler: SchedulerLike,

@@ -82,7 +82,7 @@ const TIMEOUT_OF = { A: 'B', E: 'F', G: 'H' } as const;
  * ```
  * @param options - T1, T2, T4 and the transport.
  * @returns the values in ms.
- * @throws {@link InvalidArgumentError} when a T is not a finite number > 0 or T2 < T1.
+ * @throws {@link @aem/core!InvalidArgumentError} when a T is not a finite number > 0 or T2 < T1.
  */
 export function sipTimerValues(options: SipTimerOptions = {}): SipTimerValues {
   const T1 = positive('options.t1Ms', options.t1Ms ?? 500);
