@@ -48,7 +48,7 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.cjs'],
     languageOptions: {
       globals: {
-        AbortController: 'readonly',
+        AbortController: 'readonly', performance: 'readonly',
         AbortSignal: 'readonly',
         queueMicrotask: 'readonly',
         setInterval: 'readonly',

@@ -19,11 +19,14 @@ const CONNECTIONS = 100;
 const PIPELINE = 64;
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const WANTED_IDLE_STEPS = (process.env.BENCH_IDLE_STEPS ?? '1000,10000,50000').split(',').map(Number);
+const WANTED_IDLE_STEPS = (process.env.BENCH_IDLE_STEPS ?? '1000,10000,50000')
+  .split(',')
+  .map(Number);
 // Every idle connection is one descriptor in the server process (and one in the client's).
 // A sandbox without CAP_SYS_RESOURCE cannot raise the hard limit, so the steps are capped
 // below it and the BENCH line says so.
-const FD_LIMIT = Number(execSync('ulimit -Hn', { shell: '/bin/bash', encoding: 'utf8' }).trim()) || Infinity;
+const FD_LIMIT =
+  Number(execSync('ulimit -Hn', { shell: '/bin/bash', encoding: 'utf8' }).trim()) || Infinity;
 const IDLE_CAP = FD_LIMIT - 1_000;
 const IDLE_STEPS = [...new Set(WANTED_IDLE_STEPS.map((n) => Math.min(n, IDLE_CAP)))];
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5000);
@@ -277,7 +280,9 @@ async function main() {
     idleScalingRatio: Number((latency[last].p99 / latency[first].p99).toFixed(3)),
     bytesPerIdleConn,
     idleSteps: IDLE_STEPS,
-    ...(IDLE_STEPS.at(-1) < WANTED_IDLE_STEPS.at(-1) ? { idleCappedBy: `fd hard limit ${FD_LIMIT}` } : {}),
+    ...(IDLE_STEPS.at(-1) < WANTED_IDLE_STEPS.at(-1)
+      ? { idleCappedBy: `fd hard limit ${FD_LIMIT}` }
+      : {}),
   };
   console.log(`BENCH tcp ${JSON.stringify(line)}`);
   process.exit(0);

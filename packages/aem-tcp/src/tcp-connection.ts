@@ -296,29 +296,29 @@ export class TcpConnection {
   /** @internal */
   _addMessageSink(sink: CallContext<TcpMessage>): void {
     this.messageSinks.push(sink);
-    this.consumersChanged();
+    this._consumersChanged();
   }
 
   /** @internal */
   _removeMessageSink(sink: CallContext<unknown>): void {
     remove(this.messageSinks, sink);
-    this.consumersChanged();
+    this._consumersChanged();
   }
 
   /** @internal */
   _addDataSink(sink: CallContext<Buffer>): void {
     this.dataSinks.push(sink);
-    this.consumersChanged();
+    this._consumersChanged();
   }
 
   /** @internal */
   _removeDataSink(sink: CallContext<unknown>): void {
     remove(this.dataSinks, sink);
-    this.consumersChanged();
+    this._consumersChanged();
   }
 
   /** @internal The owner's sinks changed (a server-level handler came or went). */
-  consumersChanged(): void {
+  _consumersChanged(): void {
     if (this.hasConsumers()) this.clearPause(NO_CONSUMER);
     else this.setPause(NO_CONSUMER);
   }

@@ -170,14 +170,14 @@ export class TcpServer {
   /** @internal */
   _addMessageSink(sink: CallContext<TcpMessage>): void {
     this.messageSinks.push(sink);
-    for (const connection of this.live) connection.consumersChanged();
+    for (const connection of this.live) connection._consumersChanged();
   }
 
   /** @internal */
   _removeMessageSink(sink: CallContext<unknown>): void {
     const at = this.messageSinks.indexOf(sink as CallContext<TcpMessage>);
     if (at >= 0) this.messageSinks.splice(at, 1);
-    for (const connection of this.live) connection.consumersChanged();
+    for (const connection of this.live) connection._consumersChanged();
   }
 
   /** @internal */
@@ -216,7 +216,7 @@ export class TcpServer {
       sweeper: this.setup.sweeper,
     });
     this.live.add(connection);
-    connection.consumersChanged();
+    connection._consumersChanged();
     for (const sink of this.acceptSinks) sink.activate(connection, connection.domain);
   }
 

@@ -10,6 +10,7 @@ import { contentLength } from './framers/content-length.framer';
 import { delimited } from './framers/delimiter.framer';
 import { lengthPrefixed } from './framers/length-prefixed.framer';
 import { Tcp } from './tcp';
+import { createTcpService } from './tcp-service';
 import type { TcpConnection } from './tcp-connection';
 import type { TcpMessage } from './tcp-message';
 import type { TcpServer } from './tcp-server';
@@ -306,6 +307,63 @@ describe('Tcp', () => {
       await sending;
       await until(() => received === total * 1000, 'all bytes', 50_000);
       expect(peak).toBeLessThanOrEqual(limit + 65_536);
+    });
+
+    it('bounds the bytes buffered across all connections (maxTotalBufferedBytes)', async () => {
+      const small = createAem({ backend: 'userspace' });
+      small.load(createTcpService({ maxTotalBufferedBytes: 32 * 1024 }));
+      const smallTcp = Tcp.from(small);
+      const server = await smallTcp.listen({
+        host: HOST,
+        port: 0,
+        framer: lengthPrefixed({ width: 4 }),
+      });
+      const release = gate();
+      let received = 0;
+      let peakTotal = 0;
+      const state = (smallTcp as unknown as { state: { bufferedBytes: number } }).state;
+      server.onMessage(async ({ data }) => {
+        peakTotal = Math.max(peakTotal, state.bufferedBytes);
+        await release.promise;
+        received += data.length;
+      });
+      const message = Buffer.concat([Buffer.from([0, 0, 3, 232]), Buffer.alloc(1000, 1)]);
+      const clients = await Promise.all(
+        [0, 1, 2].map(() => smallTcp.connect({ host: HOST, port: server.address.port })),
+      );
+      const sending = clients.map(async (client) => {
+        for (let i = 0; i < 500; i++) if (!client.send(message)) await client.drained();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(state.bufferedBytes).toBeLessThanOrEqual(32 * 1024 + 3 * 65_536);
+      release.open();
+      await Promise.all(sending);
+      await until(() => received === 3 * 500 * 1000, 'all messages', 50_000);
+      expect(peakTotal).toBeLessThanOrEqual(32 * 1024 + 3 * 65_536);
+      await server.close();
+      small.close();
+    });
+
+    it('stopping a message handler holds its messages and pauses reading; start resumes, nothing lost', async () => {
+      const server = await listen({
+        host: HOST,
+        port: 0,
+        framer: delimited(),
+        limits: { maxQueuedMessages: 8 },
+      });
+      const got: string[] = [];
+      const handler = server.onMessage(({ data }) => void got.push(String(data)));
+      const client = await tcp.connect({ host: HOST, port: server.address.port });
+      client.send('a\r\n');
+      await until(() => got.length === 1, 'first message');
+      handler.stop();
+      for (let i = 0; i < 50; i++) client.send(`m${i}\r\n`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(got).toEqual(['a']);
+      expect(server.openConnections[0].queuedMessageCount).toBeLessThanOrEqual(8);
+      handler.start();
+      await until(() => got.length === 51, 'all messages');
+      expect(got.slice(1)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
     });
 
     it('send reports the write high-water mark and drained() resolves', async () => {
