@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+// Types of the Node-API binding to /dev/aem (binding/index.js).
+
+/** A bound service version (from `KmodDevice.lookup`). */
+export interface KmodService {
+  readonly serviceId: number;
+  /** `major.minor.patch` of the version bound. */
+  readonly version: string;
+  readonly firstCall: number;
+  readonly ncalls: number;
+}
+
+export interface KmodAbi {
+  readonly abiVersion: number;
+  readonly pageSize: number;
+  readonly maxRingPages: number;
+  readonly maxEvents: number;
+  readonly maxBindings: number;
+  readonly recordHeaderSize: number;
+  /** Doubles per record in a batch (`FIELDS`). */
+  readonly fields: number;
+}
+
+export interface KmodStats {
+  readonly wakeups: number;
+  readonly records: number;
+  readonly dropped: number;
+  readonly ringFlags: number;
+}
+
+/**
+ * Called once per wake-up with `count` records in `records` (FIELDS doubles each, see
+ * {@link RECORD_FIELD}); the array is reused: read it before returning.
+ */
+export type KmodBatchHandler = (count: number, records: Float64Array) => void;
+
+/** One AEM context on /dev/aem. Errors carry `code` (the AEM error codes) and `errno`. */
+export class KmodDevice {
+  constructor(options?: { path?: string; ringPages?: number; batch?: number });
+  readonly records: Float64Array;
+  readonly batch: number;
+  abi(): KmodAbi;
+  lookup(name: string, version: string | number, options?: { exact?: boolean }): KmodService;
+  entry(
+    service: KmodService,
+    call: number,
+    args: Uint8Array | null,
+    options?: { userData?: number | bigint; priority?: number; start?: boolean },
+  ): number;
+  timer(
+    service: KmodService,
+    options: {
+      initialNs: number | bigint;
+      intervalNs?: number | bigint;
+      userData?: number | bigint;
+      start?: boolean;
+    },
+  ): number;
+  start(eventId: number): void;
+  stop(eventId: number): void;
+  shutdown(eventId: number): void;
+  setPriority(eventId: number, priority: number): void;
+  listen(handler: KmodBatchHandler): void;
+  unlisten(): void;
+  ref(): void;
+  unref(): void;
+  stats(): KmodStats;
+  close(): void;
+}
+
+export interface KmodRecord {
+  eventId: number;
+  type: number;
+  priority: number;
+  userData: number;
+  word0: number;
+  word1: number;
+}
+
+export function decodeRecord(records: Float64Array, index: number): KmodRecord;
+export function packVersion(version: string | number): number;
+export function unpackVersion(version: number): string;
+
+export const RECORD_FIELD: Readonly<{
+  eventId: 0;
+  type: 1;
+  priority: 2;
+  userData: 3;
+  word0: 4;
+  word1: 5;
+}>;
+export const RECORD_TYPE: Readonly<{ timer: 1 }>;
+export const FIELDS: number;
+export const EVCTL: Readonly<{ start: 1; stop: 2; shutdown: 3; priority: 4 }>;
+export const ABI_VERSION: number;
+
+/** Benchmark peer: one timerfd per timer, one read() and one JS call per expiry. */
+export class TimerfdBaseline {
+  constructor(count: number, periodNs: number, handler: (index: number, expirations: number) => void);
+  close(): void;
+}

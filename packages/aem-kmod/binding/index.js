@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+'use strict';
+// The JS face of the Node-API binding to /dev/aem (aem_binding.c): one KmodDevice is one
+// AEM context.  Records arrive in batches, one handler call per wake-up, in a Float64Array of
+// FIELDS doubles per record (see RECORD_FIELD).  Errors carry the same `code` strings as
+// @aem/core's errors, plus `errno`.
+const path = require('node:path');
+
+function loadNative() {
+  const root = path.join(__dirname, '..');
+  const candidates = [
+    process.env.AEM_KMOD_BINDING,
+    path.join(__dirname, 'build', 'Release', 'aem.node'), // node-gyp, run in binding/
+    path.join(root, 'build', 'aem.node'), // make binding
+  ].filter(Boolean);
+  let lastError;
+  for (const file of candidates) {
+    try {
+      return require(file);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  const error = new Error(
+    `the @aem/kmod native binding is not built (tried ${candidates.join(', ')}): ${lastError?.message}`,
+  );
+  error.code = 'AEM_BACKEND_UNAVAILABLE';
+  throw error;
+}
+
+const native = loadNative();
+
+/** Index of each field inside one record's slot of `device.records`. */
+const RECORD_FIELD = Object.freeze({
+  eventId: 0,
+  type: 1,
+  priority: 2,
+  userData: 3,
+  /** timers: expirations since the previous record */
+  word0: 4,
+  /** timers: CLOCK_MONOTONIC time of the last expiry, ns */
+  word1: 5,
+});
+const FIELDS = native.FIELDS;
+const RECORD_TYPE = Object.freeze({ timer: 1 });
+const EVCTL = Object.freeze({ start: 1, stop: 2, shutdown: 3, priority: 4 });
+const ENTRY_START = 1;
+const LOOKUP_EXACT = 1;
+const TIMER_CALL_CREATE = 0;
+
+/** `'1.2.3'` → 0x010203; a number passes through. */
+function packVersion(version) {
+  if (typeof version === 'number') return version;
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(String(version));
+  if (!m || m.slice(1).some((p) => Number(p) > 255)) {
+    const error = new RangeError(`version must be "major.minor.patch" (0..255 each), got ${version}`);
+    error.code = 'AEM_INVALID_ARGUMENT';
+    throw error;
+  }
+  return (Number(m[1]) << 16) | (Number(m[2]) << 8) | Number(m[3]);
+}
+
+function unpackVersion(v) {
+  return `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`;
+}
+
+class KmodDevice {
+  /**
+   * @param {{ path?: string, ringPages?: number, batch?: number }} [options]
+   *   ringPages: data pages of the ring (power of two); batch: most records per handler call.
+   */
+  constructor({ path: devicePath = '/dev/aem', ringPages = 64, batch = 1024 } = {}) {
+    this.native = new native.Device(devicePath, ringPages, batch);
+    /** Float64Array: FIELDS doubles per record of the current batch. */
+    this.records = this.native.records;
+    this.batch = batch;
+  }
+
+  /** ABI version and limits of the running aem_core. */
+  abi() {
+    return this.native.abi();
+  }
+
+  /**
+   * Binds a service version: the newest loaded one with the same major and at least `version`
+   * (exactly it with `{ exact: true }`).
+   */
+  lookup(name, version, { exact = false } = {}) {
+    const info = this.native.lookup(name, packVersion(version), exact ? LOOKUP_EXACT : 0);
+    return { ...info, version: unpackVersion(info.version) };
+  }
+
+  /** Registers an event through `call` (0-based) of a bound service; returns its id. */
+  entry(service, call, args, { userData = 0, priority = 0, start = false } = {}) {
+    return this.native.entry(
+      service.serviceId,
+      service.firstCall + call,
+      args ?? null,
+      userData,
+      priority,
+      start ? ENTRY_START : 0,
+    );
+  }
+
+  /** A timer of the `timers` service; periodic when `intervalNs` > 0. Returns its id. */
+  timer(service, { initialNs, intervalNs = 0, userData = 0, start = true }) {
+    return this.native.timerCreate(
+      service.serviceId,
+      service.firstCall + TIMER_CALL_CREATE,
+      initialNs,
+      intervalNs,
+      userData,
+      start ? ENTRY_START : 0,
+    );
+  }
+
+  start(eventId) {
+    this.native.evctl(eventId, EVCTL.start, 0);
+  }
+
+  stop(eventId) {
+    this.native.evctl(eventId, EVCTL.stop, 0);
+  }
+
+  shutdown(eventId) {
+    this.native.evctl(eventId, EVCTL.shutdown, 0);
+  }
+
+  setPriority(eventId, priority) {
+    this.native.evctl(eventId, EVCTL.priority, priority);
+  }
+
+  /**
+   * Watches the device: `handler(count, records)` runs once per wake-up with `count` records in
+   * `records` (valid until the handler returns).  The watch holds the event loop open until
+   * `unref()`.
+   */
+  listen(handler) {
+    const records = this.records;
+    this.native.start((count) => handler(count, records));
+  }
+
+  /** Stops watching; records stay in the ring. */
+  unlisten() {
+    this.native.stop();
+  }
+
+  ref() {
+    this.native.ref();
+  }
+
+  unref() {
+    this.native.unref();
+  }
+
+  /** { wakeups, records, dropped, ringFlags } */
+  stats() {
+    return this.native.stats();
+  }
+
+  /** Tears down every event of this context. Idempotent. */
+  close() {
+    this.native.close();
+  }
+}
+
+/** Decodes record `i` of a batch into an object (convenient, slower than reading the array). */
+function decodeRecord(records, i) {
+  const o = i * FIELDS;
+  return {
+    eventId: records[o],
+    type: records[o + 1],
+    priority: records[o + 2],
+    userData: records[o + 3],
+    word0: records[o + 4],
+    word1: records[o + 5],
+  };
+}
+
+module.exports = {
+  KmodDevice,
+  decodeRecord,
+  packVersion,
+  unpackVersion,
+  RECORD_FIELD,
+  RECORD_TYPE,
+  FIELDS,
+  EVCTL,
+  ABI_VERSION: native.ABI_VERSION,
+  /** Benchmark peer: `new TimerfdBaseline(count, periodNs, handler(index, expirations))`. */
+  TimerfdBaseline: native.TimerfdBaseline,
+};

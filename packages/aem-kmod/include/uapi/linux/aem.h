@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * aem.h - the user-space ABI of the Asynchronous Event Mechanism (/dev/aem)
+ *
+ * This header is the single source of truth for the ABI shared by
+ * aem_core.ko, the service modules, libaem and the Node-API binding.
+ *
+ * Model
+ * -----
+ * Each open file of /dev/aem is a context.  A context binds services by
+ * name and version (AEM_IOC_LOOKUP), registers events through a service's
+ * calls (AEM_IOC_ENTRY), controls them (AEM_IOC_EVCTL) and receives their
+ * activations as records in a ring shared with user space (AEM_IOC_RING_SETUP
+ * then mmap()).  Closing the last reference to the file (fd and mappings)
+ * tears down every event of the context.
+ *
+ * Argument structs have explicit padding; every reserved field and every
+ * padding field must be zero on input, and unknown flag bits are refused,
+ * so later ABI versions can give them a meaning.
+ *
+ * Ring layout (offsets into the mmap space of the fd)
+ * ---------------------------------------------------
+ *
+ *   0            consumer page: struct aem_ring_consumer, mapped read-write
+ *   PAGE_SIZE    producer page: struct aem_ring_producer, mapped read-only
+ *   2*PAGE_SIZE  data area, data_size bytes (a power of two), read-only
+ *
+ * Map the consumer page with PROT_READ|PROT_WRITE at offset 0 and the
+ * producer page plus data area with PROT_READ at offset PAGE_SIZE; a
+ * writable mapping of anything but the consumer page is refused.
+ *
+ * Positions are free-running 64-bit byte counts that never wrap in
+ * practice; the byte at position p lives at data[p & (data_size - 1)].
+ * Records are 8-byte aligned.  A record never straddles the end of the data
+ * area: when the tail is too small the producer fills it with an
+ * AEM_REC_PAD record (only its first 8 bytes, len and type, are meaningful)
+ * and continues at the start.
+ *
+ * Ordering (the one subtle part)
+ * ------------------------------
+ *
+ *   kernel (producer)                    user (consumer)
+ *   cons = load_acquire(consumer_pos)
+ *   if (prod + len - cons > size) full
+ *   write record at prod
+ *   store_release(producer_pos,          prod = load_acquire(producer_pos)
+ *                 prod + len)  ------->  read records in [cons, prod)
+ *                              <-------  store_release(consumer_pos, prod)
+ *
+ * The producer's release store publishes the record bytes before the new
+ * position; the consumer's acquire load pairs with it, so it never reads
+ * a record before it is complete.  The consumer's release store orders its
+ * reads of the records before handing the space back; the producer's
+ * acquire load of consumer_pos pairs with it, so the kernel never
+ * overwrites bytes the consumer is still reading.  The kernel treats
+ * consumer_pos as untrusted: a value outside [producer_pos - data_size,
+ * producer_pos] makes the ring count as full for that context only.
+ *
+ * Full ring
+ * ---------
+ * An activation that finds the ring full is not lost.  The event is queued
+ * in the kernel (at most once per event) and the service coalesces further
+ * activations into it (a timer counts expirations).  AEM_RING_F_BACKLOG is
+ * set in the producer page while such events wait; after consuming, call
+ * AEM_IOC_FLUSH (or poll()) to move them into the ring.  Records that a
+ * service cannot coalesce and that do not fit are counted in `dropped'
+ * and set the sticky AEM_RING_F_OVERFLOW flag.  The timers service never
+ * drops records.
+ */
+#ifndef _UAPI_LINUX_AEM_H
+#define _UAPI_LINUX_AEM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define AEM_ABI_VERSION		1
+
+#define AEM_DEVICE_NAME		"aem"		/* /dev/aem */
+
+/* Service versions: major.minor.patch packed as 0x00MMmmpp. */
+#define AEM_VERSION(major, minor, patch) \
+	((((__u32)(major) & 0xff) << 16) | (((__u32)(minor) & 0xff) << 8) | \
+	 ((__u32)(patch) & 0xff))
+#define AEM_VERSION_MAJOR(v)	(((v) >> 16) & 0xff)
+#define AEM_VERSION_MINOR(v)	(((v) >> 8) & 0xff)
+#define AEM_VERSION_PATCH(v)	((v) & 0xff)
+
+#define AEM_NAME_MAX		32	/* service name, NUL included */
+#define AEM_CALLS_PER_SERVICE	256	/* call numbers: id * 256 + n */
+#define AEM_ARGS_MAX		256	/* bytes of entry arguments */
+#define AEM_PRIO_MAX		255
+
+/**
+ * struct aem_abi_info - AEM_IOC_ABI_INFO output
+ * @abi_version: AEM_ABI_VERSION of the running aem_core
+ * @page_size: the kernel's PAGE_SIZE (mmap offsets are multiples of it)
+ * @max_ring_pages: largest data area, in pages, of one context's ring
+ * @max_events: most live events one context may hold
+ * @max_bindings: most services one context may bind
+ * @record_header_size: sizeof(struct aem_record)
+ * @reserved: zero
+ */
+struct aem_abi_info {
+	__u32 abi_version;
+	__u32 page_size;
+	__u32 max_ring_pages;
+	__u32 max_events;
+	__u32 max_bindings;
+	__u32 record_header_size;
+	__u64 reserved[3];
+};
+
+/**
+ * struct aem_ring_setup - AEM_IOC_RING_SETUP argument
+ * @data_pages: in: pages in the data area, a power of two,
+ *	1..max_ring_pages
+ * @flags: in: zero (none defined)
+ * @data_size: out: bytes in the data area
+ * @consumer_offset: out: mmap offset of the consumer page (0)
+ * @producer_offset: out: mmap offset of the producer page (PAGE_SIZE)
+ * @data_offset: out: mmap offset of the data area (2 * PAGE_SIZE); it is
+ *	mapped together with the producer page
+ * @reserved: zero on input
+ *
+ * A context's ring is set up once; a second call fails with EBUSY.
+ */
+struct aem_ring_setup {
+	__u32 data_pages;
+	__u32 flags;
+	__u64 data_size;
+	__u64 consumer_offset;
+	__u64 producer_offset;
+	__u64 data_offset;
+	__u64 reserved[2];
+};
+
+/**
+ * struct aem_ring_consumer - the consumer page (user-writable)
+ * @consumer_pos: bytes consumed so far; written by user space only, with
+ *	release semantics
+ */
+struct aem_ring_consumer {
+	__u64 consumer_pos;
+};
+
+/* struct aem_ring_producer.flags */
+#define AEM_RING_F_OVERFLOW	(1U << 0)	/* sticky: a record was dropped */
+#define AEM_RING_F_BACKLOG	(1U << 1)	/* events wait: AEM_IOC_FLUSH */
+
+/**
+ * struct aem_ring_producer - the producer page (read-only for user space)
+ * @producer_pos: bytes produced so far; stored with release semantics
+ * @dropped: records lost because they neither fit nor coalesce
+ * @flags: AEM_RING_F_*
+ * @data_size: bytes in the data area
+ * @backlog: events currently waiting for room in the ring
+ * @reserved: zero
+ */
+struct aem_ring_producer {
+	__u64 producer_pos;
+	__u64 dropped;
+	__u32 flags;
+	__u32 data_size;
+	__u32 backlog;
+	__u32 reserved;
+};
+
+/* struct aem_record.type */
+#define AEM_REC_PAD		0	/* skip len bytes */
+#define AEM_REC_TIMER		1	/* payload: struct aem_timer_record */
+
+#define AEM_RECORD_ALIGN	8
+
+/**
+ * struct aem_record - one activation in the ring
+ * @len: bytes of this record, header included, a multiple of 8
+ * @type: AEM_REC_*
+ * @priority: the event's priority when the record was written
+ * @flags: zero (none defined yet)
+ * @event_id: the event, as returned by AEM_IOC_ENTRY
+ * @user_data: the value given at entry, returned untouched
+ * @payload: service-defined, len - sizeof(struct aem_record) bytes
+ *
+ * Records of an event may still be in the ring after its shutdown; a
+ * consumer ignores records of events it no longer knows.
+ */
+struct aem_record {
+	__u32 len;
+	__u16 type;
+	__u8 priority;
+	__u8 flags;
+	__u64 event_id;
+	__u64 user_data;
+	__u8 payload[];
+};
+
+/* AEM_IOC_LOOKUP flags */
+#define AEM_LOOKUP_EXACT	(1U << 0)	/* exactly this version */
+
+/**
+ * struct aem_lookup - AEM_IOC_LOOKUP argument (the seed's GET_SYSNR)
+ * @name: in: service name, NUL-terminated, [a-z0-9_-], bytes after the NUL
+ *	zero
+ * @version: in: the version wanted; the newest loaded version with the same
+ *	major and at least this minor.patch is bound (exactly it with
+ *	AEM_LOOKUP_EXACT); out: the version bound
+ * @flags: in: AEM_LOOKUP_*
+ * @service_id: out: the id to pass to AEM_IOC_ENTRY
+ * @first_call: out: first call number of the service
+ * @ncalls: out: number of calls; valid calls are
+ *	[first_call, first_call + ncalls)
+ * @reserved0: zero on input
+ * @reserved: zero on input
+ *
+ * The binding is the context's: it keeps this version even after a newer
+ * one is loaded.  When the bound version is unloaded, AEM_IOC_ENTRY with
+ * its id fails with ENOENT and the context looks up again.
+ */
+struct aem_lookup {
+	char name[AEM_NAME_MAX];
+	__u32 version;
+	__u32 flags;
+	__u32 service_id;
+	__u32 first_call;
+	__u32 ncalls;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/* AEM_IOC_ENTRY flags */
+#define AEM_ENTRY_F_START	(1U << 0)	/* start the event at once */
+
+/**
+ * struct aem_entry - AEM_IOC_ENTRY argument (the seed's aem_entry)
+ * @service_id: in: from AEM_IOC_LOOKUP, bound by this context
+ * @call: in: a call number in the service's range
+ * @args: in: user pointer to the call's argument struct
+ * @args_len: in: its size, at most AEM_ARGS_MAX
+ * @flags: in: AEM_ENTRY_F_*
+ * @user_data: in: returned in every record of the event
+ * @priority: in: 0..AEM_PRIO_MAX
+ * @reserved0: zero
+ * @event_id: out: the new event's id (never 0); zero on input
+ * @reserved: zero on input
+ *
+ * Fails with ENXIO before the ring is set up, ENOENT when @service_id is
+ * not bound by this context or its version is gone, ENOSPC at the
+ * context's event limit, EINVAL for a bad call or arguments.
+ */
+struct aem_entry {
+	__u32 service_id;
+	__u32 call;
+	__u64 args;
+	__u32 args_len;
+	__u32 flags;
+	__u64 user_data;
+	__u32 priority;
+	__u32 reserved0;
+	__u64 event_id;
+	__u64 reserved[2];
+};
+
+/* AEM_IOC_EVCTL operations (the seed's EVJOB*) */
+#define AEM_EVCTL_START		1	/* arm / activate */
+#define AEM_EVCTL_STOP		2	/* disarm, keep the event */
+#define AEM_EVCTL_SHUTDOWN	3	/* destroy the event */
+#define AEM_EVCTL_PRIO		4	/* set priority to @value */
+
+/**
+ * struct aem_evctl - AEM_IOC_EVCTL argument (the seed's aem_evctl)
+ * @event_id: in: an event of this context
+ * @op: in: AEM_EVCTL_*
+ * @value: in: the priority for AEM_EVCTL_PRIO, zero otherwise
+ * @reserved: zero
+ */
+struct aem_evctl {
+	__u64 event_id;
+	__u32 op;
+	__u32 value;
+	__u64 reserved[2];
+};
+
+/* The timers service ("timers"), calls relative to first_call. */
+#define AEM_TIMERS_NAME		"timers"
+#define AEM_TIMER_CALL_CREATE	0
+
+/**
+ * struct aem_timer_args - argument of AEM_TIMER_CALL_CREATE
+ * @initial_ns: first expiry, nanoseconds after start (> 0)
+ * @interval_ns: period after the first expiry; 0 for a one-shot timer
+ * @flags: zero (none defined)
+ * @reserved: zero
+ *
+ * START (re)arms the timer from now; STOP disarms it.  A one-shot timer
+ * stays as a stopped event after it expires and may be started again.
+ */
+struct aem_timer_args {
+	__u64 initial_ns;
+	__u64 interval_ns;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/**
+ * struct aem_timer_record - payload of AEM_REC_TIMER
+ * @expirations: expiries since the previous record of this event (> 1
+ *	when they coalesced: a full ring or an overrun period)
+ * @time_ns: CLOCK_MONOTONIC time of the last of them
+ */
+struct aem_timer_record {
+	__u64 expirations;
+	__u64 time_ns;
+};
+
+/* 0xE7 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
+#define AEM_IOC_MAGIC		0xE7
+
+#define AEM_IOC_ABI_INFO	_IOR(AEM_IOC_MAGIC, 0x00, struct aem_abi_info)
+#define AEM_IOC_RING_SETUP	_IOWR(AEM_IOC_MAGIC, 0x01, struct aem_ring_setup)
+#define AEM_IOC_LOOKUP		_IOWR(AEM_IOC_MAGIC, 0x02, struct aem_lookup)
+#define AEM_IOC_ENTRY		_IOWR(AEM_IOC_MAGIC, 0x03, struct aem_entry)
+#define AEM_IOC_EVCTL		_IOW(AEM_IOC_MAGIC, 0x04, struct aem_evctl)
+/* Move waiting events into the ring; returns the number of records. */
+#define AEM_IOC_FLUSH		_IO(AEM_IOC_MAGIC, 0x05)
+
+#endif /* _UAPI_LINUX_AEM_H */

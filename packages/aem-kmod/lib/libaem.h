@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * libaem - the user-space C library for /dev/aem
+ *
+ * A handle is one context: aem_open() opens the device, checks the ABI
+ * version, sets up the ring and maps it.  Every function returns 0 (or a
+ * count) on success and a negative errno on failure; none sets errno for
+ * the caller to read.  A handle is not thread-safe: use one per thread or
+ * lock around it.  The kernel keeps one ring per handle, so one consumer.
+ */
+#ifndef LIBAEM_H
+#define LIBAEM_H
+
+#include <stdint.h>
+#include <linux/aem.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct aem;
+
+/* What AEM_IOC_LOOKUP bound. */
+struct aem_service_info {
+	uint32_t service_id;
+	uint32_t version;
+	uint32_t first_call;
+	uint32_t ncalls;
+};
+
+/*
+ * Called for each record by aem_drain(); the record is valid only during
+ * the call.  Return 0 to go on, anything else to stop the drain after this
+ * record (it is consumed).
+ */
+typedef int (*aem_record_cb)(const struct aem_record *rec, void *arg);
+
+/* Default data area: 64 pages (256 KiB with 4 KiB pages). */
+#define AEM_DEFAULT_RING_PAGES	64
+
+int aem_open(struct aem **out, const char *path, unsigned int ring_pages);
+void aem_close(struct aem *aem);
+int aem_fd(const struct aem *aem);
+const struct aem_abi_info *aem_abi(const struct aem *aem);
+
+int aem_lookup(struct aem *aem, const char *name, uint32_t version,
+	       uint32_t flags, struct aem_service_info *out);
+int aem_entry(struct aem *aem, uint32_t service_id, uint32_t call,
+	      const void *args, uint32_t args_len, uint64_t user_data,
+	      uint32_t priority, uint32_t flags, uint64_t *event_id);
+int aem_evctl(struct aem *aem, uint64_t event_id, uint32_t op,
+	      uint32_t value);
+
+/* Timers convenience: create (and with AEM_ENTRY_F_START, arm) a timer. */
+int aem_timer_create(struct aem *aem, const struct aem_service_info *timers,
+		     uint64_t initial_ns, uint64_t interval_ns,
+		     uint64_t user_data, uint32_t flags, uint64_t *event_id);
+
+/*
+ * Consume up to @max records (0: no limit), calling @cb (if not NULL) for
+ * each; flushes the kernel's backlog when the ring had been full.  Returns
+ * the number of records consumed (padding excluded) or a negative errno.
+ */
+int aem_drain(struct aem *aem, aem_record_cb cb, void *arg, unsigned int max);
+
+/* poll() for records; returns 1 when readable, 0 on timeout, -errno. */
+int aem_wait(struct aem *aem, int timeout_ms);
+
+/* Producer-page counters. */
+uint64_t aem_dropped(const struct aem *aem);
+uint32_t aem_ring_flags(const struct aem *aem);
+uint64_t aem_ring_pending_bytes(const struct aem *aem);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBAEM_H */

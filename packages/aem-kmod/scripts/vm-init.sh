@@ -1,0 +1,96 @@
+#!/bin/busybox sh
+# /init of the test VM (busybox).  Loads the modules, runs the C tests and
+# writes everything the host parses to the second serial port (ttyS1):
+#   AEM-TAP-BEGIN <name> / TAP lines / AEM-TAP-END <name> <exit status>
+#   AEM-DMESG-BEGIN / dmesg / AEM-DMESG-END, then AEM-VM-END.
+# The kernel command line may carry aem.tests=t_a,t_b to run a subset.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+exec >/dev/ttyS1 2>&1
+
+tests="t_abi t_ring t_timers t_isolation t_fuzz t_kill t_versions"
+pkg="" node=""
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	aem.pkg=*) pkg="${arg#aem.pkg=}" ;;
+	aem.node=*) node="${arg#aem.node=}" ;;
+	aem.tests=*) tests=$(echo "${arg#aem.tests=}" | tr , ' ') ;;
+	aem.bench=*) bench_args=$(echo "${arg#aem.bench=}" | tr , ' ') ;;
+	esac
+done
+
+echo "AEM-VM-BEGIN $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
+
+# The module load is itself a test: everything after it needs it.
+echo "AEM-TAP-BEGIN load"
+n=0; fail=0
+tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+insmod /aem/aem_core.ko; tap $? "insmod aem_core.ko"
+insmod /aem/aem_timers.ko; tap $? "insmod aem_timers.ko"
+[ -c /dev/aem ]; tap $? "/dev/aem is a character device"
+case " $tests " in
+*" t_binding "* | *" b_node "*)
+	# The host's root, read-only, with the node that built the binding.
+	for m in $(cat /aem/9p/order); do insmod /aem/9p/$m.ko; done
+	mkdir -p /host
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 host /host
+	tap $? "mount the host's root over 9p"
+	# No tmpfs over /host/tmp: the workspace itself may live under /tmp.
+	mount -t proc proc /host/proc && mount -t devtmpfs devtmpfs /host/dev &&
+		mkdir -p /host/dev/shm && mount -t tmpfs tmpfs /host/dev/shm
+	tap $? "proc, dev and a writable /dev/shm inside it"
+	;;
+esac
+echo "1..$n"
+echo "AEM-TAP-END load $fail"
+
+for t in $tests; do
+	echo "AEM-TAP-BEGIN $t"
+	start=$(cut -d' ' -f1 /proc/uptime)
+	args=""
+	case "$t" in b_*) args="${bench_args:-}" ;; esac
+	if [ "$t" = b_node ]; then
+		ulimit -n 65536	# one fd per timer for the timerfd baseline
+		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \
+			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" \
+			"$pkg/binding/bench/kmod.bench.mjs" $args
+	elif [ "$t" = t_binding ]; then
+		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \
+			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" --expose-gc \
+			--test-reporter=tap "$pkg/binding/test/binding.test.mjs"
+	else
+		# shellcheck disable=SC2086
+		AEM_MODDIR=/aem timeout -s KILL 240 /aem/$t $args
+	fi
+	rc=$?
+	echo "# $t took $(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
+	echo "AEM-TAP-END $t $rc"
+done
+
+# Unload: refcounts back to zero and rmmod succeeds.
+echo "AEM-TAP-BEGIN unload"
+n=0; fail=0
+for m in aem_timers_v1_2 aem_timers; do
+	[ -d /sys/module/$m ] || continue
+	r=$(cat /sys/module/$m/refcnt)
+	[ "$r" = 0 ]; tap $? "$m refcnt is 0 after the tests ($r)"
+	rmmod $m; tap $? "rmmod $m"
+done
+r=$(cat /sys/module/aem_core/refcnt)
+[ "$r" = 0 ]; tap $? "aem_core refcnt is 0 after the tests ($r)"
+rmmod aem_core; tap $? "rmmod aem_core"
+[ ! -e /dev/aem ]; tap $? "/dev/aem is gone"
+echo "1..$n"
+echo "AEM-TAP-END unload $fail"
+
+echo "AEM-DMESG-BEGIN"
+dmesg
+echo "AEM-DMESG-END"
+echo "AEM-VM-END"
+sync
+poweroff -f

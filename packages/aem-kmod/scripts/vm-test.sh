@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Builds the modules, libaem and the C tests against Debian's kernel, boots
+# that kernel under qemu (TCG: no KVM needed) with a busybox initramfs,
+# loads the modules, runs the tests, and reports TAP results and dmesg.
+# Any oops, BUG, WARNING, leak report, missing or failed test, or a VM that
+# does not finish in time fails the run.
+#
+#   scripts/vm-test.sh [--tests t_abi,t_ring] [--json report.json]
+#
+# Environment: AEM_KVER (kernel version to build for and boot),
+# AEM_VM_TIMEOUT (seconds, default 480), AEM_VM_SMP (vCPUs, default 2),
+# AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated).
+set -euo pipefail
+pkg="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=toolchain.sh
+. "$pkg/scripts/toolchain.sh"
+
+tests="" json=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--tests) tests="$2"; shift 2 ;;
+	--json) json="$2"; shift 2 ;;
+	*) echo "vm-test: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+aem_find_toolchain
+if [ -n "$AEM_MISSING" ]; then
+	echo "vm-test: toolchain incomplete: $AEM_MISSING" >&2
+	echo "vm-test: run $pkg/scripts/install-toolchain.sh" >&2
+	exit 3
+fi
+
+default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_binding,t_versions"
+tests="${tests:-$default_tests}"
+skipped=""
+
+out="$pkg/build/vm"
+rm -rf "$out"
+mkdir -p "$out/root/aem" "$out/root/bin"
+t0=$(date +%s)
+
+echo "== build for $AEM_KVER"
+if ! make -C "$pkg" KVER="$AEM_KVER" all >"$out/build.log" 2>&1; then
+	tail -40 "$out/build.log"
+	echo "vm-test: build failed (log: $out/build.log)" >&2
+	exit 1
+fi
+if grep -E "warning:|error:" "$out/build.log"; then
+	echo "vm-test: the build has warnings (log: $out/build.log)" >&2
+	exit 1
+fi
+
+# The Node binding's tests run the host's own node inside the guest,
+# through a read-only 9p export of the host's root.
+node_bin="$(command -v node || true)"
+if [[ ",$tests," == *,t_binding,* || ",$tests," == *,b_node,* ]]; then
+	if [ -z "$node_bin" ]; then
+		why="no node on the host"
+	elif ! make -C "$pkg" binding >>"$out/build.log" 2>&1; then
+		why="the binding did not build (no Node headers?): see $out/build.log"
+	else
+		why=""
+	fi
+	if [ -n "$why" ]; then
+		skipped="t_binding — $why"
+		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,b_node,/,/; s/^,//; s/,$//')"
+	fi
+fi
+node_bin="$(readlink -f "$node_bin" 2>/dev/null || true)"
+
+echo "== initramfs"
+cp /bin/busybox "$out/root/bin/busybox"
+cp "$pkg/scripts/vm-init.sh" "$out/root/init"
+cp "$pkg/src/aem_core.ko" "$pkg/src/aem_timers.ko" \
+	"$pkg/tests/kmod/aem_timers_v1_2.ko" "$out/root/aem/"
+cp "$pkg"/build/t_* "$pkg"/build/b_* "$out/root/aem/"
+mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp" \
+	"$out/root/aem/9p"
+# virtio and 9p are modules in Debian's kernel; this is their load order.
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
+	virtio_pci netfs fscache 9pnet 9pnet_virtio 9p; do
+	f="$(find "/lib/modules/$AEM_KVER/kernel" -name "$m.ko" | head -1)"
+	[ -n "$f" ] && cp "$f" "$out/root/aem/9p/"
+	echo "$m" >>"$out/root/aem/9p/order"
+done
+(cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) \
+	>"$out/initramfs.cpio.gz"
+
+append="console=ttyS0 quiet panic=-1 slub_debug=FZPU"
+append+=" aem.tests=$tests aem.pkg=$pkg aem.node=$node_bin"
+[ -n "${AEM_VM_BENCH_ARGS:-}" ] && append+=" aem.bench=$AEM_VM_BENCH_ARGS"
+timeout_s="${AEM_VM_TIMEOUT:-480}"
+
+echo "== boot $AEM_VMLINUZ under qemu (TCG, timeout ${timeout_s}s)"
+t1=$(date +%s)
+set +e
+# -no-reboot turns the guest's panic (panic=-1) or reboot into an exit;
+# the host-side timeout bounds everything else.
+timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp "${AEM_VM_SMP:-2}" -m 2048 \
+	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+	-nographic -no-reboot -monitor none -net none \
+	-serial "file:$out/console.log" -serial "file:$out/results.txt" \
+	-kernel "$AEM_VMLINUZ" -initrd "$out/initramfs.cpio.gz" \
+	-append "$append" </dev/null >"$out/qemu.log" 2>&1
+qemu_rc=$?
+set -e
+t2=$(date +%s)
+echo "== qemu exited $qemu_rc after $((t2 - t1)) s (build + initramfs $((t1 - t0)) s)"
+
+node "$pkg/scripts/vm-report.mjs" --dir "$out" --qemu-rc "$qemu_rc" \
+	--seconds "$((t2 - t0))" --tests "$tests" ${skipped:+--skipped "$skipped"} \
+	${json:+--json "$json"}

@@ -1,0 +1,876 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aem_core.c - the Asynchronous Event Mechanism core: /dev/aem
+ *
+ * Each open file is a context (struct aem_ctx).  User space binds service
+ * versions by name, registers events through their calls, and receives the
+ * events' activations as records in a ring it maps.  The ABI, the ring
+ * layout and its memory ordering are described in <uapi/linux/aem.h>; the
+ * interface to service modules in <linux/aem_service.h>.
+ *
+ * Lifetimes
+ *   - A context is reachable from its file and from its events (a service
+ *     activates an event from timer or softirq context).  It carries a kref:
+ *     one reference for the file, one per event.  ->release() runs when the
+ *     last fd and the last mapping are gone (a mapping pins the file), and
+ *     shuts down every event first, so the context is freed right after.
+ *   - An event is owned by its context's xarray.  Other contexts reach it
+ *     only through its service, whose stop() is synchronous, so shutdown
+ *     is: stop (no more activations), unlink from the ready list under the
+ *     ring lock (no more fill), destroy, free.
+ *   - A service version is pinned by a reference on its owner module for
+ *     every live event, so its module exits, and unregisters, only when no
+ *     event of it is left.  A binding (lookup) pins nothing: the context
+ *     keeps the service id, and entry with it fails with ENOENT once that
+ *     version is gone.
+ *
+ * Locking order: ctx->mutex, then aem_services_mutex, then ctx->lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/aem_service.h>
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/kref.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#define AEM_MAX_BINDINGS	16
+#define AEM_MAX_SERVICE_ID	0xffff
+
+static unsigned int max_events = 16384;
+module_param(max_events, uint, 0444);
+MODULE_PARM_DESC(max_events, "Most live events per context (1..1048576)");
+
+static unsigned int max_ring_pages = 1024;
+module_param(max_ring_pages, uint, 0444);
+MODULE_PARM_DESC(max_ring_pages,
+		 "Largest ring data area per context, in pages (power of two)");
+
+/* Leak accounting, checked when the module exits. */
+static atomic_t aem_nr_ctx = ATOMIC_INIT(0);
+static atomic_t aem_nr_events = ATOMIC_INIT(0);
+
+static LIST_HEAD(aem_services);		/* by aem_services_mutex */
+static DEFINE_IDR(aem_service_ids);	/* by aem_services_mutex */
+static DEFINE_MUTEX(aem_services_mutex);
+
+/**
+ * struct aem_ctx - one open file of /dev/aem
+ * @kref: one for the file, one per live event
+ * @mutex: serializes the ioctls, mmap and release; guards @events,
+ *	@nr_events, @next_id, @bindings, @nr_bindings and the ring setup
+ * @lock: the producer side of the ring and @ready; taken from any context,
+ *	hard interrupts included, so always with interrupts off
+ * @wq: poll waiters, woken when records are published
+ * @events: event id -> struct aem_event, owning
+ * @next_id: cursor of the cyclic id allocator
+ * @nr_events: live events, at most max_events
+ * @bindings: service ids this context looked up
+ * @nr_bindings: used entries of @bindings
+ * @ring: vmalloc_user() area: consumer page, producer page, data; set once
+ *	under @mutex, then constant until the context is freed
+ * @ring_pages: pages in @ring
+ * @cons: consumer page in @ring (user-writable: never trusted)
+ * @prod: producer page in @ring (user read-only), written under @lock
+ * @data: data area in @ring
+ * @mask: data size - 1
+ * @prod_pos: the kernel's own producer position, under @lock
+ * @ready: events activated but not yet written to the ring, under @lock
+ * @nr_ready: entries on @ready, under @lock
+ */
+struct aem_ctx {
+	struct kref kref;
+	struct mutex mutex;		/* control: ioctls, mmap, release */
+	spinlock_t lock;		/* producer: ring and ready list */
+	wait_queue_head_t wq;
+	struct xarray events;
+	u32 next_id;
+	unsigned int nr_events;
+	u32 bindings[AEM_MAX_BINDINGS];
+	unsigned int nr_bindings;
+	void *ring;
+	unsigned long ring_pages;
+	struct aem_ring_consumer *cons;
+	struct aem_ring_producer *prod;
+	u8 *data;
+	u64 mask;
+	u64 prod_pos;
+	struct list_head ready;
+	unsigned int nr_ready;
+};
+
+/**
+ * struct aem_event - one registration
+ * @id: key in ctx->events, returned to user space
+ * @ctx: the owning context (holds a reference on it)
+ * @svc: the service version (its owner module is pinned by this event)
+ * @priv: the service's state
+ * @user_data: copied into every record
+ * @priority: copied into every record; written under ctx->mutex, read
+ *	under ctx->lock
+ * @ready: on ctx->ready while activated and not yet written, under ctx->lock
+ */
+struct aem_event {
+	u64 id;
+	struct aem_ctx *ctx;
+	struct aem_service *svc;
+	void *priv;
+	u64 user_data;
+	u8 priority;
+	struct list_head ready;
+};
+
+/**
+ * aem_event_priv() - the service's private state of an event
+ * @ev: the event
+ *
+ * Return: what the service stored with aem_event_set_priv().
+ */
+void *aem_event_priv(const struct aem_event *ev)
+{
+	return ev->priv;
+}
+EXPORT_SYMBOL_GPL(aem_event_priv);
+
+/**
+ * aem_event_set_priv() - store the service's private state of an event
+ * @ev: the event, inside the service's create operation
+ * @priv: the state; the service frees it in its destroy operation
+ */
+void aem_event_set_priv(struct aem_event *ev, void *priv)
+{
+	ev->priv = priv;
+}
+EXPORT_SYMBOL_GPL(aem_event_set_priv);
+
+static void aem_ctx_free(struct kref *kref)
+{
+	struct aem_ctx *ctx = container_of(kref, struct aem_ctx, kref);
+
+	WARN_ON(ctx->nr_events || !list_empty(&ctx->ready));
+	xa_destroy(&ctx->events);
+	vfree(ctx->ring);
+	kfree(ctx);
+	atomic_dec(&aem_nr_ctx);
+}
+
+static void aem_ctx_put(struct aem_ctx *ctx)
+{
+	kref_put(&ctx->kref, aem_ctx_free);
+}
+
+/* ---- ring producer ----------------------------------------------------- */
+
+/*
+ * Free bytes in the ring.  consumer_pos is written by user space: a value
+ * outside [prod_pos - size, prod_pos] would make the subtraction lie, so
+ * such a ring counts as full.  The acquire pairs with the consumer's
+ * release store (see the timeline in <uapi/linux/aem.h>).
+ */
+static u64 aem_ring_free(struct aem_ctx *ctx)
+{
+	u64 cons, used;
+
+	/* Pairs with the consumer's release: its reads are done. */
+	cons = smp_load_acquire(&ctx->cons->consumer_pos);
+	used = ctx->prod_pos - cons;
+
+	if (used > ctx->mask + 1)
+		return 0;
+	return ctx->mask + 1 - used;
+}
+
+/*
+ * Write the records of ready events while they fit.  Called with ctx->lock
+ * held.  Returns the number of records written.
+ */
+static unsigned int aem_ring_flush_locked(struct aem_ctx *ctx)
+{
+	struct aem_ring_producer *prod = ctx->prod;
+	unsigned int written = 0;
+	u64 start = ctx->prod_pos;
+
+	lockdep_assert_held(&ctx->lock);
+
+	while (!list_empty(&ctx->ready)) {
+		struct aem_event *ev = list_first_entry(&ctx->ready,
+							struct aem_event,
+							ready);
+		struct aem_service *svc = ev->svc;
+		u64 size = ctx->mask + 1;
+		u64 off = ctx->prod_pos & ctx->mask;
+		u64 tail = size - off;
+		u32 need = ALIGN(sizeof(struct aem_record) + svc->max_payload,
+				 AEM_RECORD_ALIGN);
+		u64 avail = aem_ring_free(ctx);
+		struct aem_record *rec;
+		int n;
+
+		if (tail < need) {
+			/* The record would straddle the end: pad to it. */
+			if (avail < tail + need)
+				break;
+			rec = (struct aem_record *)(ctx->data + off);
+			rec->len = tail;
+			rec->type = AEM_REC_PAD;
+			ctx->prod_pos += tail;
+			off = 0;
+		} else if (avail < need) {
+			break;
+		}
+
+		list_del_init(&ev->ready);
+		ctx->nr_ready--;
+
+		rec = (struct aem_record *)(ctx->data + off);
+		n = svc->ops->fill(ev, rec->payload, need - sizeof(*rec));
+		if (n < 0 || n > need - sizeof(*rec)) {
+			prod->dropped++;
+			prod->flags |= AEM_RING_F_OVERFLOW;
+			continue;
+		}
+		if (!n)
+			continue;
+		rec->len = ALIGN(sizeof(*rec) + n, AEM_RECORD_ALIGN);
+		rec->type = svc->record_type;
+		rec->priority = READ_ONCE(ev->priority);
+		rec->flags = 0;
+		rec->event_id = ev->id;
+		rec->user_data = ev->user_data;
+		ctx->prod_pos += rec->len;
+		written++;
+	}
+
+	prod->backlog = ctx->nr_ready;
+	if (ctx->nr_ready)
+		prod->flags |= AEM_RING_F_BACKLOG;
+	else
+		prod->flags &= ~AEM_RING_F_BACKLOG;
+
+	if (ctx->prod_pos != start) {
+		/* Publish the records (and any pad) before the position. */
+		smp_store_release(&prod->producer_pos, ctx->prod_pos);
+	}
+	return written;
+}
+
+/**
+ * aem_event_activate() - report an activation of an event
+ * @ev: the event; its service coalesces activations into the state its
+ *	fill operation reads
+ *
+ * Queues @ev (at most once) for a record and writes the records that fit
+ * into the ring.  An event that does not fit stays queued until user space
+ * makes room and flushes; activations meanwhile coalesce in the service.
+ * Callable from any context, hard interrupts included.
+ */
+void aem_event_activate(struct aem_event *ev)
+{
+	struct aem_ctx *ctx = ev->ctx;
+	unsigned long flags;
+	unsigned int written = 0;
+
+	spin_lock_irqsave(&ctx->lock, flags);
+	if (list_empty(&ev->ready)) {
+		list_add_tail(&ev->ready, &ctx->ready);
+		ctx->nr_ready++;
+		written = aem_ring_flush_locked(ctx);
+	}
+	spin_unlock_irqrestore(&ctx->lock, flags);
+
+	if (written)
+		wake_up_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
+}
+EXPORT_SYMBOL_GPL(aem_event_activate);
+
+static unsigned int aem_ring_flush(struct aem_ctx *ctx)
+{
+	unsigned int written;
+
+	spin_lock_irq(&ctx->lock);
+	written = aem_ring_flush_locked(ctx);
+	spin_unlock_irq(&ctx->lock);
+	return written;
+}
+
+/* ---- services ---------------------------------------------------------- */
+
+static bool aem_name_valid(const char *name, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < max && name[i]; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return i > 0 && i < max;
+}
+
+/**
+ * aem_service_register() - make a service version available to user space
+ * @svc: the service, filled in by its module (see struct aem_service);
+ *	it must stay valid until aem_service_unregister()
+ *
+ * Several versions of one service may be registered at once; a context
+ * binds one with AEM_IOC_LOOKUP and keeps it.
+ *
+ * Return: 0, -EINVAL for an incomplete or invalid @svc, -EEXIST when this
+ * name and version is already registered, -ENOSPC when no id is left.
+ */
+int aem_service_register(struct aem_service *svc)
+{
+	const struct aem_service_ops *ops = svc->ops;
+	struct aem_service *other;
+	int id;
+
+	if (!svc->name || !aem_name_valid(svc->name, AEM_NAME_MAX) ||
+	    svc->version > AEM_VERSION(255, 255, 255) ||
+	    !svc->ncalls || svc->ncalls > AEM_CALLS_PER_SERVICE ||
+	    svc->record_type == AEM_REC_PAD ||
+	    svc->max_payload > AEM_PAYLOAD_MAX || !svc->owner || !ops ||
+	    !ops->create || !ops->start || !ops->stop || !ops->destroy ||
+	    !ops->fill)
+		return -EINVAL;
+
+	mutex_lock(&aem_services_mutex);
+	list_for_each_entry(other, &aem_services, node) {
+		if (!strcmp(other->name, svc->name) &&
+		    other->version == svc->version) {
+			mutex_unlock(&aem_services_mutex);
+			return -EEXIST;
+		}
+	}
+	id = idr_alloc(&aem_service_ids, svc, 1, AEM_MAX_SERVICE_ID + 1,
+		       GFP_KERNEL);
+	if (id < 0) {
+		mutex_unlock(&aem_services_mutex);
+		return id == -ENOSPC ? -ENOSPC : id;
+	}
+	svc->id = id;
+	list_add_tail(&svc->node, &aem_services);
+	mutex_unlock(&aem_services_mutex);
+
+	pr_info("service %s %u.%u.%u registered as id %u\n", svc->name,
+		AEM_VERSION_MAJOR(svc->version),
+		AEM_VERSION_MINOR(svc->version),
+		AEM_VERSION_PATCH(svc->version), svc->id);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(aem_service_register);
+
+/**
+ * aem_service_unregister() - withdraw a service version
+ * @svc: a registered service
+ *
+ * Called from the owner module's exit, which runs only when no event of
+ * the service is left (each event pins the module).  Contexts that bound
+ * this version get ENOENT from its id afterwards.
+ */
+void aem_service_unregister(struct aem_service *svc)
+{
+	mutex_lock(&aem_services_mutex);
+	idr_remove(&aem_service_ids, svc->id);
+	list_del(&svc->node);
+	mutex_unlock(&aem_services_mutex);
+	pr_info("service %s id %u unregistered\n", svc->name, svc->id);
+}
+EXPORT_SYMBOL_GPL(aem_service_unregister);
+
+/* ---- events ------------------------------------------------------------ */
+
+/* Called with ctx->mutex held; @ev is already out of ctx->events. */
+static void aem_event_shutdown(struct aem_ctx *ctx, struct aem_event *ev)
+{
+	struct aem_service *svc = ev->svc;
+
+	svc->ops->stop(ev);
+
+	spin_lock_irq(&ctx->lock);
+	if (!list_empty(&ev->ready)) {
+		list_del_init(&ev->ready);
+		ctx->nr_ready--;
+		ctx->prod->backlog = ctx->nr_ready;
+		if (!ctx->nr_ready)
+			ctx->prod->flags &= ~AEM_RING_F_BACKLOG;
+	}
+	spin_unlock_irq(&ctx->lock);
+
+	svc->ops->destroy(ev);
+	ctx->nr_events--;
+	kfree(ev);
+	atomic_dec(&aem_nr_events);
+	/* Last use of svc: the module may go once this reference is gone. */
+	module_put(svc->owner);
+	aem_ctx_put(ctx);
+}
+
+static bool aem_ctx_bound(struct aem_ctx *ctx, u32 service_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_bindings; i++)
+		if (ctx->bindings[i] == service_id)
+			return true;
+	return false;
+}
+
+/* ---- ioctls ------------------------------------------------------------ */
+
+static long aem_ioc_abi_info(void __user *uarg)
+{
+	struct aem_abi_info info = {
+		.abi_version = AEM_ABI_VERSION,
+		.page_size = PAGE_SIZE,
+		.max_ring_pages = max_ring_pages,
+		.max_events = max_events,
+		.max_bindings = AEM_MAX_BINDINGS,
+		.record_header_size = sizeof(struct aem_record),
+	};
+
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long aem_ioc_ring_setup(struct aem_ctx *ctx, void __user *uarg)
+{
+	struct aem_ring_setup rs;
+	unsigned long pages;
+	void *ring;
+
+	if (copy_from_user(&rs, uarg, sizeof(rs)))
+		return -EFAULT;
+	if (rs.flags || rs.data_size || rs.consumer_offset ||
+	    rs.producer_offset || rs.data_offset || rs.reserved[0] ||
+	    rs.reserved[1])
+		return -EINVAL;
+	if (!rs.data_pages || !is_power_of_2(rs.data_pages) ||
+	    rs.data_pages > max_ring_pages)
+		return -EINVAL;
+	if (ctx->ring)
+		return -EBUSY;
+
+	pages = 2 + rs.data_pages;
+	ring = vmalloc_user(pages << PAGE_SHIFT);
+	if (!ring)
+		return -ENOMEM;
+
+	rs.data_size = (u64)rs.data_pages << PAGE_SHIFT;
+	rs.consumer_offset = 0;
+	rs.producer_offset = PAGE_SIZE;
+	rs.data_offset = 2 * PAGE_SIZE;
+	if (copy_to_user(uarg, &rs, sizeof(rs))) {
+		vfree(ring);
+		return -EFAULT;
+	}
+
+	/*
+	 * No event exists before the ring (entry requires it), so no
+	 * producer runs yet.  poll() reads ctx->ring without the mutex:
+	 * publish it last, so a non-NULL ring implies the rest.
+	 */
+	ctx->ring_pages = pages;
+	ctx->cons = ring;
+	ctx->prod = ring + PAGE_SIZE;
+	ctx->data = ring + 2 * PAGE_SIZE;
+	ctx->mask = rs.data_size - 1;
+	ctx->prod->data_size = rs.data_size;
+	/* Pairs with the acquire in aem_poll(). */
+	smp_store_release(&ctx->ring, ring);
+	return 0;
+}
+
+static long aem_ioc_lookup(struct aem_ctx *ctx, void __user *uarg)
+{
+	struct aem_service *svc, *best = NULL;
+	struct aem_lookup lu;
+	size_t len;
+
+	if (copy_from_user(&lu, uarg, sizeof(lu)))
+		return -EFAULT;
+	if ((lu.flags & ~AEM_LOOKUP_EXACT) || lu.service_id ||
+	    lu.first_call || lu.ncalls || lu.reserved0 || lu.reserved[0] ||
+	    lu.reserved[1] || lu.version > AEM_VERSION(255, 255, 255))
+		return -EINVAL;
+	if (!aem_name_valid(lu.name, sizeof(lu.name)))
+		return -EINVAL;
+	/* Bytes after the NUL are reserved too. */
+	len = strnlen(lu.name, sizeof(lu.name));
+	if (memchr_inv(lu.name + len, 0, sizeof(lu.name) - len))
+		return -EINVAL;
+
+	mutex_lock(&aem_services_mutex);
+	list_for_each_entry(svc, &aem_services, node) {
+		if (strcmp(svc->name, lu.name))
+			continue;
+		if (lu.flags & AEM_LOOKUP_EXACT) {
+			if (svc->version != lu.version)
+				continue;
+		} else if (AEM_VERSION_MAJOR(svc->version) !=
+			   AEM_VERSION_MAJOR(lu.version) ||
+			   svc->version < lu.version) {
+			continue;
+		}
+		if (!best || svc->version > best->version)
+			best = svc;
+	}
+	if (!best) {
+		mutex_unlock(&aem_services_mutex);
+		return -ENOENT;
+	}
+	lu.service_id = best->id;
+	lu.version = best->version;
+	lu.first_call = best->id * AEM_CALLS_PER_SERVICE;
+	lu.ncalls = best->ncalls;
+	mutex_unlock(&aem_services_mutex);
+
+	if (!aem_ctx_bound(ctx, lu.service_id)) {
+		if (ctx->nr_bindings == AEM_MAX_BINDINGS)
+			return -ENOSPC;
+		ctx->bindings[ctx->nr_bindings++] = lu.service_id;
+	}
+	return copy_to_user(uarg, &lu, sizeof(lu)) ? -EFAULT : 0;
+}
+
+/* Find a bound service by id and pin its module; NULL if it is gone. */
+static struct aem_service *aem_service_get(u32 id)
+{
+	struct aem_service *svc;
+
+	mutex_lock(&aem_services_mutex);
+	svc = idr_find(&aem_service_ids, id);
+	if (svc && !try_module_get(svc->owner))
+		svc = NULL;
+	mutex_unlock(&aem_services_mutex);
+	return svc;
+}
+
+static long aem_ioc_entry(struct aem_ctx *ctx, void __user *uarg)
+{
+	struct aem_service *svc;
+	struct aem_event *ev;
+	struct aem_entry en;
+	void *args = NULL;
+	u32 id, call;
+	int ret;
+
+	if (copy_from_user(&en, uarg, sizeof(en)))
+		return -EFAULT;
+	if ((en.flags & ~AEM_ENTRY_F_START) || en.reserved0 || en.event_id ||
+	    en.reserved[0] || en.reserved[1] || en.priority > AEM_PRIO_MAX ||
+	    en.args_len > AEM_ARGS_MAX || (en.args_len && !en.args))
+		return -EINVAL;
+	if (!ctx->ring)
+		return -ENXIO;
+	if (!aem_ctx_bound(ctx, en.service_id))
+		return -ENOENT;
+	if (ctx->nr_events >= max_events)
+		return -ENOSPC;
+
+	svc = aem_service_get(en.service_id);
+	if (!svc)
+		return -ENOENT;
+	ret = -EINVAL;
+	if (en.call / AEM_CALLS_PER_SERVICE != svc->id ||
+	    en.call % AEM_CALLS_PER_SERVICE >= svc->ncalls)
+		goto out_put_module;
+	call = en.call % AEM_CALLS_PER_SERVICE;
+
+	if (en.args_len) {
+		args = memdup_user(u64_to_user_ptr(en.args), en.args_len);
+		if (IS_ERR(args)) {
+			ret = PTR_ERR(args);
+			goto out_put_module;
+		}
+	}
+
+	ret = -ENOMEM;
+	ev = kzalloc(sizeof(*ev), GFP_KERNEL_ACCOUNT);
+	if (!ev)
+		goto out_free_args;
+	ev->ctx = ctx;
+	ev->svc = svc;
+	ev->user_data = en.user_data;
+	ev->priority = en.priority;
+	INIT_LIST_HEAD(&ev->ready);
+
+	ret = svc->ops->create(ev, call, args, en.args_len);
+	if (ret)
+		goto out_free_event;
+
+	ret = xa_alloc_cyclic(&ctx->events, &id, ev, xa_limit_32b,
+			      &ctx->next_id, GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		goto out_destroy;
+	ev->id = id;
+	kref_get(&ctx->kref);
+	ctx->nr_events++;
+	atomic_inc(&aem_nr_events);
+	kfree(args);
+	args = NULL;
+
+	if (en.flags & AEM_ENTRY_F_START) {
+		ret = svc->ops->start(ev);
+		if (ret)
+			goto out_shutdown;
+	}
+
+	en.event_id = ev->id;
+	if (copy_to_user(uarg, &en, sizeof(en))) {
+		ret = -EFAULT;
+		goto out_shutdown;
+	}
+	return 0;
+
+out_shutdown:
+	xa_erase(&ctx->events, ev->id);
+	aem_event_shutdown(ctx, ev);	/* drops the module reference */
+	return ret;
+out_destroy:
+	svc->ops->destroy(ev);
+out_free_event:
+	kfree(ev);
+out_free_args:
+	kfree(args);
+out_put_module:
+	module_put(svc->owner);
+	return ret;
+}
+
+static long aem_ioc_evctl(struct aem_ctx *ctx, void __user *uarg)
+{
+	struct aem_event *ev;
+	struct aem_evctl ec;
+
+	if (copy_from_user(&ec, uarg, sizeof(ec)))
+		return -EFAULT;
+	if (ec.reserved[0] || ec.reserved[1])
+		return -EINVAL;
+	if (ec.op == AEM_EVCTL_PRIO ? ec.value > AEM_PRIO_MAX : ec.value)
+		return -EINVAL;
+	if (ec.op < AEM_EVCTL_START || ec.op > AEM_EVCTL_PRIO)
+		return -EINVAL;
+	if (!ec.event_id || ec.event_id > U32_MAX)
+		return -ENOENT;
+
+	ev = xa_load(&ctx->events, ec.event_id);
+	if (!ev)
+		return -ENOENT;
+
+	switch (ec.op) {
+	case AEM_EVCTL_START:
+		return ev->svc->ops->start(ev);
+	case AEM_EVCTL_STOP:
+		ev->svc->ops->stop(ev);
+		return 0;
+	case AEM_EVCTL_SHUTDOWN:
+		xa_erase(&ctx->events, ec.event_id);
+		aem_event_shutdown(ctx, ev);
+		return 0;
+	default:	/* AEM_EVCTL_PRIO */
+		WRITE_ONCE(ev->priority, ec.value);
+		return 0;
+	}
+}
+
+static long aem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct aem_ctx *ctx = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	if (cmd == AEM_IOC_ABI_INFO)
+		return aem_ioc_abi_info(uarg);
+
+	mutex_lock(&ctx->mutex);
+	switch (cmd) {
+	case AEM_IOC_RING_SETUP:
+		ret = aem_ioc_ring_setup(ctx, uarg);
+		break;
+	case AEM_IOC_LOOKUP:
+		ret = aem_ioc_lookup(ctx, uarg);
+		break;
+	case AEM_IOC_ENTRY:
+		ret = aem_ioc_entry(ctx, uarg);
+		break;
+	case AEM_IOC_EVCTL:
+		ret = aem_ioc_evctl(ctx, uarg);
+		break;
+	case AEM_IOC_FLUSH:
+		ret = ctx->ring ? aem_ring_flush(ctx) : -ENXIO;
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	mutex_unlock(&ctx->mutex);
+	return ret;
+}
+
+/* ---- file operations --------------------------------------------------- */
+
+static __poll_t aem_poll(struct file *file, struct poll_table_struct *wait)
+{
+	struct aem_ctx *ctx = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &ctx->wq, wait);
+
+	/* Set once under the mutex, never cleared; see aem_ioc_ring_setup(). */
+	if (!smp_load_acquire(&ctx->ring))
+		return 0;
+
+	/*
+	 * Room may have appeared since the backlog formed; flushing here lets
+	 * a consumer rely on poll() alone.  No wake-up: the caller is told.
+	 */
+	spin_lock_irq(&ctx->lock);
+	if (ctx->nr_ready)
+		aem_ring_flush_locked(ctx);
+	if (READ_ONCE(ctx->cons->consumer_pos) != ctx->prod_pos)
+		mask = EPOLLIN | EPOLLRDNORM;
+	spin_unlock_irq(&ctx->lock);
+	return mask;
+}
+
+static int aem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct aem_ctx *ctx = file->private_data;
+	unsigned long pgoff = vma->vm_pgoff;
+	unsigned long npages = vma_pages(vma);
+	int ret;
+
+	mutex_lock(&ctx->mutex);
+	ret = -ENXIO;
+	if (!ctx->ring)
+		goto out_unlock;
+	ret = -EINVAL;
+	if (pgoff >= ctx->ring_pages || npages > ctx->ring_pages - pgoff)
+		goto out_unlock;
+	if (pgoff == 0) {
+		/* The consumer page alone may be writable. */
+		if (npages != 1)
+			goto out_unlock;
+	} else {
+		ret = -EPERM;
+		if (vma->vm_flags & VM_WRITE)
+			goto out_unlock;
+		vma->vm_flags &= ~VM_MAYWRITE;
+	}
+	vma->vm_flags |= VM_DONTDUMP;
+	ret = remap_vmalloc_range(vma, ctx->ring, pgoff);
+out_unlock:
+	mutex_unlock(&ctx->mutex);
+	return ret;
+}
+
+static int aem_open(struct inode *inode, struct file *file)
+{
+	struct aem_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	kref_init(&ctx->kref);
+	mutex_init(&ctx->mutex);
+	spin_lock_init(&ctx->lock);
+	init_waitqueue_head(&ctx->wq);
+	xa_init_flags(&ctx->events, XA_FLAGS_ALLOC1);
+	INIT_LIST_HEAD(&ctx->ready);
+	atomic_inc(&aem_nr_ctx);
+	file->private_data = ctx;
+	return stream_open(inode, file);
+}
+
+/*
+ * Runs when the last fd and the last mapping are gone, process death
+ * included.  Tears down every event; the events' context references go
+ * with them, so the file's reference is the last one.
+ */
+static int aem_release(struct inode *inode, struct file *file)
+{
+	struct aem_ctx *ctx = file->private_data;
+	struct aem_event *ev;
+	unsigned long id;
+
+	mutex_lock(&ctx->mutex);
+	xa_for_each(&ctx->events, id, ev) {
+		xa_erase(&ctx->events, id);
+		aem_event_shutdown(ctx, ev);
+		cond_resched();
+	}
+	mutex_unlock(&ctx->mutex);
+	aem_ctx_put(ctx);
+	return 0;
+}
+
+static const struct file_operations aem_fops = {
+	.owner = THIS_MODULE,
+	.open = aem_open,
+	.release = aem_release,
+	.unlocked_ioctl = aem_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = aem_mmap,
+	.poll = aem_poll,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice aem_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = AEM_DEVICE_NAME,
+	.fops = &aem_fops,
+	.mode = 0660,		/* grant access with a udev rule */
+};
+
+static int __init aem_core_init(void)
+{
+	/* The ring header pages and record layout are ABI. */
+	BUILD_BUG_ON(sizeof(struct aem_record) != 24);
+	BUILD_BUG_ON(sizeof(struct aem_record) % AEM_RECORD_ALIGN);
+	BUILD_BUG_ON(sizeof(struct aem_ring_producer) > PAGE_SIZE);
+	BUILD_BUG_ON(sizeof(struct aem_abi_info) != 48);
+	BUILD_BUG_ON(sizeof(struct aem_ring_setup) != 56);
+	BUILD_BUG_ON(sizeof(struct aem_lookup) != 72);
+	BUILD_BUG_ON(sizeof(struct aem_entry) != 64);
+	BUILD_BUG_ON(sizeof(struct aem_evctl) != 32);
+	/* The largest record fits the smallest ring. */
+	BUILD_BUG_ON(sizeof(struct aem_record) + AEM_PAYLOAD_MAX > PAGE_SIZE);
+
+	if (!max_events || max_events > (1U << 20) || !max_ring_pages ||
+	    !is_power_of_2(max_ring_pages) || max_ring_pages > (1U << 18)) {
+		pr_err("invalid max_events or max_ring_pages\n");
+		return -EINVAL;
+	}
+	return misc_register(&aem_miscdev);
+}
+
+static void __exit aem_core_exit(void)
+{
+	misc_deregister(&aem_miscdev);
+	/* Nothing can hold these here: a leak is a bug. */
+	WARN(atomic_read(&aem_nr_ctx) || atomic_read(&aem_nr_events),
+	     "aem_core: leaked %d contexts, %d events\n",
+	     atomic_read(&aem_nr_ctx), atomic_read(&aem_nr_events));
+	WARN_ON(!list_empty(&aem_services));
+	idr_destroy(&aem_service_ids);
+}
+
+module_init(aem_core_init);
+module_exit(aem_core_exit);
+
+MODULE_DESCRIPTION("AEM core: /dev/aem, the event ring and the service registry");
+MODULE_AUTHOR("AEM for TypeScript contributors");
+MODULE_LICENSE("GPL");
