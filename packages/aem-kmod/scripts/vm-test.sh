@@ -31,7 +31,7 @@ if [ -n "$AEM_MISSING" ]; then
 	exit 3
 fi
 
-default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_binding,t_versions"
+default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_binding,t_conformance,t_versions"
 tests="${tests:-$default_tests}"
 skipped=""
 
@@ -54,7 +54,7 @@ fi
 # The Node binding's tests run the host's own node inside the guest,
 # through a read-only 9p export of the host's root.
 node_bin="$(command -v node || true)"
-if [[ ",$tests," == *,t_binding,* || ",$tests," == *,b_node,* ]]; then
+if [[ ",$tests," == *,t_binding,* || ",$tests," == *,t_conformance,* || ",$tests," == *,b_node,* ]]; then
 	if [ -z "$node_bin" ]; then
 		why="no node on the host"
 	elif ! make -C "$pkg" binding >>"$out/build.log" 2>&1; then
@@ -63,8 +63,16 @@ if [[ ",$tests," == *,t_binding,* || ",$tests," == *,b_node,* ]]; then
 		why=""
 	fi
 	if [ -n "$why" ]; then
-		skipped="t_binding — $why"
-		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,b_node,/,/; s/^,//; s/,$//')"
+		skipped="t_binding, t_conformance — $why"
+		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,b_node,/,/; s/^,//; s/,$//')"
+	fi
+fi
+# The conformance suite runs @aem/timers on @aem/core's kmod backend: build both.
+if [[ ",$tests," == *,t_conformance,* ]]; then
+	if ! (cd "$pkg/../aem-core" && node ../../tools/build-package.mjs &&
+		cd ../aem-timers && node ../../tools/build-package.mjs) >>"$out/build.log" 2>&1; then
+		skipped="t_conformance — @aem/core or @aem/timers did not build: see $out/build.log"
+		tests="$(echo ",$tests," | sed 's/,t_conformance,/,/; s/^,//; s/,$//')"
 	fi
 fi
 node_bin="$(readlink -f "$node_bin" 2>/dev/null || true)"

@@ -1,7 +1,7 @@
 import { QueueFullError, type CallContext, type EventSourceHooks } from '@aem/core';
 import type { TimerExpiration } from './timer-expiration';
 import { NO_TIMER, type TimerHandle } from './timer-handle';
-import type { TimerWheel } from './timing-wheel';
+import type { TimerEngine } from './timer-engine';
 
 /**
  * @internal The source behind one timer event: owns at most one wheel timer and turns its
@@ -17,7 +17,7 @@ export class TimerSource implements EventSourceHooks {
 
   constructor(
     private readonly ctx: CallContext<TimerExpiration>,
-    private readonly wheel: TimerWheel,
+    private readonly wheel: TimerEngine,
     private delayMs: number,
     /** 0 for a one-shot timer. */
     private periodMs: number,
@@ -47,8 +47,13 @@ export class TimerSource implements EventSourceHooks {
   /** Re-arms from now with the current delay; false once the event is closed. */
   refresh(): boolean {
     if (this.closed) return false;
-    if (this.handle !== NO_TIMER && this.periodMs === 0)
-      return this.wheel.reschedule(this.handle, this.delayMs);
+    if (
+      this.handle !== NO_TIMER &&
+      this.periodMs === 0 &&
+      this.wheel.reschedule(this.handle, this.delayMs)
+    ) {
+      return true;
+    }
     if (this.ctx.event.state !== 'active') return true;
     this.stop();
     this.start();

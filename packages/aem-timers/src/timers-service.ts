@@ -9,6 +9,8 @@ import { InvalidDelayError } from './errors/invalid-delay.error';
 import { NodeClock } from './node-clock';
 import type { TimerClock } from './timer-clock';
 import type { TimerExpiration } from './timer-expiration';
+import { KernelTimerEngine } from './kernel-timer-engine';
+import type { TimerEngine } from './timer-engine';
 import { TimerSource } from './timer-source';
 import { TimerWheel } from './timing-wheel';
 
@@ -73,6 +75,8 @@ export interface TimersState {
   readonly wheel: TimerWheel;
   /** @internal */
   readonly sources: WeakMap<object, TimerSource>;
+  /** @internal Where timer events are armed: the wheel, or the kernel on the kmod backend. */
+  readonly engine: TimerEngine;
 }
 
 /**
@@ -164,7 +168,15 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
           initialCapacity: options.initialCapacity,
         }),
         sources: new WeakMap(),
+        engine: undefined as unknown as TimerEngine,
       };
+      // On the kmod backend the timer events live in the kernel; the wheel still serves the
+      // RxJS scheduler and direct wheel users. A virtual clock always means the wheel.
+      const kernel = options.clock === undefined ? host.backend.kernelTimers : undefined;
+      (state as { engine: TimerEngine }).engine =
+        kernel === undefined
+          ? state.wheel
+          : new KernelTimerEngine(kernel, () => host.backend.now());
       let perRuntime = states.get(host.runtime);
       if (perRuntime === undefined) states.set(host.runtime, (perRuntime = new Map()));
       perRuntime.set(host.id, state);
@@ -180,7 +192,7 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
       after: defineCall<AfterArgs, TimerExpiration, TimersState>(
         (ctx, args, state) => {
           const ms = checkDelay('args.ms', args?.ms, false);
-          const source = new TimerSource(ctx, state.wheel, ms, 0);
+          const source = new TimerSource(ctx, state.engine, ms, 0);
           state.sources.set(ctx.event, source);
           return source;
         },
@@ -196,7 +208,7 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
             args.firstDelayMs === undefined
               ? ms
               : checkDelay('args.firstDelayMs', args.firstDelayMs, false);
-          const source = new TimerSource(ctx, state.wheel, first, ms);
+          const source = new TimerSource(ctx, state.engine, first, ms);
           state.sources.set(ctx.event, source);
           return source;
         },

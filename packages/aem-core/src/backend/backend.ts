@@ -1,3 +1,5 @@
+import type { KernelTimers } from './kernel-timers';
+
 /** The kinds of backend a runtime can run on. */
 export type BackendKind = 'userspace' | 'kmod';
 
@@ -31,6 +33,11 @@ export interface Backend {
   readonly refs: number;
   /** Releases everything the backend holds. Idempotent. */
   close(): void;
+  /**
+   * Kernel soft timers, when the backend has them (`kmod`). The timers service arms its timers
+   * there instead of on its own wheel.
+   */
+  readonly kernelTimers?: KernelTimers;
 }
 
 /** How the runtime's backend was chosen: what was asked for, what was picked, and why. */

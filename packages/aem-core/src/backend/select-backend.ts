@@ -2,17 +2,49 @@ import { existsSync } from 'node:fs';
 import { BackendUnavailableError } from '../errors/backend-unavailable.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import type { Backend, BackendRequest, BackendSelection } from './backend';
+import { KmodBackend, type KmodDeviceLike } from './kmod-backend';
 import { UserspaceBackend } from './userspace-backend';
 
 /** Path of the AEM kernel module's device. */
 export const AEM_DEVICE_PATH = '/dev/aem';
 
-/** Why the kmod backend cannot be used in this build, given what the machine offers. */
-function kmodUnavailableReason(): string {
-  const device = existsSync(AEM_DEVICE_PATH)
-    ? `${AEM_DEVICE_PATH} exists, but`
-    : `${AEM_DEVICE_PATH} does not exist (the aem_core kernel module is not loaded) and`;
-  return `${device} this version of @aem/core does not include the native binding to it yet; use backend 'userspace' or 'auto'`;
+/** The binding module's exports this file uses (`@aem/kmod/binding`). */
+interface KmodBindingModule {
+  KmodDevice: new (options?: { path?: string }) => KmodDeviceLike;
+  FIELDS: number;
+  RECORD_FIELD: { eventId: number; word0: number };
+}
+
+/**
+ * Opens the kmod backend, or says why it cannot: no `/dev/aem` (module not loaded), the
+ * `@aem/kmod` package or its native binding missing, or the device refusing to open
+ * (permissions, ABI mismatch, no `aem_timers` module).
+ */
+function openKmod(): { backend: KmodBackend } | { reason: string } {
+  if (!existsSync(AEM_DEVICE_PATH)) {
+    return {
+      reason: `${AEM_DEVICE_PATH} does not exist (the aem_core kernel module is not loaded; see @aem/kmod)`,
+    };
+  }
+  let binding: KmodBindingModule;
+  try {
+    // Optional peer: the binding ships with @aem/kmod, next to the kernel sources it matches.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    binding = require('@aem/kmod/binding') as KmodBindingModule;
+  } catch (error) {
+    return { reason: `the @aem/kmod native binding cannot be loaded: ${(error as Error).message}` };
+  }
+  try {
+    const device = new binding.KmodDevice({ path: AEM_DEVICE_PATH });
+    const layout = {
+      fields: binding.FIELDS,
+      eventId: binding.RECORD_FIELD.eventId,
+      word0: binding.RECORD_FIELD.word0,
+    };
+    return { backend: new KmodBackend(device, layout) };
+  } catch (error) {
+    return { reason: `${AEM_DEVICE_PATH} cannot be used: ${(error as Error).message}` };
+  }
 }
 
 /**
@@ -32,17 +64,28 @@ export function selectBackend(requested: BackendRequest): {
         backend: new UserspaceBackend(),
         selection: { requested, kind: 'userspace', reason: 'requested' },
       };
-    case 'auto':
+    case 'auto': {
+      const kmod = openKmod();
+      if ('backend' in kmod) {
+        return {
+          backend: kmod.backend,
+          selection: { requested, kind: 'kmod', reason: `${AEM_DEVICE_PATH} is usable` },
+        };
+      }
       return {
         backend: new UserspaceBackend(),
-        selection: {
-          requested,
-          kind: 'userspace',
-          reason: `kmod not usable: ${kmodUnavailableReason()}`,
-        },
+        selection: { requested, kind: 'userspace', reason: `kmod not usable: ${kmod.reason}` },
       };
-    case 'kmod':
-      throw new BackendUnavailableError('kmod', kmodUnavailableReason());
+    }
+    case 'kmod': {
+      const kmod = openKmod();
+      if ('backend' in kmod)
+        return {
+          backend: kmod.backend,
+          selection: { requested, kind: 'kmod', reason: 'requested' },
+        };
+      throw new BackendUnavailableError('kmod', kmod.reason);
+    }
     default:
       throw new InvalidArgumentError('options.backend', "'auto', 'userspace' or 'kmod'", requested);
   }
