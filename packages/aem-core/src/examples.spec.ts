@@ -5,8 +5,15 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const packageDir = join(__dirname, '..');
+/** Plain output: CI runners force colours, which would wrap printed values in escape codes. */
+const PLAIN_ENV = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' };
 const run = (file: string): string =>
-  execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000, cwd: packageDir });
+  execFileSync(process.execPath, [file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: PLAIN_ENV,
+    cwd: packageDir,
+  });
 
 describe('examples', () => {
   it('examples/demo.mjs keeps per-call order, isolates the failing handler and unloads v1', () => {

@@ -3,6 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
+/** Plain output: CI runners force colours, which would wrap printed values in escape codes. */
+const PLAIN_ENV = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' };
+
 const run = (file: string): string =>
   execFileSync(process.execPath, [join(__dirname, '..', 'examples', file)], {
     encoding: 'utf8',
