@@ -10,6 +10,7 @@ const run = (file: string): string =>
   execFileSync(process.execPath, [join(__dirname, '..', 'examples', file)], {
     encoding: 'utf8',
     timeout: 30_000,
+    env: PLAIN_ENV,
   });
 
 describe('examples', () => {
