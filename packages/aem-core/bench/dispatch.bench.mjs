@@ -118,14 +118,14 @@ async function measurePromiseChain() {
   return N / ((performance.now() - start) / 1000);
 }
 
-// Each measurement starts from a collected heap (run with --expose-gc), so garbage left by one
-// side (a million promises from the async runs) is not charged to the other.
+// The async measurements start from a collected heap (run with --expose-gc), so garbage left by
+// one side (a million promises) is not charged to the other.
 const collect = () => globalThis.gc?.();
 const results = { emitter: [], dispatcher: [], serialized: [], chain: [] };
 for (let round = 0; round <= ROUNDS; round++) {
-  collect();
+  // No forced collection here: neither side of the sync pair leaves garbage worth charging,
+  // and a full GC between rounds makes the next round start on a shrunken young generation.
   const e = await measureEmitter();
-  collect();
   const d = await measureDispatcher();
   if (round === 0) continue; // warm-up
   results.emitter.push(e);

@@ -34,7 +34,7 @@ insmod /aem/aem_core.ko; tap $? "insmod aem_core.ko"
 insmod /aem/aem_timers.ko; tap $? "insmod aem_timers.ko"
 [ -c /dev/aem ]; tap $? "/dev/aem is a character device"
 case " $tests " in
-*" t_binding "* | *" t_conformance "* | *" b_node "*)
+*" t_binding "* | *" t_conformance "* | *" b_node "* | *" b_tcp "*)
 	# The host's root, read-only, with the node that built the binding.
 	for m in $(cat /aem/9p/order); do insmod /aem/9p/$m.ko; done
 	mkdir -p /host
@@ -59,6 +59,13 @@ for t in $tests; do
 		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \
 			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" \
 			"$pkg/binding/bench/kmod.bench.mjs" $args
+	elif [ "$t" = b_tcp ]; then
+		# @aem/tcp's idle-scaling benchmark, where root may raise the fd limit
+		# to hold 50k idle connections (the host sandbox caps it at 20k).
+		ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+		ulimit -n 200000
+		chroot /host /usr/bin/env HOME=/dev/shm TMPDIR=/dev/shm BENCH_PARTS=idle \
+			timeout -s KILL 900 "$node" --expose-gc "$pkg/../aem-tcp/bench/tcp.bench.mjs"
 	elif [ "$t" = t_conformance ]; then
 		# @aem/timers on @aem/core's kmod backend: the conformance subset.
 		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \

@@ -8,7 +8,7 @@
 #   scripts/vm-test.sh [--tests t_abi,t_ring] [--json report.json]
 #
 # Environment: AEM_KVER (kernel version to build for and boot),
-# AEM_VM_TIMEOUT (seconds, default 480), AEM_VM_SMP (vCPUs, default 2),
+# AEM_VM_TIMEOUT (seconds, default 480), AEM_VM_SMP (vCPUs, default 2), AEM_VM_MEM (MiB, 2048),
 # AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated).
 set -euo pipefail
 pkg="$(cd "$(dirname "$0")/.." && pwd)"
@@ -106,7 +106,7 @@ set +e
 # -no-reboot turns the guest's panic (panic=-1) or reboot into an exit;
 # the host-side timeout bounds everything else.
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "${AEM_VM_SMP:-2}" -m 2048 \
+	-accel tcg -cpu max -smp "${AEM_VM_SMP:-2}" -m "${AEM_VM_MEM:-2048}" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-nographic -no-reboot -monitor none -net none \
 	-serial "file:$out/console.log" -serial "file:$out/results.txt" \

@@ -32,6 +32,8 @@ const IDLE_STEPS = [...new Set(WANTED_IDLE_STEPS.map((n) => Math.min(n, IDLE_CAP
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5000);
 const HOST = '127.0.0.1';
 const PACE_MS = 10;
+/** Which parts to run: `throughput`, `idle` (the VM runs `idle` alone, see bench:tcp:vm). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'throughput,idle').split(','));
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values, p) => {
@@ -205,7 +207,7 @@ async function main() {
   const child = fork(fileURLToPath(import.meta.url), ['client'], { stdio: 'inherit' });
 
   const throughput = { pingPong: { ours: [], raw: [] }, pipelined: { ours: [], raw: [] } };
-  for (let round = 0; round <= ROUNDS; round++) {
+  for (let round = 0; PARTS.has('throughput') && round <= ROUNDS; round++) {
     for (const [name, inFlight] of [
       ['pingPong', 1],
       ['pipelined', PIPELINE],
@@ -228,18 +230,22 @@ async function main() {
       median(throughput[name].ours.map((o, i) => o / throughput[name].raw[i])).toFixed(3),
     ),
   });
-  const pingPong = figure('pingPong');
-  const pipelined = figure('pipelined');
-  console.log(
-    `ping-pong  (100 conns, 1 in flight):  ours ${pingPong.ours.toLocaleString()} msg/s, raw net ${pingPong.raw.toLocaleString()} msg/s, ratio ${pingPong.ratio}`,
-  );
-  console.log(
-    `pipelined  (100 conns, 64 in flight): ours ${pipelined.ours.toLocaleString()} msg/s, raw net ${pipelined.raw.toLocaleString()} msg/s, ratio ${pipelined.ratio}`,
-  );
+  const measured = PARTS.has('throughput');
+  const pingPong = measured ? figure('pingPong') : {};
+  const pipelined = measured ? figure('pipelined') : {};
+  if (measured)
+    console.log(
+      `ping-pong  (100 conns, 1 in flight):  ours ${pingPong.ours.toLocaleString()} msg/s, raw net ${pingPong.raw.toLocaleString()} msg/s, ratio ${pingPong.ratio}`,
+    );
+  if (measured)
+    console.log(
+      `pipelined  (100 conns, 64 in flight): ours ${pipelined.ours.toLocaleString()} msg/s, raw net ${pipelined.raw.toLocaleString()} msg/s, ratio ${pipelined.ratio}`,
+    );
 
   // Idle scaling on our server.
   const server = await aemServer(tcp, lengthPrefixed);
   const latency = {};
+  if (!PARTS.has('idle')) IDLE_STEPS.length = 0;
   globalThis.gc?.();
   const baseline = process.memoryUsage();
   let bytesPerIdleConn = null;
@@ -273,15 +279,18 @@ async function main() {
     pipelinedPerSec: pipelined.ours,
     netPipelinedPerSec: pipelined.raw,
     pipelinedRatio: pipelined.ratio,
-    latencyP50At1kMs: Number(latency[first].p50.toFixed(3)),
-    latencyP99At1kMs: Number(latency[first].p99.toFixed(3)),
-    latencyP99At50kMs: Number(latency[last].p99.toFixed(3)),
-    latencyP99AtMaxIdleMs: Number(latency[last].p99.toFixed(3)),
-    idleScalingRatio: Number((latency[last].p99 / latency[first].p99).toFixed(3)),
-    bytesPerIdleConn,
-    idleSteps: IDLE_STEPS,
-    ...(IDLE_STEPS.at(-1) < WANTED_IDLE_STEPS.at(-1)
-      ? { idleCappedBy: `fd hard limit ${FD_LIMIT}` }
+    ...(IDLE_STEPS.length > 0
+      ? {
+          latencyP50At1kMs: Number(latency[first].p50.toFixed(3)),
+          latencyP99At1kMs: Number(latency[first].p99.toFixed(3)),
+          latencyP99At50kMs: Number(latency[last].p99.toFixed(3)),
+          idleScalingRatio: Number((latency[last].p99 / latency[first].p99).toFixed(3)),
+          bytesPerIdleConn,
+          idleSteps: IDLE_STEPS,
+          ...(IDLE_STEPS.at(-1) < WANTED_IDLE_STEPS.at(-1)
+            ? { idleCappedBy: `fd hard limit ${FD_LIMIT}` }
+            : {}),
+        }
       : {}),
   };
   console.log(`BENCH tcp ${JSON.stringify(line)}`);

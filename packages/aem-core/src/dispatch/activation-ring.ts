@@ -7,8 +7,9 @@
  * a small factor of a synchronous `EventEmitter.emit`.
  *
  * Invariant: `capacity` is a power of two, `0 <= length <= capacity`, live slots are
- * `head, head+1, … head+length-1` (mod capacity); free slots hold `undefined` so the ring never
- * keeps a payload alive after it was taken.
+ * `head, head+1, … head+length-1` (mod capacity); free slots hold no payload, so the ring never
+ * keeps a payload alive after it was taken (the dispatcher's inlined shift may leave a free
+ * slot's event and domain in place: long-lived objects, bounded by the capacity).
  *
  * @internal
  */

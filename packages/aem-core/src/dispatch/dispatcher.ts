@@ -123,32 +123,58 @@ export class Dispatcher {
 
   private flush(): void {
     const ready = this.ready;
+    const batchSize = this.limits.batchSize;
     while (this.nonEmpty !== 0) {
-      if (this.ranSinceYield >= this.limits.batchSize) {
-        this.arm();
-        return;
-      }
       const priority = 31 - Math.clz32(this.nonEmpty);
       const ring = ready[priority];
-      // Inlined ring.shift(): this loop is the dispatcher's whole per-activation cost.
-      const slot = ring.head;
-      const event = ring.events[slot];
-      const payload = ring.payloads[slot];
-      const domain = ring.domains[slot] as DomainState;
-      ring.events[slot] = undefined;
-      ring.payloads[slot] = undefined;
-      ring.domains[slot] = undefined;
-      ring.head = (slot + 1) & ring.mask;
-      if (--ring.length === 0) this.nonEmpty &= ~(1 << priority);
-      this.ranSinceYield++;
-      if (event === undefined) {
-        domain._tokenQueued = false;
-        this.runParked(domain);
-      } else if (domain._busy || (domain._parked !== null && domain._parked.length > 0)) {
-        this.park(event, payload, domain);
-      } else {
-        this.run(event, payload, domain);
-      }
+      /** Bits of the levels above this one: a handler may queue more urgent work. */
+      const above = ~((2 << priority) - 1);
+      do {
+        if (this.ranSinceYield >= batchSize) {
+          this.arm();
+          return;
+        }
+        // Inlined ring.shift(): this loop is the dispatcher's whole per-activation cost.
+        const slot = ring.head;
+        const event = ring.events[slot];
+        const payload = ring.payloads[slot];
+        const domain = ring.domains[slot] as DomainState;
+        // Only the payload is cleared: a consumed slot may keep its (long-lived) event and
+        // domain until it is reused, which bounds what it retains to the ring's capacity and
+        // saves two stores per activation. Payloads must never outlive their delivery.
+        ring.payloads[slot] = undefined;
+        ring.head = (slot + 1) & ring.mask;
+        if (--ring.length === 0) this.nonEmpty &= ~(1 << priority);
+        this.ranSinceYield++;
+        if (event === undefined) {
+          domain._tokenQueued = false;
+          this.runParked(domain);
+        } else if (domain._parked === null && !domain._busy && event._gate === GATE_RUN) {
+          // Fast path: a live event in a free domain that never had to park work.
+          event._pending--;
+          domain._queued--;
+          this.queuedTotal--;
+          this.counters.delivered++;
+          let result: unknown;
+          try {
+            result = event._deliver(payload);
+          } catch (error) {
+            event._failed(error, domain);
+            continue;
+          }
+          if (
+            result !== undefined &&
+            result !== null &&
+            typeof (result as PromiseLike<unknown>).then === 'function'
+          ) {
+            this.awaitHandler(result as PromiseLike<unknown>, event, domain);
+          }
+        } else if (domain._busy || (domain._parked !== null && domain._parked.length > 0)) {
+          this.park(event, payload, domain);
+        } else {
+          this.run(event, payload, domain);
+        }
+      } while (ring.length > 0 && (this.nonEmpty & above) === 0);
     }
     this.scheduled = false;
   }
@@ -201,23 +227,32 @@ export class Dispatcher {
       result !== null &&
       typeof (result as PromiseLike<unknown>).then === 'function'
     ) {
-      domain._busy = true;
-      try {
-        (result as PromiseLike<unknown>).then(
-          () => this.release(domain),
-          (error: unknown) => {
-            event._failed(error, domain);
-            this.release(domain);
-          },
-        );
-      } catch (error) {
-        // A thenable whose `then` throws: treat as a rejected handler, never leave the domain stuck.
-        event._failed(error, domain);
-        this.release(domain);
-      }
+      this.awaitHandler(result as PromiseLike<unknown>, event, domain);
       return;
     }
     this.domainFree(domain);
+  }
+
+  /** An async handler is running: its domain stays busy until the promise settles. */
+  private awaitHandler(
+    result: PromiseLike<unknown>,
+    event: DispatchTarget,
+    domain: DomainState,
+  ): void {
+    domain._busy = true;
+    try {
+      result.then(
+        () => this.release(domain),
+        (error: unknown) => {
+          event._failed(error, domain);
+          this.release(domain);
+        },
+      );
+    } catch (error) {
+      // A thenable whose `then` throws: treat as a rejected handler, never leave the domain stuck.
+      event._failed(error, domain);
+      this.release(domain);
+    }
   }
 
   private release(domain: DomainState): void {

@@ -42,6 +42,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
   /** @internal Kept equal to the gate of {@link AemEvent.state}. */ _gate = GATE_HOLD;
   /** @internal */ _pending = 0;
   /** @internal Set by `ctx.end()`: close with reason `ended` once `_pending` drops to zero. */ _ending = false;
+  /** @internal `flags.oneShot || _ending`: the one flag the delivery fast path reads. */ _closesOnDelivery: boolean;
 
   private stateNow: EventState = 'idle';
   private hooks: EventSourceHooks | void = undefined;
@@ -77,6 +78,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
     maxQueue: number,
   ) {
     this._priority = checkPriority(priority);
+    this._closesOnDelivery = flags.oneShot;
     this._domain = domain ?? this;
     this._maxQueue = maxQueue;
   }
@@ -248,7 +250,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
   _deliver(payload: unknown): unknown {
     this.delivered++;
     if (this.deliveredHook !== null) this.deliveredHook(payload);
-    if (!this.flags.oneShot && !this._ending) return this.handler(payload as TPayload, this);
+    if (!this._closesOnDelivery) return this.handler(payload as TPayload, this);
     try {
       return this.handler(payload as TPayload, this);
     } finally {

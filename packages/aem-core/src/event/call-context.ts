@@ -65,8 +65,12 @@ export class EventSink<TPayload> implements CallContext<TPayload> {
   end(): void {
     const event = this.event;
     if (event.state === 'closed') return;
-    if (event._pending === 0) event._close('ended', undefined);
-    else event._ending = true;
+    if (event._pending === 0) {
+      event._close('ended', undefined);
+    } else {
+      event._ending = true;
+      event._closesOnDelivery = true;
+    }
   }
 
   fail(error: unknown): void {

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `npm run bench:tcp:vm`: @aem/tcp's idle-scaling benchmark (1k → 10k → 50k idle connections)
+# inside the test VM, where root can raise the fd limit that a sandboxed host cannot. Absolute
+# latencies under emulation mean little; the ratio p99(50k) / p99(1k) is the point. The last
+# line is `BENCH tcp-idle <json>`.
+set -euo pipefail
+pkg="$(cd "$(dirname "$0")/.." && pwd)"
+(cd "$pkg/../aem-core" && node ../../tools/build-package.mjs)
+(cd "$pkg/../aem-tcp" && node ../../tools/build-package.mjs)
+mkdir -p "$pkg/build"
+set +e
+AEM_VM_MEM="${AEM_VM_MEM:-4096}" AEM_VM_TIMEOUT="${AEM_VM_TIMEOUT:-1200}" \
+	"$pkg/scripts/vm-test.sh" --tests b_tcp >"$pkg/build/bench-tcp.log" 2>&1
+rc=$?
+set -e
+results="$pkg/build/vm/results.txt"
+tr -d '\r' <"$results" | grep -E '^(idle|BENCH)' | sed 's/^BENCH tcp /BENCH tcp-idle /' || true
+if [ $rc -ne 0 ]; then
+	tail -20 "$pkg/build/bench-tcp.log"
+	echo "bench:tcp:vm: the VM run failed (log: $pkg/build/bench-tcp.log)" >&2
+	exit 1
+fi
