@@ -249,6 +249,8 @@ async function main() {
   globalThis.gc?.();
   const baseline = process.memoryUsage();
   let bytesPerIdleConn = null;
+  // Warm-up (discarded): the first latency round pays for JIT compilation on both sides.
+  if (IDLE_STEPS.length > 0) await ask(child, { cmd: 'latency', port: server.port, samples: SAMPLES });
   for (const idleCount of IDLE_STEPS) {
     await ask(child, { cmd: 'idle', port: server.port, count: idleCount });
     while ((await server.connections()) < idleCount)
