@@ -52,8 +52,16 @@ export class Dispatcher {
   /** Activations run since the dispatcher last yielded through `setImmediate`. */
   private ranSinceYield = 0;
   private queuedTotal = 0;
-  /** Counters, read by `Aem.stats()`. */
-  readonly counters: DispatcherCounters = { delivered: 0, discarded: 0, parked: 0 };
+  // Plain fields, not an object: the delivered count is bumped once per activation.
+  private delivered = 0;
+  private discarded = 0;
+  private parked = 0;
+  private readonly maxQueued: number;
+
+  /** A snapshot of the counters, read by `Aem.stats()`. */
+  get counters(): DispatcherCounters {
+    return { delivered: this.delivered, discarded: this.discarded, parked: this.parked };
+  }
 
   private readonly flushNow = (): void => this.flush();
   private readonly flushAfterYield = (): void => {
@@ -62,6 +70,7 @@ export class Dispatcher {
   };
 
   constructor(private readonly limits: DispatcherLimits) {
+    this.maxQueued = limits.maxQueuedActivations;
     for (let p = 0; p < PRIORITY_LEVELS; p++) this.ready.push(new ActivationRing(64));
   }
 
@@ -80,8 +89,8 @@ export class Dispatcher {
     if (domain._queued >= domain._maxQueue) {
       throw new QueueFullError('domain', domain._maxQueue, eventId, domain._name);
     }
-    if (this.queuedTotal >= this.limits.maxQueuedActivations) {
-      throw new QueueFullError('runtime', this.limits.maxQueuedActivations, eventId);
+    if (this.queuedTotal >= this.maxQueued) {
+      throw new QueueFullError('runtime', this.maxQueued, eventId);
     }
     event._pending++;
     domain._queued++;
@@ -101,7 +110,7 @@ export class Dispatcher {
   forgetHeld(domain: DomainState): void {
     domain._queued--;
     this.queuedTotal--;
-    this.counters.discarded++;
+    this.discarded++;
   }
 
   private pushReady(
@@ -154,7 +163,7 @@ export class Dispatcher {
           event._pending--;
           domain._queued--;
           this.queuedTotal--;
-          this.counters.delivered++;
+          this.delivered++;
           let result: unknown;
           try {
             result = event._deliver(payload);
@@ -182,7 +191,7 @@ export class Dispatcher {
   private park(event: DispatchTarget, payload: unknown, domain: DomainState): void {
     const parked = domain._parked ?? (domain._parked = new ParkedActivations());
     parked.insert(event, payload, event._priority);
-    this.counters.parked++;
+    this.parked++;
   }
 
   /** Runs the best parked activation of a free domain (called for its wake-up token). */
@@ -204,7 +213,7 @@ export class Dispatcher {
         event._pending--;
         domain._queued--;
         this.queuedTotal--;
-        this.counters.discarded++;
+        this.discarded++;
         event._discarded(payload);
       }
       this.domainFree(domain);
@@ -213,7 +222,7 @@ export class Dispatcher {
     event._pending--;
     domain._queued--;
     this.queuedTotal--;
-    this.counters.delivered++;
+    this.delivered++;
     let result: unknown;
     try {
       result = event._deliver(payload);
