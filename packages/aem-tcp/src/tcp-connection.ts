@@ -285,6 +285,7 @@ export class TcpConnection {
     this.beginClose('local', undefined);
     this.flushOutbox();
     this.socket.end();
+    this.drainToEof();
   }
 
   /** Closes at once, discarding unsent bytes (RST when data was pending). */
@@ -379,6 +380,16 @@ export class TcpConnection {
     if (this.socket.writableEnded) return;
     this.flushOutbox();
     this.socket.end();
+    this.drainToEof();
+  }
+
+  /**
+   * After our FIN: read (and drop) whatever the peer still sends, so its FIN is seen and the
+   * socket closes. A paused socket would never see it and would wait for a deadline.
+   */
+  private drainToEof(): void {
+    this.pauseReasons = 0;
+    if (this.socket.isPaused()) this.socket.resume();
   }
 
   private hasConsumers(): boolean {

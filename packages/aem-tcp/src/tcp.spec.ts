@@ -480,6 +480,20 @@ describe('Tcp', () => {
       expect(server.status).toBe('closed');
     });
 
+    it('closes an idle connection at once, without waiting for the deadline', async () => {
+      // Regression: the server sent its FIN but kept the socket paused, so it never read the
+      // peer's FIN and the connection lingered until the deadline.
+      const server = await listen({ host: HOST, port: 0, framer: delimited() });
+      server.onMessage(() => undefined);
+      const client = await tcp.connect({ host: HOST, port: server.address.port });
+      client.onData(() => undefined);
+      await until(() => server.stats().connections === 1, 'connected');
+      // A deadline far beyond the test's own timeout: reaching it would fail the test.
+      await server.close({ deadlineMs: 600_000 });
+      expect(server.status).toBe('closed');
+      await expect(client.closed).resolves.toMatchObject({ reason: 'peer' });
+    });
+
     it('destroys connections still busy at the deadline', async () => {
       const server = await listen({ host: HOST, port: 0, framer: delimited() });
       server.onMessage(() => new Promise<void>(() => undefined)); // never settles
