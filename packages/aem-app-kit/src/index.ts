@@ -1,10 +1,79 @@
 /**
- * The AEM application kit (in development): an inversify container, declarative handlers,
- * lifecycle, supervision, hot upgrade and Nx generators. Until it lands, this entry point only
- * names the kit's DI scope.
+ * The AEM application kit: an application is a few handler classes — the kit does the wiring
+ * (an inversify container wrapped behind a small stable API), the lifecycle with graceful stop
+ * on signals, per-session state and `gen_statem`-like state machines on the timers service,
+ * supervision with a restart budget, hot upgrade of the handler code in a running process,
+ * pino logging, and Prometheus metrics with `/metrics` and `/health`.
  *
  * @packageDocumentation
  */
 
-/** Prefix of every DI token the application kit defines. */
+/* Application */
+export { AemApp, createApp, runApp } from './application/aem-app';
+export type { UpgradeReport } from './application/aem-app';
+export type { AppOptions } from './application/app-options';
+export type { AppHealth, AppStatus, VersionHealth } from './application/app-health';
+export { Lifecycle } from './lifecycle/lifecycle';
+export type { LifecycleStep } from './lifecycle/lifecycle';
+
+/* Container */
+export { AppContainer } from './container/app-container';
+export { Inject, Injectable } from './container/inject.decorator';
+export { injectionToken } from './container/injection-token';
+export type { InjectionToken, ServiceKey } from './container/injection-token';
+export { CONFIG, ERRORS, LOGGER, RUNTIME, TCP, TCP_SERVER, TIMERS } from './container/tokens';
+
+/**
+ * Prefix of every DI token the application kit defines (`Symbol.for('aem:<name>')`).
+ *
+ * @example
+ * ```ts
+ * console.log(RUNTIME.description?.startsWith(APP_KIT_TOKEN_PREFIX)); // true
+ * ```
+ */
 export const APP_KIT_TOKEN_PREFIX = 'aem:';
+
+/* Handlers */
+export { Handler } from './decorators/handler.decorator';
+export { OnConnection } from './decorators/on-connection.decorator';
+export { OnMessage } from './decorators/on-message.decorator';
+export { OnClose } from './decorators/on-close.decorator';
+export { OnTimer } from './decorators/on-timer.decorator';
+export type { OnTimerOptions } from './decorators/on-timer.decorator';
+export { handlerMethodsOf } from './decorators/handler-metadata';
+export type { HandlerClass, HandlerKind, HandlerMethod } from './decorators/handler-metadata';
+export type { OnStart, OnStop } from './decorators/lifecycle-hooks';
+export { Session } from './session/session';
+
+/* State machines */
+export { StateMachine } from './statem/state-machine';
+export type {
+  NamedTimeoutOptions,
+  StateActions,
+  StateHandler,
+  StateMachineOptions,
+} from './statem/state-machine';
+export type { StateMachineEvent } from './statem/state-machine-event';
+
+/* Supervision */
+export { DEFAULT_RESTART_BUDGET, RestartBudget } from './supervision/restart-budget';
+export type { RestartBudgetOptions } from './supervision/restart-budget';
+
+/* Hot upgrade */
+export { defineHandlerModule, loadHandlerModule } from './upgrade/handler-module';
+export type { HandlerModule } from './upgrade/handler-module';
+export { runCli } from './cli/app-kit-cli';
+export type { CliIo } from './cli/app-kit-cli';
+
+/* Logging and metrics */
+export { createLogger } from './logging/create-logger';
+export { AppMetrics } from './metrics/app-metrics';
+export type { MetricsSource } from './metrics/app-metrics';
+export type { AdminHttpOptions } from './metrics/admin-server';
+
+/* Errors */
+export { AppKitError } from './errors/app-kit.error';
+export { AppStateError } from './errors/app-state.error';
+export { InvalidHandlerError } from './errors/invalid-handler.error';
+export { RestartBudgetExceededError } from './errors/restart-budget-exceeded.error';
+export { UpgradeFailedError } from './errors/upgrade-failed.error';

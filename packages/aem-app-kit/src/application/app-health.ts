@@ -1,0 +1,54 @@
+/**
+ * Lifecycle status of an application.
+ *
+ * @example
+ * ```ts
+ * if (app.status === 'running') console.log('serving');
+ * ```
+ */
+export type AppStatus = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/**
+ * One handler version in {@link AppHealth}.
+ *
+ * @example
+ * ```ts
+ * const v: VersionHealth = { version: '1.0.0', status: 'current', sessions: 12 };
+ * ```
+ */
+export interface VersionHealth {
+  /** The module's version. */
+  readonly version: string;
+  /** `current` serves new sessions; `draining` finishes its live ones. */
+  readonly status: 'starting' | 'current' | 'draining' | 'retired';
+  /** Live sessions on it. */
+  readonly sessions: number;
+}
+
+/**
+ * What `app.health()` and `GET /health` report.
+ *
+ * @example
+ * ```ts
+ * const { status, versions } = app.health();
+ * console.log(status, versions.map((v) => `${v.version}:${v.sessions}`).join(' '));
+ * ```
+ */
+export interface AppHealth {
+  /** The application's name. */
+  readonly name: string;
+  /** Lifecycle status; only `running` is healthy. */
+  readonly status: AppStatus;
+  /** The handler versions loaded, current first. */
+  readonly versions: readonly VersionHealth[];
+  /** Live sessions, all versions. */
+  readonly sessions: number;
+  /** Open TCP connections. */
+  readonly connections: number;
+  /** Handler failures since start. */
+  readonly handlerErrors: number;
+  /** Domains closed by the supervisor since start. */
+  readonly domainsClosed: number;
+  /** The TCP port, when listening. */
+  readonly tcpPort?: number;
+}

@@ -1,0 +1,50 @@
+import type { Aem } from '@aem/core';
+import type { ListenOptions } from '@aem/tcp';
+import type { TimerClock } from '@aem/timers';
+import type { Logger, LoggerOptions } from 'pino';
+import type { AppContainer } from '../container/app-container';
+import type { AdminHttpOptions } from '../metrics/admin-server';
+import type { RestartBudgetOptions } from '../supervision/restart-budget';
+import type { HandlerModule } from '../upgrade/handler-module';
+
+/**
+ * Options of {@link createApp}.
+ *
+ * @example
+ * ```ts
+ * const options: AppOptions = {
+ *   name: 'echo',
+ *   handlers: defineHandlerModule({ version: '1.0.0', handlers: [Echo] }),
+ *   tcp: { port: 5060, framer: delimited({ delimiter: '\n' }) },
+ *   http: { port: 9464 },
+ *   restartBudget: { intensity: 3, periodMs: 5000 },
+ * };
+ * ```
+ */
+export interface AppOptions {
+  /** The application's name (logs, health). Default `aem-app`. */
+  readonly name?: string;
+  /**
+   * The handler code: a module, or the path of a CommonJS file exporting one (then `SIGHUP`
+   * and {@link AemApp.reload} load it again from disk for a hot upgrade).
+   */
+  readonly handlers: HandlerModule | string;
+  /** Configuration, injectable as {@link CONFIG}. */
+  readonly config?: unknown;
+  /** The runtime to use; default a new one, closed when the application stops. */
+  readonly runtime?: Aem;
+  /** The timers' clock; tests pass a `VirtualClock`. Default the real clock. */
+  readonly clock?: TimerClock;
+  /** A pino logger, or pino options for a new one. Tests pass `{ level: 'silent' }`. */
+  readonly logger?: Logger | LoggerOptions;
+  /** Listen for TCP connections (each one a session). Default: no server. */
+  readonly tcp?: ListenOptions;
+  /** Serve `/metrics` and `/health` over HTTP. Default: not served. */
+  readonly http?: AdminHttpOptions;
+  /** Failures tolerated per domain before the supervisor closes it. Default 3 within 5 s. */
+  readonly restartBudget?: RestartBudgetOptions;
+  /** How long a graceful stop lets live sessions finish. Default 5,000 ms. */
+  readonly shutdownDeadlineMs?: number;
+  /** Adds the application's own bindings to the container before the handlers are built. */
+  readonly providers?: (container: AppContainer) => void;
+}

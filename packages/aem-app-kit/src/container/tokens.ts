@@ -1,0 +1,83 @@
+import type { Aem, AemRuntimeError } from '@aem/core';
+import type { Tcp, TcpServer } from '@aem/tcp';
+import type { Timers } from '@aem/timers';
+import type { Logger } from 'pino';
+import type { Observable } from 'rxjs';
+import { injectionToken, type InjectionToken } from './injection-token';
+
+/**
+ * The application's AEM runtime.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(RUNTIME) private readonly runtime: Aem) {}
+ * ```
+ */
+export const RUNTIME: InjectionToken<Aem> = injectionToken<Aem>('runtime');
+
+/**
+ * The timers service client (`after`, `every`, `sleep`, and the `timer`/`interval` streams).
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(TIMERS) private readonly timers: Timers) {}
+ * ```
+ */
+export const TIMERS: InjectionToken<Timers> = injectionToken<Timers>('timers');
+
+/**
+ * The TCP service client (`listen`, `connect`).
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(TCP) private readonly tcp: Tcp) {}
+ * ```
+ */
+export const TCP: InjectionToken<Tcp> = injectionToken<Tcp>('tcp');
+
+/**
+ * The application's listening TCP server, when `tcp` is configured. Its `connections` and
+ * `messages` are Observables: inject it to use streams next to decorated handlers.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(TCP_SERVER) server: TcpServer) {
+ *   server.messages.pipe(bufferCount(100)).subscribe((batch) => audit(batch));
+ * }
+ * ```
+ */
+export const TCP_SERVER: InjectionToken<TcpServer> = injectionToken<TcpServer>('tcp-server');
+
+/**
+ * The application's configuration (the `config` option of {@link createApp}).
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(CONFIG) private readonly config: { greeting: string }) {}
+ * ```
+ */
+export const CONFIG: InjectionToken<unknown> = injectionToken<unknown>('config');
+
+/**
+ * The application's pino logger. Handler classes usually take a child:
+ * `logger.child({ handler: 'Echo' })`.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+ * ```
+ */
+export const LOGGER: InjectionToken<Logger> = injectionToken<Logger>('logger');
+
+/**
+ * The runtime's error stream (`runtime.errors`): handler and source failures as an Observable.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(ERRORS) errors: Observable<AemRuntimeError>) {
+ *   errors.subscribe((error) => alarms.raise(error.code));
+ * }
+ * ```
+ */
+export const ERRORS: InjectionToken<Observable<AemRuntimeError>> =
+  injectionToken<Observable<AemRuntimeError>>('errors');

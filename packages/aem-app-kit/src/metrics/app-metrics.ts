@@ -1,0 +1,132 @@
+import type { AemStats } from '@aem/core';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * What the metrics read from the application at each scrape.
+ *
+ * @example
+ * ```ts
+ * const source: MetricsSource = { stats: () => runtime.stats(), pendingTimers: () => 0,
+ *   connections: () => 0, versions: () => [], busyDomains: () => [] };
+ * ```
+ */
+export interface MetricsSource {
+  /** The runtime's counters. */
+  stats(): AemStats;
+  /** Timer events pending on the timers service. */
+  pendingTimers(): number;
+  /** Open TCP connections. */
+  connections(): number;
+  /** Handler versions and their live sessions. */
+  versions(): readonly {
+    readonly version: string;
+    readonly status: string;
+    readonly sessions: number;
+  }[];
+  /** Domains with queued activations (at most a bounded number, busiest first). */
+  busyDomains(): readonly { readonly domain: string; readonly queued: number }[];
+}
+
+/**
+ * The application's Prometheus metrics, on their own `prom-client` registry (never the global
+ * one, so several applications or tests in one process do not collide):
+ *
+ * | metric | type | meaning |
+ * |---|---|---|
+ * | `aem_activations_total` | counter | activations delivered to handlers (`rate()` = activations per second) |
+ * | `aem_queued_activations` | gauge | activations queued in the runtime |
+ * | `aem_domain_queue_depth{domain}` | gauge | queued activations of the busiest domains (at most 20) |
+ * | `aem_pending_timers` | gauge | timer events pending |
+ * | `aem_tcp_connections` | gauge | open connections |
+ * | `aem_handler_errors_total{version}` | counter | handler failures |
+ * | `aem_handler_version_sessions{version,status}` | gauge | live sessions per handler version |
+ * | `aem_domains_closed_total` | counter | domains closed by the supervisor |
+ *
+ * plus Node's default process metrics (prefix `aem_app_`).
+ *
+ * @example
+ * ```ts
+ * const text = await app.metrics.registry.metrics(); // Prometheus text format
+ * ```
+ */
+export class AppMetrics {
+  /** The registry `/metrics` serves. */
+  readonly registry = new Registry();
+  /** Handler failures, by version. */
+  readonly handlerErrors: Counter<'version'>;
+  /** Domains the supervisor closed. */
+  readonly domainsClosed: Counter;
+
+  /** @param source - where scrapes read the live figures. */
+  constructor(source: MetricsSource) {
+    const registers = [this.registry];
+    let delivered = 0;
+    new Counter({
+      name: 'aem_activations_total',
+      help: 'Activations delivered to handlers.',
+      registers,
+      collect() {
+        const now = source.stats().delivered;
+        if (now > delivered) this.inc(now - delivered);
+        delivered = now;
+      },
+    });
+    new Gauge({
+      name: 'aem_queued_activations',
+      help: 'Activations queued in the runtime.',
+      registers,
+      collect() {
+        this.set(source.stats().queuedActivations);
+      },
+    });
+    new Gauge({
+      name: 'aem_domain_queue_depth',
+      help: 'Queued activations of the busiest domains.',
+      labelNames: ['domain'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { domain, queued } of source.busyDomains()) this.set({ domain }, queued);
+      },
+    });
+    new Gauge({
+      name: 'aem_pending_timers',
+      help: 'Timer events pending.',
+      registers,
+      collect() {
+        this.set(source.pendingTimers());
+      },
+    });
+    new Gauge({
+      name: 'aem_tcp_connections',
+      help: 'Open TCP connections.',
+      registers,
+      collect() {
+        this.set(source.connections());
+      },
+    });
+    new Gauge({
+      name: 'aem_handler_version_sessions',
+      help: 'Live sessions per handler version.',
+      labelNames: ['version', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { version, status, sessions } of source.versions())
+          this.set({ version, status }, sessions);
+      },
+    });
+    this.handlerErrors = new Counter({
+      name: 'aem_handler_errors_total',
+      help: 'Handler failures.',
+      labelNames: ['version'],
+      registers,
+    });
+    this.domainsClosed = new Counter({
+      name: 'aem_domains_closed_total',
+      help: 'Domains closed by the supervisor (restart budget exceeded).',
+      registers,
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'aem_app_' });
+  }
+}

@@ -1,0 +1,85 @@
+import type { AemEvent } from '@aem/core';
+import type { TimerExpiration } from '@aem/timers';
+import type { AppContainer } from '../container/app-container';
+import { handlerMethodsOf, type HandlerKind } from '../decorators/handler-metadata';
+import type { RestartBudget } from '../supervision/restart-budget';
+import type { HandlerModule } from './handler-module';
+
+/** @internal A decorated method bound to its instance. */
+export interface BoundHandler {
+  readonly name: string;
+  readonly ms?: number;
+  readonly once?: boolean;
+  readonly call: (...args: unknown[]) => unknown;
+}
+
+/** @internal Lifecycle hooks a handler class may implement. */
+interface Hooks {
+  onStart?(): void | Promise<void>;
+  onStop?(): void | Promise<void>;
+}
+
+/**
+ * @internal One loaded version of the handler code: its own child container and instances.
+ * `current` serves new sessions; `draining` only finishes its live sessions; `retired` is gone.
+ */
+export class HandlerVersion {
+  status: 'starting' | 'current' | 'draining' | 'retired' = 'starting';
+  sessions = 0;
+  timers: { event: AemEvent<TimerExpiration>; budget: RestartBudget }[] = [];
+  readonly handlers: Record<HandlerKind, BoundHandler[]> = {
+    connection: [],
+    message: [],
+    close: [],
+    timer: [],
+  };
+  private readonly instances: Hooks[] = [];
+  private started = 0;
+
+  constructor(
+    readonly module: HandlerModule,
+    readonly container: AppContainer,
+  ) {
+    for (const cls of module.handlers) container.bindClass(cls);
+  }
+
+  get version(): string {
+    return this.module.version;
+  }
+
+  /** Constructs the classes (in order), binds their handlers, awaits their `onStart`. */
+  async start(): Promise<void> {
+    for (const cls of this.module.handlers) {
+      const instance = this.container.get(cls) as Hooks & Record<string | symbol, unknown>;
+      this.instances.push(instance);
+      for (const { kind, method, ms, once } of handlerMethodsOf(cls)) {
+        const fn = instance[method] as (...args: unknown[]) => unknown;
+        this.handlers[kind].push({
+          name: `${cls.name}.${String(method)}`,
+          ms,
+          once,
+          call: (...args) => fn.apply(instance, args),
+        });
+      }
+    }
+    for (const instance of this.instances) {
+      await instance.onStart?.();
+      this.started++;
+    }
+  }
+
+  /** Awaits `onStop` of the started instances, in reverse order. */
+  async stop(onError: (error: unknown) => void): Promise<void> {
+    for (const event of this.timers) event.event.shutdown();
+    this.timers = [];
+    while (this.started > 0) {
+      const instance = this.instances[--this.started];
+      try {
+        await instance.onStop?.();
+      } catch (error) {
+        onError(error);
+      }
+    }
+    this.status = 'retired';
+  }
+}

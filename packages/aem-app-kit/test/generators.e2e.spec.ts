@@ -1,0 +1,102 @@
+// End to end: a temporary copy of the workspace (sharing node_modules), `nx g` of the
+// application and handler generators through the Nx CLI, then the generated app's own build,
+// lint and test, and a real `serve` that answers on TCP and stops on SIGTERM with exit 0.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LineClient } from '../src/application/line-client.spec-helper';
+
+const workspace = join(__dirname, '../../..');
+const COPIED = [
+  'package.json',
+  'nx.json',
+  'tsconfig.base.json',
+  'eslint.config.mjs',
+  '.prettierrc.json',
+  '.prettierignore',
+  'tools',
+  'packages/aem-core',
+  'packages/aem-timers',
+  'packages/aem-tcp',
+  'packages/aem-app-kit',
+];
+
+describe('generators end to end (a temporary copy of the workspace)', () => {
+  let root: string;
+  const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', CI: 'true' };
+  const run = (cwd: string, command: string, args: string[]): string =>
+    execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: 'pipe' });
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'aem-workspace-'));
+    for (const entry of COPIED) {
+      if (!existsSync(join(workspace, entry))) continue;
+      cpSync(join(workspace, entry), join(root, entry), {
+        recursive: true,
+        filter: (source) => !/[/\\](node_modules|\.nx|coverage)$/.test(source),
+      });
+    }
+    symlinkSync(join(workspace, 'node_modules'), join(root, 'node_modules'), 'dir');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('nx g application + handler: the app builds, lints, passes its tests and serves', async () => {
+    const nx = join(root, 'node_modules/.bin/nx');
+    run(root, nx, ['g', '@aem/app-kit:application', 'demo', '--no-interactive']);
+    run(root, nx, ['g', '@aem/app-kit:handler', 'registrar', '--project=demo', '--no-interactive']);
+    const app = join(root, 'apps/demo');
+    expect(existsSync(join(app, 'src/registrar.handler.spec.ts'))).toBe(true);
+
+    const project = JSON.parse(run(root, nx, ['show', 'project', '@aem-apps/demo', '--json']));
+    expect(Object.keys(project.targets)).toEqual(
+      expect.arrayContaining(['build', 'serve', 'test', 'lint']),
+    );
+
+    run(app, 'npm', ['run', 'build']);
+    expect(existsSync(join(app, 'dist/main.js'))).toBe(true);
+    run(app, 'npm', ['run', 'lint']);
+    const test = execFileSync('npm', ['test'], { cwd: app, env, encoding: 'utf8', stdio: 'pipe' });
+    expect(test).toBeDefined(); // a failing jest run throws here with its output
+
+    const serve = spawn(process.execPath, ['dist/main.js'], {
+      cwd: app,
+      env: { ...env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
+    try {
+      const started = await new Promise<{ tcpPort: number; version: string }>((resolve) => {
+        let buffer = '';
+        serve.stdout.setEncoding('utf8');
+        serve.stdout.on('data', (chunk: string) => {
+          buffer += chunk;
+          for (const line of buffer.split('\n')) {
+            if (line.includes('"application started"')) resolve(JSON.parse(line));
+          }
+        });
+      });
+      expect(started.version).toBe('0.0.0');
+      const client = await LineClient.open(started.tcpPort);
+      client.send('ping');
+      await client.waitFor(2);
+      expect(client.lines).toEqual(['demo ready', '1: ping']);
+      serve.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      serve.kill('SIGKILL');
+    }
+  }, 240_000);
+
+  it('nx g service: the package builds, lints, passes its tests and runs its benchmark', () => {
+    const nx = join(root, 'node_modules/.bin/nx');
+    run(root, nx, ['g', '@aem/app-kit:service', 'presence', '--no-interactive']);
+    const pkg = join(root, 'packages/aem-presence');
+    run(pkg, 'npm', ['run', 'build']);
+    expect(existsSync(join(pkg, 'dist/index.mjs'))).toBe(true); // the ESM face, as every package
+    run(pkg, 'npm', ['run', 'lint']);
+    run(pkg, 'npm', ['test']);
+    const bench = run(pkg, process.execPath, ['bench/presence.bench.mjs']);
+    expect(bench).toMatch(/^BENCH presence \{"activations":1000000,"perSecond":\d+\}$/m);
+  }, 240_000);
+});
