@@ -159,25 +159,9 @@ export class Dispatcher {
           domain._tokenQueued = false;
           this.runParked(domain);
         } else if (domain._parked === null && !domain._busy && event._gate === GATE_RUN) {
-          // Fast path: a live event in a free domain that never had to park work.
-          event._pending--;
-          domain._queued--;
-          this.queuedTotal--;
-          this.delivered++;
-          let result: unknown;
-          try {
-            result = event._deliver(payload);
-          } catch (error) {
-            event._failed(error, domain);
-            continue;
-          }
-          if (
-            result !== undefined &&
-            result !== null &&
-            typeof (result as PromiseLike<unknown>).then === 'function'
-          ) {
-            this.awaitHandler(result as PromiseLike<unknown>, event, domain);
-          }
+          // Fast path: a live event in a free domain that never had to park work, so there is
+          // no parked work to wake afterwards.
+          this.deliver(event, payload, domain);
         } else if (domain._busy || (domain._parked !== null && domain._parked.length > 0)) {
           this.park(event, payload, domain);
         } else {
@@ -219,6 +203,12 @@ export class Dispatcher {
       this.domainFree(domain);
       return;
     }
+    this.deliver(event, payload, domain);
+    this.domainFree(domain);
+  }
+
+  /** Runs the handler of a live event whose domain is free; an async one makes it busy. */
+  private deliver(event: DispatchTarget, payload: unknown, domain: DomainState): void {
     event._pending--;
     domain._queued--;
     this.queuedTotal--;
@@ -228,7 +218,6 @@ export class Dispatcher {
       result = event._deliver(payload);
     } catch (error) {
       event._failed(error, domain);
-      this.domainFree(domain);
       return;
     }
     if (
@@ -237,9 +226,7 @@ export class Dispatcher {
       typeof (result as PromiseLike<unknown>).then === 'function'
     ) {
       this.awaitHandler(result as PromiseLike<unknown>, event, domain);
-      return;
     }
-    this.domainFree(domain);
   }
 
   /** An async handler is running: its domain stays busy until the promise settles. */
@@ -272,7 +259,7 @@ export class Dispatcher {
   /** The domain is free: if it has parked work, make sure its one wake-up token is queued. */
   private domainFree(domain: DomainState): void {
     const parked = domain._parked;
-    if (parked !== null && parked.length > 0 && !domain._tokenQueued) {
+    if (parked !== null && parked.length > 0 && !domain._tokenQueued && !domain._busy) {
       domain._tokenQueued = true;
       this.pushReady(undefined, undefined, domain, parked.bestPriority);
     }

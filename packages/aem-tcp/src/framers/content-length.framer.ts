@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '@aem/core';
 import { FrameTooLargeError } from '../errors/frame-too-large.error';
 import { MalformedFrameError } from '../errors/malformed-frame.error';
-import { ByteQueue } from './byte-queue';
-import { DEFAULT_MAX_FRAME_BYTES, type Framer, type FramerFactory } from './framer';
+import { QueuedFramer } from './queued-framer';
+import { DEFAULT_MAX_FRAME_BYTES, type FramerFactory } from './framer';
 
 /** Options of {@link contentLength}. */
 export interface ContentLengthOptions {
@@ -58,9 +58,8 @@ export function contentLength(options: ContentLengthOptions = {}): FramerFactory
     );
 }
 
-class ContentLengthFramer implements Framer {
+class ContentLengthFramer extends QueuedFramer {
   readonly kind = 'content-length';
-  private readonly queue = new ByteQueue();
   /** Header bytes already searched for the blank line. */
   private scanned = 0;
   /** Total size of the frame whose headers were parsed, while its body is incomplete; else -1. */
@@ -71,14 +70,8 @@ class ContentLengthFramer implements Framer {
     private readonly maxFrameBytes: number,
     private readonly required: boolean,
     private readonly compact: boolean,
-  ) {}
-
-  get buffered(): number {
-    return this.queue.length;
-  }
-
-  push(chunk: Buffer): void {
-    this.queue.push(chunk);
+  ) {
+    super();
   }
 
   next(): Buffer | null {

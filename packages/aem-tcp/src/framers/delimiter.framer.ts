@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@aem/core';
 import { FrameTooLargeError } from '../errors/frame-too-large.error';
-import { ByteQueue } from './byte-queue';
-import { DEFAULT_MAX_FRAME_BYTES, type Framer, type FramerFactory } from './framer';
+import { QueuedFramer } from './queued-framer';
+import { DEFAULT_MAX_FRAME_BYTES, type FramerFactory } from './framer';
 
 /** Options of {@link delimited}. */
 export interface DelimiterOptions {
@@ -36,9 +36,8 @@ export function delimited(options: DelimiterOptions = {}): FramerFactory {
   return () => new DelimiterFramer(delimiter, include, maxFrameBytes);
 }
 
-class DelimiterFramer implements Framer {
+class DelimiterFramer extends QueuedFramer {
   readonly kind = 'delimiter';
-  private readonly queue = new ByteQueue();
   /** Bytes already searched without finding a delimiter start. */
   private scanned = 0;
 
@@ -46,14 +45,8 @@ class DelimiterFramer implements Framer {
     private readonly delimiter: Buffer,
     private readonly include: boolean,
     private readonly maxFrameBytes: number,
-  ) {}
-
-  get buffered(): number {
-    return this.queue.length;
-  }
-
-  push(chunk: Buffer): void {
-    this.queue.push(chunk);
+  ) {
+    super();
   }
 
   next(): Buffer | null {

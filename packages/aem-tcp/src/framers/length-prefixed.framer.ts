@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '@aem/core';
 import { FrameTooLargeError } from '../errors/frame-too-large.error';
 import { MalformedFrameError } from '../errors/malformed-frame.error';
-import { ByteQueue } from './byte-queue';
-import { DEFAULT_MAX_FRAME_BYTES, type Framer, type FramerFactory } from './framer';
+import { QueuedFramer } from './queued-framer';
+import { DEFAULT_MAX_FRAME_BYTES, type FramerFactory } from './framer';
 
 /** Options of {@link lengthPrefixed}. */
 export interface LengthPrefixedOptions {
@@ -67,9 +67,8 @@ export function lengthPrefixed(options: LengthPrefixedOptions = {}): FramerFacto
     new LengthPrefixedFramer(offset, width, bigEndian, includesHeader, emitPayload, maxFrameBytes);
 }
 
-class LengthPrefixedFramer implements Framer {
+class LengthPrefixedFramer extends QueuedFramer {
   readonly kind = 'length-prefixed';
-  private readonly queue = new ByteQueue();
   private readonly headerBytes: number;
 
   constructor(
@@ -80,15 +79,8 @@ class LengthPrefixedFramer implements Framer {
     private readonly emitPayload: boolean,
     private readonly maxFrameBytes: number,
   ) {
+    super();
     this.headerBytes = offset + width;
-  }
-
-  get buffered(): number {
-    return this.queue.length;
-  }
-
-  push(chunk: Buffer): void {
-    this.queue.push(chunk);
   }
 
   next(): Buffer | null {
