@@ -246,24 +246,34 @@ async function main() {
   const server = await aemServer(tcp, lengthPrefixed);
   const latency = {};
   if (!PARTS.has('idle')) IDLE_STEPS.length = 0;
-  globalThis.gc?.();
-  const baseline = process.memoryUsage();
   let bytesPerIdleConn = null;
+  let heapBytesPerIdleConn = null;
   // Warm-up (discarded): the first latency round pays for JIT compilation on both sides.
-  if (IDLE_STEPS.length > 0) await ask(child, { cmd: 'latency', port: server.port, samples: SAMPLES });
+  if (IDLE_STEPS.length > 0)
+    await ask(child, { cmd: 'latency', port: server.port, samples: SAMPLES });
+  // Memory per idle connection is the marginal cost: the growth from the first step to the
+  // last, divided by the connections added — what JIT code and warm-up cost falls out.
+  globalThis.gc?.();
+  let baseline = process.memoryUsage();
+  let baselineCount = 0;
   for (const idleCount of IDLE_STEPS) {
     await ask(child, { cmd: 'idle', port: server.port, count: idleCount });
     while ((await server.connections()) < idleCount)
       await new Promise((resolve) => setTimeout(resolve, 20));
     globalThis.gc?.();
     const memory = process.memoryUsage();
-    bytesPerIdleConn = Math.round((memory.rss - baseline.rss) / idleCount);
-    const heapPerConn = Math.round(
-      (memory.heapUsed + memory.external - baseline.heapUsed - baseline.external) / idleCount,
-    );
+    const added = idleCount - baselineCount;
+    bytesPerIdleConn = Math.round((memory.rss - baseline.rss) / added);
+    const heapPerConn = (heapBytesPerIdleConn = Math.round(
+      (memory.heapUsed + memory.external - baseline.heapUsed - baseline.external) / added,
+    ));
+    if (baselineCount === 0 && IDLE_STEPS.length > 1) {
+      baseline = memory;
+      baselineCount = idleCount;
+    }
     latency[idleCount] = await ask(child, { cmd: 'latency', port: server.port, samples: SAMPLES });
     console.log(
-      `idle ${idleCount.toLocaleString().padStart(6)}: p50 ${latency[idleCount].p50.toFixed(3)} ms, p99 ${latency[idleCount].p99.toFixed(3)} ms; server memory per idle connection: ${bytesPerIdleConn} B RSS (${heapPerConn} B heap+external)`,
+      `idle ${idleCount.toLocaleString().padStart(6)}: p50 ${latency[idleCount].p50.toFixed(3)} ms, p99 ${latency[idleCount].p99.toFixed(3)} ms; server memory per added idle connection: ${bytesPerIdleConn} B RSS (${heapPerConn} B heap+external)`,
     );
   }
   await ask(child, { cmd: 'close-idle' });
@@ -288,6 +298,7 @@ async function main() {
           latencyP99At50kMs: Number(latency[last].p99.toFixed(3)),
           idleScalingRatio: Number((latency[last].p99 / latency[first].p99).toFixed(3)),
           bytesPerIdleConn,
+          heapBytesPerIdleConn,
           idleSteps: IDLE_STEPS,
           ...(IDLE_STEPS.at(-1) < WANTED_IDLE_STEPS.at(-1)
             ? { idleCappedBy: `fd hard limit ${FD_LIMIT}` }
