@@ -25,10 +25,13 @@ export class TcpServiceState {
 
   /** @internal */
   constructor(
+    /** The runtime the service version is loaded in. */
     readonly runtime: Aem,
     /** `name@version` of the service version owning this state. */
     readonly serviceId: string,
+    /** The service version owning this state. */
     readonly version: string,
+    /** Limit on `bufferedBytes`: `TcpServiceOptions.maxTotalBufferedBytes`. */
     readonly maxTotalBufferedBytes: number,
   ) {}
 

@@ -19,16 +19,19 @@ export const TCP_SERVICE_VERSION = '1.0.0';
 
 /** Arguments of the `accept` call: the server whose accepted connections to report. */
 export interface AcceptArgs {
+  /** The server. */
   readonly server: TcpServer;
 }
 
 /** Arguments of the `messages` call: a server (all its connections) or one connection. */
 export interface MessagesArgs {
+  /** A server (messages of all its connections) or one connection. */
   readonly target: TcpServer | TcpConnection;
 }
 
 /** Arguments of the `data` call: the connection whose raw bytes to report. */
 export interface DataArgs {
+  /** The connection. */
   readonly connection: TcpConnection;
 }
 

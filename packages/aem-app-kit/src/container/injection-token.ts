@@ -8,7 +8,10 @@
  * ```
  * @typeParam T - the type bound to the token.
  */
-export type InjectionToken<T> = symbol & { readonly __aemTokenType?: T };
+export type InjectionToken<T> = symbol & {
+  /** Never set: carries the bound value's type `T` for the type checker. */
+  readonly __aemTokenType?: T;
+};
 
 /**
  * Anything the container can resolve: a typed token or a class.

@@ -19,12 +19,20 @@ export interface MetricsSource {
   connections(): number;
   /** Handler versions and their live sessions. */
   versions(): readonly {
+    /** The handler module version. */
     readonly version: string;
+    /** `starting`, `current`, `draining` or `retired`. */
     readonly status: string;
+    /** Live sessions on that version. */
     readonly sessions: number;
   }[];
   /** Domains with queued activations (at most a bounded number, busiest first). */
-  busyDomains(): readonly { readonly domain: string; readonly queued: number }[];
+  busyDomains(): readonly {
+    /** The domain's name. */
+    readonly domain: string;
+    /** Its queued activations. */
+    readonly queued: number;
+  }[];
 }
 
 /**

@@ -16,7 +16,29 @@
  * @typeParam E - the application's event type.
  */
 export type StateMachineEvent<S extends string, E> =
-  | { readonly type: 'enter'; readonly from: S | undefined }
-  | { readonly type: 'event'; readonly event: E }
-  | { readonly type: 'state-timeout'; readonly payload: unknown }
-  | { readonly type: 'timeout'; readonly name: string; readonly payload: unknown };
+  | {
+      /** The machine entered this state. */
+      readonly type: 'enter';
+      /** The state it came from; `undefined` at start. */
+      readonly from: S | undefined;
+    }
+  | {
+      /** An event given to `send`. */
+      readonly type: 'event';
+      /** The event. */
+      readonly event: E;
+    }
+  | {
+      /** The state timeout of this state expired. */
+      readonly type: 'state-timeout';
+      /** The payload given when the timeout was armed. */
+      readonly payload: unknown;
+    }
+  | {
+      /** A named timeout expired. */
+      readonly type: 'timeout';
+      /** The timeout's name. */
+      readonly name: string;
+      /** The payload given when the timeout was armed. */
+      readonly payload: unknown;
+    };

@@ -123,6 +123,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
     return this._priority;
   }
 
+  /** Sets the priority; see the getter. */
   set priority(value: number) {
     this._priority = checkPriority(value);
   }
