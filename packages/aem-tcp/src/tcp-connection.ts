@@ -30,7 +30,7 @@ export interface ConnectionOwner {
   /** Message sinks registered on the owner (a server's), that see this connection's messages too. */
   readonly messageSinks: readonly CallContext<TcpMessage>[];
   /** The connection closed. */
-  _connectionClosed(connection: TcpConnection): void;
+  _connectionClosed(connection: TcpConnection, info: TcpCloseInfo): void;
 }
 
 /** Everything a connection is built with. @internal */
@@ -568,7 +568,7 @@ export class TcpConnection {
     for (const waiter of waiters)
       waiter.reject(new ConnectionClosedError(this.id, 'wait for drain'));
     this.service.forget(this);
-    this.owner._connectionClosed(this);
+    this.owner._connectionClosed(this, info);
     this.resolveClosed?.(info);
   }
 

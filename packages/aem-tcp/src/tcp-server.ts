@@ -5,6 +5,7 @@ import type { FramerFactory } from './framers/framer';
 import type { IdleSweeper } from './idle-sweeper';
 import { TcpConnection } from './tcp-connection';
 import type { ConnectionLimits } from './tcp-limits';
+import type { TcpCloseInfo } from './tcp-close-info';
 import type { TcpMessage } from './tcp-message';
 import type { TcpServiceState } from './tcp-service-state';
 
@@ -181,12 +182,10 @@ export class TcpServer {
   }
 
   /** @internal */
-  _connectionClosed(connection: TcpConnection): void {
+  _connectionClosed(connection: TcpConnection, info: TcpCloseInfo): void {
     this.live.delete(connection);
-    void connection.closed.then((info) => {
-      if (info.reason === 'framing-error') this.framingErrors++;
-      else if (info.reason === 'idle-timeout') this.idleTimeouts++;
-    });
+    if (info.reason === 'framing-error') this.framingErrors++;
+    else if (info.reason === 'idle-timeout') this.idleTimeouts++;
   }
 
   /** @internal Service teardown: close everything now. */

@@ -14,7 +14,8 @@
  * @internal
  */
 export class ActivationRing<E, D> {
-  // Read directly by the dispatcher's flush loop (the hot path); written only by this class.
+  // The dispatcher's flush loop takes entries from the head directly (the hot path: one
+  // inlined shift per activation); everything else about the ring lives here.
   events: (E | undefined)[];
   payloads: unknown[];
   domains: (D | undefined)[];
@@ -40,42 +41,6 @@ export class ActivationRing<E, D> {
     this.payloads[slot] = payload;
     this.domains[slot] = domain;
     this.length++;
-  }
-
-  /** The event at the head (the next entry {@link shift} removes). Only valid when `length > 0`. */
-  peekEvent(): E | undefined {
-    return this.events[this.head];
-  }
-
-  /** The payload at the head. Only valid when `length > 0`. */
-  peekPayload(): unknown {
-    return this.payloads[this.head];
-  }
-
-  /** The domain at the head. Only valid when `length > 0`. */
-  peekDomain(): D {
-    return this.domains[this.head] as D;
-  }
-
-  /** Removes the head entry (read it first with the `peek*` methods). */
-  shift(): void {
-    const slot = this.head;
-    this.events[slot] = undefined;
-    this.payloads[slot] = undefined;
-    this.domains[slot] = undefined;
-    this.head = (slot + 1) & this.mask;
-    this.length--;
-  }
-
-  /** Calls `visit` for every entry, head to tail, then empties the ring. */
-  drain(visit: (event: E | undefined, payload: unknown, domain: D) => void): void {
-    while (this.length > 0) {
-      const event = this.peekEvent();
-      const payload = this.peekPayload();
-      const domain = this.peekDomain();
-      this.shift();
-      visit(event, payload, domain);
-    }
   }
 
   private grow(): void {

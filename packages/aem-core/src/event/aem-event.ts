@@ -41,8 +41,11 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
   /** @internal */ readonly _maxQueue: number;
   /** @internal Kept equal to the gate of {@link AemEvent.state}. */ _gate = GATE_HOLD;
   /** @internal */ _pending = 0;
-  /** @internal Set by `ctx.end()`: close with reason `ended` once `_pending` drops to zero. */ _ending = false;
-  /** @internal `flags.oneShot || _ending`: the one flag the delivery fast path reads. */ _closesOnDelivery: boolean;
+  /**
+   * @internal The one flag the delivery fast path reads: set for a one-shot event, and by
+   * `ctx.end()` (close with reason `ended` once `_pending` drops to zero).
+   */
+  _closesOnDelivery: boolean;
 
   private stateNow: EventState = 'idle';
   private hooks: EventSourceHooks | void = undefined;

@@ -68,7 +68,6 @@ export class EventSink<TPayload> implements CallContext<TPayload> {
     if (event._pending === 0) {
       event._close('ended', undefined);
     } else {
-      event._ending = true;
       event._closesOnDelivery = true;
     }
   }
