@@ -1,16 +1,66 @@
-/** The application's configuration (injectable with `@Inject(CONFIG)`). */
-export interface AppConfig {
-  /** TCP port to listen on. */
+/** The SIP server's configuration (injectable with `@Inject(CONFIG)`). */
+export interface SipUasConfig {
+  /** Address to listen on. Env `SIP_HOST`, default `127.0.0.1`. */
+  readonly host: string;
+  /** TCP port (0: any free port). Env `SIP_PORT`, default 5060. */
   readonly port: number;
-  /** Port of `/metrics` and `/health`; not served when undefined. */
+  /** Port of `/metrics` and `/health`; not served when undefined. Env `HTTP_PORT`. */
   readonly httpPort?: number;
-  /** What a new connection is greeted with. */
-  readonly greeting: string;
+  /** How long an INVITE rings (180 sent) before the 200 OK. Env `SIP_RING_DELAY_MS`, default 0. */
+  readonly ringDelayMs: number;
+  /** T1, the RTT estimate every RFC 3261 timer derives from. Env `SIP_T1_MS`, default 500. */
+  readonly t1Ms: number;
+  /** Period of the status line on stdout; 0 turns it off. Env `SIP_STATUS_MS`, default 5000. */
+  readonly statusIntervalMs: number;
+  /** Registrar: shortest binding accepted (423 below). Env `SIP_MIN_EXPIRES`, default 60. */
+  readonly minExpires: number;
+  /** Registrar: longest binding granted (longer requests are cut). Default 3600. */
+  readonly maxExpires: number;
+  /** Registrar: expiry when the REGISTER names none (RFC 3261 §10.2.1.1). Default 3600. */
+  readonly defaultExpires: number;
+  /** Most bindings per address of record (503 beyond). Default 16. */
+  readonly maxContactsPerAor: number;
+  /** Most calls (INVITE transactions and dialogs) alive at once (503 beyond). Default 200,000. */
+  readonly maxCalls: number;
+  /** Most bindings in the registrar (503 beyond). Default 100,000. */
+  readonly maxBindings: number;
+  /** Largest SIP message accepted, headers and body; larger closes the connection. Default 64 KiB. */
+  readonly maxMessageBytes: number;
+  /** Most TCP connections at once (more are refused and counted). Default 10,000. */
+  readonly maxConnections: number;
 }
 
-/** The configuration, from the environment where set. */
-export const config: AppConfig = {
-  port: Number(process.env.PORT ?? 5060),
-  httpPort: process.env.HTTP_PORT === undefined ? undefined : Number(process.env.HTTP_PORT),
-  greeting: 'sip-uas ready',
-};
+/**
+ * The configuration from the environment, on top of the defaults above.
+ *
+ * @param env - the environment (default `process.env`).
+ * @throws `Error` naming the variable when a number is not one.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SipUasConfig {
+  return {
+    host: env.SIP_HOST ?? '127.0.0.1',
+    port: number(env, 'SIP_PORT', 5060),
+    httpPort: env.HTTP_PORT === undefined ? undefined : number(env, 'HTTP_PORT', 0),
+    ringDelayMs: number(env, 'SIP_RING_DELAY_MS', 0),
+    t1Ms: number(env, 'SIP_T1_MS', 500),
+    statusIntervalMs: number(env, 'SIP_STATUS_MS', 5000),
+    minExpires: number(env, 'SIP_MIN_EXPIRES', 60),
+    maxExpires: 3600,
+    defaultExpires: 3600,
+    maxContactsPerAor: 16,
+    maxCalls: 200_000,
+    maxBindings: 100_000,
+    maxMessageBytes: 65_536,
+    maxConnections: 10_000,
+  };
+}
+
+function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}

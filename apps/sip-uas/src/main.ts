@@ -1,12 +1,49 @@
-import { runApp } from '@aem/app-kit';
-import { delimited } from '@aem/tcp';
-import { config } from './config';
+import { RUNTIME, TIMERS, runApp, type AemApp } from '@aem/app-kit';
+import { contentLength } from '@aem/tcp';
+import { configFromEnv, type SipUasConfig } from './config';
+import { createSipState, SIP_STATE, type SipState } from './state/sip-state';
+import { startStatusLine } from './status-line';
 
-// The handler module is loaded from its file so that SIGHUP can load it again (hot upgrade).
-runApp({
-  name: 'sip-uas',
-  handlers: require.resolve('./handlers'),
-  config,
-  tcp: { port: config.port, framer: delimited({ delimiter: '\n' }) },
-  http: config.httpPort === undefined ? undefined : { port: config.httpPort },
-}).catch(() => process.exit(1));
+/**
+ * The process entry: listens for SIP over TCP, prints a status line every few seconds, hot
+ * upgrades its handlers on SIGHUP (the handler file is reloaded from disk) and drains and exits
+ * 0 on SIGTERM/SIGINT.
+ */
+async function main(config: SipUasConfig): Promise<void> {
+  let state: SipState | undefined;
+  const app: AemApp = await runApp({
+    name: 'sip-uas',
+    handlers: require.resolve('./handlers'),
+    config,
+    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    tcp: {
+      host: config.host,
+      port: config.port,
+      maxConnections: config.maxConnections,
+      // RFC 3261 §18.3: over a stream transport every message carries Content-Length.
+      framer: contentLength({ requireContentLength: true, maxFrameBytes: config.maxMessageBytes }),
+    },
+    http: config.httpPort === undefined ? undefined : { host: config.host, port: config.httpPort },
+    providers: (container) => {
+      state = createSipState(container.get(RUNTIME), (error) =>
+        app.logger.error({ err: error }, 'call job failed'),
+      );
+      container.bindValue(SIP_STATE, state);
+    },
+  });
+  const port = app.tcpServer?.address.port;
+  const target = `${config.host}:${port}`;
+  process.stdout.write(
+    `sip-uas listening on sip:${target};transport=tcp (handlers ${app.version}, pid ${process.pid})\n` +
+      `  try: sipp -sn uac -t t1 -m 1000 -r 200 ${target}\n` +
+      `  hot upgrade: kill -HUP ${process.pid}    stop: kill -TERM ${process.pid}\n`,
+  );
+  if (config.statusIntervalMs > 0) {
+    startStatusLine(app, app.container.get(TIMERS), state as SipState, config.statusIntervalMs);
+  }
+}
+
+main(configFromEnv()).catch((error: unknown) => {
+  process.stderr.write(`sip-uas: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,312 @@
+import type { TcpConnection } from '@aem/tcp';
+import { header, type SipRequest } from '../sip/sip-message';
+import { buildResponse } from '../sip/sip-response';
+import { sdpAnswer } from '../sip/sdp-answer';
+import type { Call } from '../state/call';
+import { nextId, type SipContext } from './sip-context';
+import { sendOn } from './send';
+
+/** Most requests queued in one call's domain (a flood of one Call-ID gets 503 beyond). */
+const CALL_QUEUE = 64;
+
+/** To tag of responses outside any call (481, 405…): RFC 3261 §8.2.6.2 wants one on each. */
+const STRAY_TAG = `aem${process.pid.toString(36)}x`;
+
+/** RFC 3261 §8.1.1.7: a branch starting with the magic cookie identifies its transaction. */
+const MAGIC_COOKIE = 'z9hG4bK';
+
+/**
+ * Opens a call for an initial INVITE (no To tag, unknown Call-ID): registers it in the call and
+ * transaction tables and on its connection's session, then queues the INVITE into the call's
+ * own domain. Runs in the connection's domain.
+ *
+ * @returns `false` when a limit refused the call (the caller answers 503).
+ */
+export function openCall(
+  ctx: SipContext,
+  invite: SipRequest,
+  connection: TcpConnection,
+  sessionCalls: Set<Call>,
+): boolean {
+  const { state, config } = ctx;
+  if (state.calls.size >= config.maxCalls) return false;
+  const call: Call = {
+    callId: invite.callId,
+    domain: ctx.state.runtime.createDomain(`call ${invite.callId}`, { maxQueue: CALL_QUEUE }),
+    connection,
+    localTag: `aem${nextId(state).toString(36)}`,
+    remoteTag: invite.fromTag,
+    state: 'proceeding',
+    invite,
+    lastResponse: '',
+    timer: undefined,
+    retransmitMs: ctx.timerValues.T1,
+    waitedMs: 0,
+    sessionCalls,
+  };
+  state.calls.set(call.callId, call);
+  if (invite.branch !== '') state.invites.set(invite.branch, call);
+  sessionCalls.add(call);
+  state.counters.invites++;
+  if (!state.callJobs.post(() => startInvite(ctx, call), call.domain)) {
+    terminate(ctx, call);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * A request of an existing call (ACK, CANCEL, BYE, a re-INVITE or a retransmitted INVITE), run
+ * in the call's domain.
+ */
+export function inCall(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnection): void {
+  if (call.state === 'terminated') {
+    if (request.method !== 'ACK') respond(via, request, 481, 'Call/Transaction Does Not Exist');
+    return;
+  }
+  switch (request.method) {
+    case 'INVITE':
+      return invite(ctx, call, request, via);
+    case 'ACK':
+      return ack(ctx, call, request);
+    case 'CANCEL':
+      return cancel(ctx, call, request, via);
+    case 'BYE':
+      return bye(ctx, call, request, via);
+  }
+}
+
+/** The initial INVITE: 100 Trying, 180 Ringing, then the 200 after the ring delay. */
+function startInvite(ctx: SipContext, call: Call): void {
+  if (call.state !== 'proceeding') return;
+  const invite = call.invite;
+  const refusal = offerRefusal(invite);
+  if (refusal !== undefined)
+    return reject(ctx, call, refusal.status, refusal.reason, refusal.extra);
+  sendOn(call.connection, buildResponse(invite, 100, 'Trying'));
+  call.lastResponse = buildResponse(invite, 180, 'Ringing', {
+    toTag: call.localTag,
+    headers: ctx.contactHeader,
+  });
+  sendOn(call.connection, call.lastResponse);
+  if (ctx.config.ringDelayMs === 0) return answer(ctx, call);
+  call.timer = ctx.timers.after(ctx.config.ringDelayMs, () => answer(ctx, call), {
+    domain: call.domain,
+    keepAlive: false,
+  });
+}
+
+/** Why an INVITE's offer cannot be taken, if it cannot: a non-SDP body (415). */
+function offerRefusal(
+  invite: SipRequest,
+): { status: number; reason: string; extra: string } | undefined {
+  if (invite.body.length === 0) return undefined;
+  const type = header(invite, 'content-type');
+  if (type !== undefined && type.split(';')[0].trim().toLowerCase() === 'application/sdp') {
+    return undefined;
+  }
+  return { status: 415, reason: 'Unsupported Media Type', extra: 'Accept: application/sdp\r\n' };
+}
+
+/** Sends the 200 OK with the SDP answer; the 2xx is retransmitted until the ACK comes. */
+function answer(ctx: SipContext, call: Call): void {
+  if (call.state !== 'proceeding') return;
+  call.timer = undefined;
+  const invite = call.invite;
+  const sdp = sdpAnswer(invite.body.toString('utf8'), ctx.media, nextId(ctx.state));
+  if (sdp === null) return reject(ctx, call, 488, 'Not Acceptable Here', '');
+  call.lastResponse = buildResponse(invite, 200, 'OK', {
+    toTag: call.localTag,
+    headers: ctx.contactHeader,
+    body: sdp,
+  });
+  sendOn(call.connection, call.lastResponse);
+  ctx.state.counters.answered++;
+  call.state = 'accepted';
+  call.retransmitMs = ctx.timerValues.T1;
+  call.waitedMs = 0;
+  armRetransmit(ctx, call);
+}
+
+/**
+ * RFC 3261 §13.3.1.4: the UAS core retransmits a 2xx to INVITE at T1, doubling up to T2, until
+ * its ACK arrives — whatever the transport — and gives the dialog up after 64·T1 (RFC 6026
+ * timer L): it then sends BYE and forgets the call.
+ */
+function armRetransmit(ctx: SipContext, call: Call): void {
+  call.timer = ctx.timers.after(
+    call.retransmitMs,
+    () => {
+      if (call.state !== 'accepted') return;
+      call.waitedMs += call.retransmitMs;
+      if (call.waitedMs >= 64 * ctx.timerValues.T1) {
+        ctx.state.counters.ackTimeouts++;
+        sendOn(call.connection, byeFor(call));
+        terminate(ctx, call);
+        return;
+      }
+      sendOn(call.connection, call.lastResponse);
+      call.retransmitMs = Math.min(2 * call.retransmitMs, ctx.timerValues.T2);
+      armRetransmit(ctx, call);
+    },
+    { domain: call.domain, keepAlive: false },
+  );
+}
+
+/** A BYE ending a dialog whose 2xx was never acknowledged (this UAS as the dialog's caller side). */
+function byeFor(call: Call): string {
+  const invite = call.invite;
+  const contact = header(invite, 'contact');
+  const target = contact === undefined ? invite.uri : contactUri(contact);
+  return (
+    `BYE ${target} SIP/2.0\r\n` +
+    `Via: SIP/2.0/TCP ${call.connection.localAddress}:${call.connection.localPort};branch=${MAGIC_COOKIE}${call.localTag}bye\r\n` +
+    `From: ${invite.to};tag=${call.localTag}\r\nTo: ${invite.from}\r\n` +
+    `Call-ID: ${call.callId}\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`
+  );
+}
+
+function contactUri(contact: string): string {
+  const open = contact.indexOf('<');
+  if (open < 0) return contact.split(';')[0].trim();
+  return contact.slice(open + 1, contact.indexOf('>', open));
+}
+
+/** An INVITE for a call that exists: a retransmission, a re-INVITE, or a merged request. */
+function invite(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnection): void {
+  if (request.toTag === '') {
+    if (sameTransaction(call.invite, request)) {
+      if (call.lastResponse !== '') sendOn(via, call.lastResponse);
+      return;
+    }
+    // RFC 3261 §8.2.2.2: same Call-ID, no To tag, another transaction — a merged request.
+    respond(via, request, 482, 'Loop Detected', call.localTag);
+    return;
+  }
+  if (request.toTag !== call.localTag) {
+    respond(via, request, 481, 'Call/Transaction Does Not Exist');
+    return;
+  }
+  if (call.state !== 'confirmed') {
+    // RFC 3261 §14.2: an INVITE while another INVITE transaction of the dialog is in progress.
+    respond(via, request, 491, 'Request Pending');
+    return;
+  }
+  // A re-INVITE: answered at once (no ringing inside a dialog), acknowledged like the first.
+  const previous = call.invite;
+  call.invite = request;
+  call.state = 'proceeding';
+  const refusal = offerRefusal(request);
+  if (refusal !== undefined) {
+    respond(via, request, refusal.status, refusal.reason, call.localTag, refusal.extra);
+    call.invite = previous;
+    call.state = 'confirmed';
+    return;
+  }
+  if (request.branch !== '') ctx.state.invites.set(request.branch, call);
+  answer(ctx, call);
+}
+
+/** ACK: confirms the dialog after a 2xx, or ends the transaction after a non-2xx final. */
+function ack(ctx: SipContext, call: Call, request: SipRequest): void {
+  if (request.cseqNumber !== call.invite.cseqNumber) return; // a stray ACK: never answered
+  if (call.state === 'accepted') {
+    cancelTimer(call);
+    call.state = 'confirmed';
+    ctx.state.invites.delete(call.invite.branch); // the INVITE transaction is over
+  } else if (call.state === 'completed') {
+    terminate(ctx, call); // timer I is 0 over a reliable transport
+  }
+}
+
+/** CANCEL: 200 for the CANCEL, and 487 for the INVITE while it has no final response. */
+function cancel(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnection): void {
+  if (!sameTransaction(call.invite, request) || request.toTag !== '') {
+    respond(via, request, 481, 'Call/Transaction Does Not Exist');
+    return;
+  }
+  respond(via, request, 200, 'OK', call.localTag);
+  if (call.state !== 'proceeding') return; // a final response went out first: CANCEL has no effect
+  ctx.state.counters.cancelled++;
+  reject(ctx, call, 487, 'Request Terminated', '');
+}
+
+/** BYE: ends the dialog (an early one too: the INVITE then gets 487). */
+function bye(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnection): void {
+  if (request.toTag !== call.localTag || request.fromTag !== call.remoteTag) {
+    respond(via, request, 481, 'Call/Transaction Does Not Exist');
+    return;
+  }
+  if (call.state === 'proceeding') {
+    respond(via, request, 200, 'OK', call.localTag);
+    reject(ctx, call, 487, 'Request Terminated', '');
+    return;
+  }
+  if (call.state === 'completed') {
+    respond(via, request, 481, 'Call/Transaction Does Not Exist');
+    return;
+  }
+  respond(via, request, 200, 'OK', call.localTag);
+  ctx.state.counters.completed++;
+  terminate(ctx, call);
+}
+
+/**
+ * Answers the INVITE with a non-2xx final response: the transaction waits for its ACK (the
+ * `completed` state) for at most timer H = 64·T1, then the call is forgotten.
+ */
+function reject(ctx: SipContext, call: Call, status: number, reason: string, extra: string): void {
+  cancelTimer(call);
+  call.lastResponse = buildResponse(call.invite, status, reason, {
+    toTag: call.localTag,
+    headers: extra,
+  });
+  sendOn(call.connection, call.lastResponse);
+  call.state = 'completed';
+  call.timer = ctx.timers.after(ctx.timerValues.H, () => terminate(ctx, call), {
+    domain: call.domain,
+    keepAlive: false,
+  });
+}
+
+/**
+ * RFC 3261 §17.2.3: with the magic cookie the topmost Via branch names the transaction (CANCEL
+ * shares its INVITE's); without it, RFC 2543 peers are matched by CSeq number.
+ */
+function sameTransaction(invite: SipRequest, request: SipRequest): boolean {
+  if (invite.branch.startsWith(MAGIC_COOKIE)) return request.branch === invite.branch;
+  return request.cseqNumber === invite.cseqNumber;
+}
+
+function cancelTimer(call: Call): void {
+  call.timer?.shutdown();
+  call.timer = undefined;
+}
+
+/** Forgets a call: its timer, its table entries, its place on the session. Idempotent. */
+export function terminate(ctx: SipContext, call: Call): void {
+  if (call.state === 'terminated') return;
+  cancelTimer(call);
+  call.state = 'terminated';
+  const { calls, invites } = ctx.state;
+  if (calls.get(call.callId) === call) calls.delete(call.callId);
+  if (invites.get(call.invite.branch) === call) invites.delete(call.invite.branch);
+  call.sessionCalls.delete(call);
+}
+
+/**
+ * Sends a response to a request that is not the call's INVITE (CANCEL, BYE, and refusals).
+ *
+ * @param toTag - the tag for a To without one (default: the tag of responses outside calls).
+ * @param extra - further header lines.
+ */
+export function respond(
+  connection: TcpConnection,
+  request: SipRequest,
+  status: number,
+  reason: string,
+  toTag = STRAY_TAG,
+  extra?: string,
+): void {
+  sendOn(connection, buildResponse(request, status, reason, { toTag, headers: extra }));
+}

@@ -1,0 +1,289 @@
+import { SipParseError } from './sip-parse.error';
+
+/**
+ * A parsed SIP request. Header values are kept as received (after unfolding and trimming) so
+ * responses copy them byte for byte; the fields a UAS decides on are parsed out.
+ */
+export interface SipRequest {
+  readonly kind: 'request';
+  /** The method, as sent (methods are case-sensitive, RFC 3261 §7.1). */
+  readonly method: string;
+  /** The Request-URI. */
+  readonly uri: string;
+  /** Each Via of the request, topmost first (comma-joined values are split). */
+  readonly via: readonly string[];
+  /** The topmost Via's `branch` parameter; `''` when absent. */
+  readonly branch: string;
+  /** The From header value. */
+  readonly from: string;
+  /** The From tag; `''` when absent. */
+  readonly fromTag: string;
+  /** The To header value. */
+  readonly to: string;
+  /** The To tag; `''` outside a dialog. */
+  readonly toTag: string;
+  /** The Call-ID. */
+  readonly callId: string;
+  /** The CSeq header value (`"<number> <method>"`). */
+  readonly cseq: string;
+  /** The CSeq sequence number. */
+  readonly cseqNumber: number;
+  /** Every other header by lower-case full name (compact forms expanded), values in order. */
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+  /** The body (may be empty). */
+  readonly body: Buffer;
+}
+
+/** A SIP response received by the server (to a BYE it sent); only its status is read. */
+export interface SipResponseLine {
+  readonly kind: 'response';
+  /** The status code. */
+  readonly status: number;
+  /** The Call-ID, when present. */
+  readonly callId: string;
+}
+
+/** RFC 3261 §7.3.3 compact header names. */
+const COMPACT: Readonly<Record<string, string>> = {
+  i: 'call-id',
+  m: 'contact',
+  e: 'content-encoding',
+  l: 'content-length',
+  c: 'content-type',
+  f: 'from',
+  s: 'subject',
+  k: 'supported',
+  t: 'to',
+  v: 'via',
+};
+
+const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
+const CSEQ = /^(\d{1,10})\s+(\S+)$/;
+const STATUS_LINE = /^SIP\/2\.0 (\d{3}) /;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/**
+ * Parses one framed SIP message (the `Content-Length` framer guarantees a complete header block
+ * and body). Never throws anything but {@link SipParseError}.
+ *
+ * Checks, with the response each failure deserves: a request line of three parts (else the
+ * connection closes — nothing addressable), `SIP/2.0` (505), Via/From/To/Call-ID/CSeq present
+ * once each (400, or close when one is missing since a response needs them all), a numeric CSeq
+ * whose method matches the request's (400), a `sip:`/`sips:` Request-URI (416).
+ *
+ * @param frame - the whole message, headers and body.
+ * @returns the request, or the status line of a response.
+ * @throws {@link SipParseError} for a malformed request.
+ */
+export function parseSipMessage(frame: Buffer): SipRequest | SipResponseLine {
+  let headerEnd = frame.indexOf(CRLFCRLF);
+  if (headerEnd < 0) headerEnd = frame.length;
+  const text = frame.toString('utf8', 0, headerEnd);
+  const lines = text.split('\r\n');
+  const startLine = lines[0];
+
+  let via: string[] | undefined;
+  let from: string | undefined;
+  let to: string | undefined;
+  let callId: string | undefined;
+  let cseq: string | undefined;
+  let duplicate: string | undefined;
+  let badLine: string | undefined;
+  const headers = new Map<string, string[]>();
+
+  for (let i = 1; i < lines.length; i++) {
+    let line = lines[i];
+    // Header folding (RFC 3261 §7.3.1): continuation lines start with white space.
+    while (i + 1 < lines.length && (lines[i + 1][0] === ' ' || lines[i + 1][0] === '\t')) {
+      line += ' ' + lines[++i].trim();
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) {
+      badLine ??= line;
+      continue;
+    }
+    let name = line.slice(0, colon).trim().toLowerCase();
+    if (name.length === 1) name = COMPACT[name] ?? name;
+    const value = line.slice(colon + 1).trim();
+    switch (name) {
+      case 'via':
+        (via ??= []).push(...splitList(value));
+        break;
+      case 'from':
+        if (from !== undefined) duplicate ??= 'From';
+        from = value;
+        break;
+      case 'to':
+        if (to !== undefined) duplicate ??= 'To';
+        to = value;
+        break;
+      case 'call-id':
+        if (callId !== undefined) duplicate ??= 'Call-ID';
+        callId = value;
+        break;
+      case 'cseq':
+        if (cseq !== undefined) duplicate ??= 'CSeq';
+        cseq = value;
+        break;
+      default: {
+        const values = headers.get(name);
+        if (values === undefined) headers.set(name, [value]);
+        else values.push(value);
+      }
+    }
+  }
+
+  const status = STATUS_LINE.exec(startLine);
+  if (status !== null) return { kind: 'response', status: Number(status[1]), callId: callId ?? '' };
+
+  const parts = startLine.split(' ');
+  if (parts.length !== 3 || !TOKEN.test(parts[0]) || parts[1].length === 0) {
+    throw new SipParseError(400, 'Bad Request-Line');
+  }
+  const [method, uri, version] = parts;
+  if (via?.length === 0) via = undefined;
+  if (
+    via === undefined ||
+    from === undefined ||
+    to === undefined ||
+    callId === undefined ||
+    cseq === undefined
+  ) {
+    throw new SipParseError(400, `Missing ${missingHeader(via, from, to, callId, cseq)}`);
+  }
+  const cseqParts = CSEQ.exec(cseq);
+  const request: SipRequest = {
+    kind: 'request',
+    method,
+    uri,
+    via,
+    branch: param(via[0], 'branch'),
+    from,
+    fromTag: param(addressParams(from), 'tag'),
+    to,
+    toTag: param(addressParams(to), 'tag'),
+    callId,
+    cseq,
+    cseqNumber: cseqParts === null ? NaN : Number(cseqParts[1]),
+    headers,
+    body: headerEnd + 4 < frame.length ? frame.subarray(headerEnd + 4) : EMPTY,
+  };
+  // From here on a response can be formed: each defect is answered with its status.
+  if (version !== 'SIP/2.0') throw new SipParseError(505, 'Version Not Supported', request);
+  if (duplicate !== undefined) throw new SipParseError(400, `Duplicate ${duplicate}`, request);
+  if (badLine !== undefined) throw new SipParseError(400, 'Malformed Header Line', request);
+  if (cseqParts === null || request.cseqNumber >= 2 ** 31) {
+    throw new SipParseError(400, 'Bad CSeq', request);
+  }
+  if (cseqParts[2] !== method) throw new SipParseError(400, 'CSeq Method Mismatch', request);
+  if (callId.length === 0) throw new SipParseError(400, 'Empty Call-ID', request);
+  const scheme = uri.slice(0, uri.indexOf(':') + 1).toLowerCase();
+  if (scheme !== 'sip:' && scheme !== 'sips:') {
+    throw new SipParseError(416, 'Unsupported URI Scheme', request);
+  }
+  return request;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function missingHeader(...values: unknown[]): string {
+  const names = ['Via', 'From', 'To', 'Call-ID', 'CSeq'];
+  return names[values.findIndex((value) => value === undefined)] ?? 'Via';
+}
+
+/**
+ * Splits a comma-separated header list (Via, Contact) at top-level commas: commas inside quoted
+ * strings and `<…>` are part of a value.
+ *
+ * @param value - the header value.
+ * @returns the trimmed, non-empty elements.
+ */
+export function splitList(value: string): string[] {
+  if (value.indexOf(',') < 0) return value.length === 0 ? [] : [value];
+  const out: string[] = [];
+  let start = 0;
+  let quoted = false;
+  let angle = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '<') angle = true;
+    else if (ch === '>') angle = false;
+    else if (ch === ',' && !angle) {
+      const item = value.slice(start, i).trim();
+      if (item.length > 0) out.push(item);
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last.length > 0) out.push(last);
+  return out;
+}
+
+/**
+ * The header parameters of a name-addr/addr-spec value (From, To, Contact): what follows the
+ * `>` of `<uri>`, or — without angle brackets — what follows the URI's first `;` (RFC 3261
+ * §20.10: then the URI's own parameters are header parameters).
+ *
+ * @param value - the header value.
+ */
+export function addressParams(value: string): string {
+  const close = value.lastIndexOf('>');
+  if (close >= 0) return value.slice(close + 1);
+  const semi = value.indexOf(';');
+  return semi < 0 ? '' : value.slice(semi);
+}
+
+/**
+ * The URI of a name-addr or addr-spec (`"Bob" <sip:bob@h>;tag=1` → `sip:bob@h`).
+ *
+ * @param value - the header value.
+ */
+export function addressUri(value: string): string {
+  const open = value.indexOf('<');
+  if (open >= 0) {
+    const close = value.indexOf('>', open);
+    return value.slice(open + 1, close < 0 ? value.length : close).trim();
+  }
+  const semi = value.indexOf(';');
+  return (semi < 0 ? value : value.slice(0, semi)).trim();
+}
+
+/**
+ * A `;name=value` parameter of a parameter string; `''` when absent (a valueless flag also
+ * gives `''`). Names compare case-insensitively.
+ *
+ * @param params - text holding `;`-separated parameters.
+ * @param name - lower-case parameter name.
+ */
+export function param(params: string, name: string): string {
+  let at = params.indexOf(';');
+  while (at >= 0) {
+    const next = params.indexOf(';', at + 1);
+    const item = params.slice(at + 1, next < 0 ? params.length : next);
+    const eq = item.indexOf('=');
+    const key = (eq < 0 ? item : item.slice(0, eq)).trim().toLowerCase();
+    if (key === name) return eq < 0 ? '' : unquote(item.slice(eq + 1).trim());
+    at = next;
+  }
+  return '';
+}
+
+function unquote(value: string): string {
+  return value.length >= 2 && value[0] === '"' && value[value.length - 1] === '"'
+    ? value.slice(1, -1)
+    : value;
+}
+
+/**
+ * The one value of a single-valued header, or `undefined`.
+ *
+ * @param request - the request.
+ * @param name - lower-case full header name.
+ */
+export function header(request: SipRequest, name: string): string | undefined {
+  return request.headers.get(name)?.[0];
+}

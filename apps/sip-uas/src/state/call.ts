@@ -1,0 +1,44 @@
+import type { AemEvent, Domain } from '@aem/core';
+import type { TcpConnection } from '@aem/tcp';
+import type { TimerExpiration } from '@aem/timers';
+import type { SipRequest } from '../sip/sip-message';
+
+/**
+ * Where a call is (RFC 3261 §13.3, §17.2.1 with RFC 6026's Accepted state):
+ * - `proceeding`: INVITE received, 100 (and 180) sent, the ring delay running;
+ * - `accepted`: 2xx sent, retransmitted on T1…T2 until the ACK (§13.3.1.4) or 64·T1;
+ * - `confirmed`: ACK received, the dialog established until BYE;
+ * - `completed`: a non-2xx final (487 after CANCEL) sent, waiting for its ACK (timer H);
+ * - `terminated`: gone from the tables.
+ */
+export type CallState = 'proceeding' | 'accepted' | 'confirmed' | 'completed' | 'terminated';
+
+/**
+ * One call: its INVITE server transaction and the dialog it creates. Plain data, so that it
+ * survives a hot upgrade — the new handler version reads what the old one wrote. Everything
+ * that touches a call runs in its `domain`, one activation at a time.
+ */
+export interface Call {
+  readonly callId: string;
+  /** The call's serialization domain: its requests and timers never race. */
+  readonly domain: Domain;
+  /** Where the call's responses go: the connection its INVITE came on. */
+  readonly connection: TcpConnection;
+  /** This UAS's tag (To tag of every response but 100). */
+  readonly localTag: string;
+  /** The caller's tag (From tag of its INVITE). */
+  readonly remoteTag: string;
+  state: CallState;
+  /** The INVITE being answered (the initial one, or a re-INVITE). */
+  invite: SipRequest;
+  /** The last response to `invite`, resent when the INVITE is retransmitted. */
+  lastResponse: string;
+  /** The running timer of the current state (ring delay, 2xx retransmission, timer H). */
+  timer: AemEvent<TimerExpiration> | undefined;
+  /** Current 2xx retransmission interval (T1 doubling to T2). */
+  retransmitMs: number;
+  /** Time spent retransmitting the 2xx so far; the dialog gives up at 64·T1. */
+  waitedMs: number;
+  /** The calls of the connection the INVITE came on: the call leaves it when it ends. */
+  readonly sessionCalls: Set<Call>;
+}

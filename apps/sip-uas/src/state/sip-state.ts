@@ -1,0 +1,54 @@
+import { injectionToken } from '@aem/app-kit';
+import type { Aem } from '@aem/core';
+import type { Binding } from './binding';
+import type { Call } from './call';
+import { openCallJobs, type CallJobs } from './call-jobs';
+import { newCounters, type SipCounters } from './sip-counters';
+
+/**
+ * Everything the SIP server remembers between requests: the calls, the INVITE transactions,
+ * the registrar's bindings and the counters. It is created once per process (in `main`) and
+ * injected into the handlers, so a hot upgrade swaps the code that acts on it, never the state
+ * itself — as an Erlang release upgrade keeps its ETS tables. Hence plain data only: no class
+ * whose methods would pin the old version's code.
+ */
+export interface SipState {
+  /** The runtime (call domains are made by it). */
+  readonly runtime: Aem;
+  /** Live calls by Call-ID. */
+  readonly calls: Map<string, Call>;
+  /** INVITE server transactions by topmost Via branch (CANCEL and retransmissions find them). */
+  readonly invites: Map<string, Call>;
+  /** Registrar bindings: address of record → contact URI → binding. */
+  readonly registrar: Map<string, Map<string, Binding>>;
+  /** Number of bindings in `registrar`. */
+  bindings: number;
+  /** Counters since start. */
+  readonly counters: SipCounters;
+  /** Posts work into call domains. */
+  readonly callJobs: CallJobs;
+  /** A source of unique tags and SDP session ids. */
+  nextId: number;
+}
+
+/** The container token of the {@link SipState}. */
+export const SIP_STATE = injectionToken<SipState>('sip-uas:state');
+
+/**
+ * A fresh state on `runtime`.
+ *
+ * @param runtime - the application's runtime (for call domains and call jobs).
+ * @param onError - receives what a call job threw.
+ */
+export function createSipState(runtime: Aem, onError: (error: unknown) => void): SipState {
+  return {
+    runtime,
+    calls: new Map(),
+    invites: new Map(),
+    registrar: new Map(),
+    bindings: 0,
+    counters: newCounters(),
+    callJobs: openCallJobs(runtime, onError),
+    nextId: Math.floor(Math.random() * 1e9),
+  };
+}
