@@ -1,0 +1,308 @@
+#!/usr/bin/env node
+// `npm run bench:sip`: the highest call rate with zero failed calls that sipp's built-in `uac`
+// scenario over one TCP connection (-t t1) reaches against apps/sip-uas and, in the same run,
+// against Kamailio answering statelessly (kamailio/stateless-uas.cfg); then calls per second
+// during a SIGHUP hot upgrade at half the app's rate, with the failed-call count.
+//
+// A step at rate R places R × BENCH_SIP_SECONDS calls; it passes when sipp exits 0, every call
+// succeeded and the achieved rate was at least 95 % of R (a server that falls behind fails the
+// step even before calls time out). Rates go up by 1000 calls/s until a step fails, then by 250
+// from the last passing rate. Needs `sipp` (Debian: sip-tester) and `kamailio`.
+//
+// Last line: BENCH sip {"cps", "kamailioCps", "ratio", "upgradeFailedCalls", …}
+import { execFile, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const appDir = new URL('..', import.meta.url).pathname;
+const workspace = join(appDir, '..', '..');
+const seconds = Number(process.env.BENCH_SIP_SECONDS ?? 5);
+const maxRate = Number(process.env.BENCH_SIP_MAX_RATE ?? 20_000);
+
+for (const tool of ['sipp', 'kamailio']) {
+  if (which(tool) === undefined) {
+    console.error(`bench:sip needs ${tool} (Debian packages sip-tester and kamailio)`);
+    process.exit(1);
+  }
+}
+
+const app = await rampUp('apps/sip-uas', startApp);
+const kamailio = await rampUp('kamailio', startKamailio);
+const upgrade = await upgradeRun(Math.max(100, Math.floor(app.cps / 2)));
+
+const result = {
+  cps: app.cps,
+  kamailioCps: kamailio.cps,
+  ratio: kamailio.cps > 0 ? round(app.cps / kamailio.cps, 3) : null,
+  upgradeFailedCalls: upgrade.failed,
+  upgradeRate: upgrade.rate,
+  upgradeCps: upgrade.cps,
+  upgradeSuccessfulCalls: upgrade.successful,
+  upgraded: upgrade.upgraded,
+  secondsPerStep: seconds,
+  steps: { app: app.steps, kamailio: kamailio.steps },
+};
+console.log(
+  `\napps/sip-uas ${app.cps} calls/s, Kamailio ${kamailio.cps} calls/s, ratio ${result.ratio}; ` +
+    `hot upgrade at ${upgrade.rate} calls/s: ${upgrade.failed} failed of ${upgrade.successful + upgrade.failed}`,
+);
+console.log(`BENCH sip ${JSON.stringify(result)}`);
+
+/** Steps the rate up against one server; returns the highest passing rate and every step. */
+async function rampUp(name, start) {
+  const server = await start();
+  const steps = [];
+  let best = 0;
+  try {
+    let rate = 1000;
+    let increment = 1000;
+    while (rate <= maxRate) {
+      const step = await callsAt(server.port, rate);
+      steps.push(step);
+      console.log(
+        `${name.padEnd(12)} ${String(rate).padStart(6)} calls/s → achieved ${String(step.achieved).padStart(6)}, ` +
+          `${step.successful} ok, ${step.failed} failed${step.pass ? '' : '  FAIL'}`,
+      );
+      if (step.pass) {
+        best = rate;
+        rate += increment;
+      } else if (increment === 1000) {
+        increment = 250;
+        rate = best + increment;
+        if (rate >= step.rate) break;
+      } else {
+        break;
+      }
+      await sleep(1000); // let the server settle (timers, GC) between steps
+    }
+  } finally {
+    await server.stop();
+  }
+  return { cps: best, steps };
+}
+
+/** One sipp run of rate × seconds calls. */
+async function callsAt(port, rate, extra = {}) {
+  const calls = rate * seconds;
+  const run = await sipp(
+    port,
+    ['-sn', 'uac', '-t', 't1', '-r', `${rate}`, '-m', `${calls}`],
+    seconds * 4 + 20,
+    extra,
+  );
+  const achieved = run.elapsedS > 0 ? Math.round(run.successful / run.elapsedS) : 0;
+  const pass =
+    run.code === 0 && run.failed === 0 && run.successful === calls && achieved >= 0.95 * rate;
+  return { rate, achieved, successful: run.successful, failed: run.failed, pass };
+}
+
+/** Calls at `rate` for 3 × seconds while the handlers are hot-upgraded (SIGHUP) midway. */
+async function upgradeRun(rate) {
+  const release = join(workspace, 'tmp', `sip-bench-release-${process.pid}`);
+  rmSync(release, { recursive: true, force: true });
+  mkdirSync(release, { recursive: true });
+  cpSync(join(appDir, 'dist'), join(release, 'dist'), { recursive: true });
+  const server = await startApp(join(release, 'dist', 'main.js'));
+  try {
+    const duration = seconds * 3;
+    const running = sipp(
+      server.port,
+      ['-sn', 'uac', '-t', 't1', '-r', `${rate}`, '-m', `${rate * duration}`],
+      duration * 4 + 20,
+    );
+    await sleep((duration * 1000) / 2);
+    // "Deploy" a new build in place, then ask the running process to load it.
+    const handlers = join(release, 'dist', 'handlers.js');
+    writeFileSync(handlers, readFileSync(handlers, 'utf8').replace("'1.0.0'", "'1.0.1-bench'"));
+    server.child.kill('SIGHUP');
+    const run = await running;
+    const upgraded = /hot upgrade done/.test(server.output());
+    console.log(
+      `hot upgrade  ${String(rate).padStart(6)} calls/s → ${run.successful} ok, ${run.failed} failed, ` +
+        `upgrade ${upgraded ? 'done' : 'NOT done'}`,
+    );
+    return {
+      rate,
+      cps: run.elapsedS > 0 ? Math.round(run.successful / run.elapsedS) : 0,
+      successful: run.successful,
+      failed: run.failed,
+      upgraded,
+    };
+  } finally {
+    await server.stop();
+    rmSync(release, { recursive: true, force: true });
+  }
+}
+
+/** Starts the built app on a free port. */
+async function startApp(main = join(appDir, 'dist', 'main.js')) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [main], {
+    env: {
+      ...process.env,
+      SIP_HOST: '127.0.0.1',
+      SIP_PORT: `${port}`,
+      SIP_STATUS_MS: '0',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return watch(child, port, 'apps/sip-uas');
+}
+
+/** Starts Kamailio in the foreground with the repository's stateless configuration. */
+async function startKamailio() {
+  const port = await freePort();
+  const run = mkdtempSync(join(tmpdir(), 'kamailio-'));
+  const modules =
+    ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules'].find(existsSync) ??
+    readdirSync('/usr/lib')
+      .map((d) => join('/usr/lib', d, 'kamailio', 'modules'))
+      .find(existsSync);
+  const child = spawn(
+    which('kamailio'),
+    [
+      '-f',
+      join(appDir, 'kamailio', 'stateless-uas.cfg'),
+      '-L',
+      modules,
+      '-l',
+      `tcp:127.0.0.1:${port}`,
+      '-DD',
+      '-E',
+      '-Y',
+      run,
+      '-P',
+      join(run, 'kamailio.pid'),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const server = await watch(child, port, 'kamailio');
+  const stop = server.stop;
+  return {
+    ...server,
+    stop: async () => (await stop(), rmSync(run, { recursive: true, force: true })),
+  };
+}
+
+/** Waits until `port` accepts connections; gives the process a bounded stop. */
+async function watch(child, port, name) {
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${output}`);
+    if (await accepts(port)) break;
+    if (attempt > 100) throw new Error(`${name} does not accept on ${port}:\n${output}`);
+    await sleep(100);
+  }
+  return {
+    port,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const killed = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
+      if (killed) child.kill('SIGKILL');
+    },
+  };
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Runs sipp against 127.0.0.1:port; reads its exit status and final statistics. The elapsed
+ * time is the wall time of the sipp process (its statistics file has whole seconds only).
+ */
+function sipp(port, args, timeoutS) {
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'sipp-bench-'));
+  const stats = join(dir, 'stats.csv');
+  const argv = [
+    ...args,
+    '-nostdin',
+    '-i',
+    '127.0.0.1',
+    '-trace_stat',
+    '-stf',
+    stats,
+    '-fd',
+    '1',
+    '-timeout',
+    `${timeoutS}s`,
+    `127.0.0.1:${port}`,
+  ];
+  return new Promise((resolve) => {
+    execFile(
+      which('sipp'),
+      argv,
+      { cwd: dir, timeout: (timeoutS + 10) * 1000, maxBuffer: 1 << 26 },
+      (error) => {
+        const counters = lastCounters(stats);
+        rmSync(dir, { recursive: true, force: true });
+        resolve({
+          code: error === null ? 0 : (error.code ?? null),
+          successful: counters.get('SuccessfulCall(C)') ?? 0,
+          failed: counters.get('FailedCall(C)') ?? 0,
+          elapsedS: (performance.now() - started) / 1000,
+        });
+      },
+    );
+  });
+}
+
+function lastCounters(file) {
+  const counters = new Map();
+  if (!existsSync(file)) return counters;
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  if (lines.length < 2) return counters;
+  const names = lines[0].split(';');
+  const values = lines[lines.length - 1].split(';');
+  names.forEach((name, i) =>
+    counters.set(name, /^\d+(\.\d+)?$/.test(values[i]) ? Number(values[i]) : values[i]),
+  );
+  return counters;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function which(tool) {
+  for (const dir of `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin`.split(':')) {
+    if (dir !== '' && existsSync(join(dir, tool))) return join(dir, tool);
+  }
+  return undefined;
+}
+
+function round(value, digits) {
+  return Number(value.toFixed(digits));
+}
