@@ -57,6 +57,19 @@ const COMPACT: Readonly<Record<string, string>> = {
   v: 'via',
 };
 
+/** Header names as written → lower-case full names: the same few names arrive again and again. */
+const NAMES = new Map<string, string>();
+const NAMES_LIMIT = 512;
+
+function headerName(raw: string): string {
+  let name = NAMES.get(raw);
+  if (name !== undefined) return name;
+  name = raw.trim().toLowerCase();
+  if (name.length === 1) name = COMPACT[name] ?? name;
+  if (NAMES.size < NAMES_LIMIT) NAMES.set(raw, name);
+  return name;
+}
+
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 const CSEQ = /^(\d{1,10})\s+(\S+)$/;
 const STATUS_LINE = /^SIP\/2\.0 (\d{3}) /;
@@ -102,9 +115,10 @@ export function parseSipMessage(frame: Buffer): SipRequest | SipResponseLine {
       badLine ??= line;
       continue;
     }
-    let name = line.slice(0, colon).trim().toLowerCase();
-    if (name.length === 1) name = COMPACT[name] ?? name;
-    const value = line.slice(colon + 1).trim();
+    const name = headerName(line.slice(0, colon));
+    let valueStart = colon + 1;
+    while (line.charCodeAt(valueStart) === 32 || line.charCodeAt(valueStart) === 9) valueStart++;
+    const value = line.slice(valueStart).trimEnd();
     switch (name) {
       case 'via':
         (via ??= []).push(...splitList(value));

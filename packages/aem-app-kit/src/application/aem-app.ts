@@ -1,7 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAem, type Aem } from '@aem/core';
-import { Tcp, type TcpCloseInfo, type TcpConnection, type TcpServer } from '@aem/tcp';
+import {
+  Tcp,
+  type TcpCloseInfo,
+  type TcpConnection,
+  type TcpMessage,
+  type TcpServer,
+} from '@aem/tcp';
 import { Timers, type TimerExpiration } from '@aem/timers';
 import type { Logger } from 'pino';
 import { Subject, type Observable } from 'rxjs';
@@ -109,6 +115,8 @@ export class AemApp {
   private domainsClosed = 0;
   private upgrading: Promise<unknown> = Promise.resolve();
   private serving!: Promise<void>;
+  /** True once `serving` resolved: handlers then run without waiting for it. */
+  private isServing = false;
   private startServing!: () => void;
   private stopping: Promise<void> | undefined;
   private sessionsGone: (() => void) | undefined;
@@ -172,7 +180,12 @@ export class AemApp {
   async start(): Promise<void> {
     if (this.statusNow !== 'created') throw new AppStateError('start', this.statusNow);
     this.statusNow = 'starting';
-    this.serving = new Promise((resolve) => (this.startServing = resolve));
+    this.serving = new Promise((resolve) => {
+      this.startServing = () => {
+        this.isServing = true;
+        resolve();
+      };
+    });
     const logger = createLogger(this.options.logger, this.name);
     this.loggerRef = logger;
     this.lifecycle = new Lifecycle(
@@ -387,12 +400,11 @@ export class AemApp {
     this.container.bindValue(TCP_SERVER, server);
     // Registered at once so no connection is accepted unseen; they wait for `serving`.
     server.onConnection((connection) => this.connected(connection));
-    server.onMessage(async (message) => {
-      await this.serving;
-      const session = this.sessions.get(message.connection);
-      if (session === undefined || session.closeError !== undefined) return;
-      await this.runAll(session._version as HandlerVersion, 'message', session, message, session);
-    });
+    // The message path is the hot one: once serving, a synchronous handler runs without a
+    // promise, so the connection's domain goes straight on to its next message.
+    server.onMessage((message) =>
+      this.isServing ? this.message(message) : this.messageLater(message),
+    );
   }
 
   private async startHandlers(): Promise<void> {
@@ -503,19 +515,57 @@ export class AemApp {
     }
   }
 
-  /** Runs the handlers of one kind in order; a failure stops the rest for this activation. */
-  private async runAll(
+  private message(message: TcpMessage): void | Promise<void> {
+    const session = this.sessions.get(message.connection);
+    if (session === undefined || session.closeError !== undefined) return;
+    return this.runAll(session._version as HandlerVersion, 'message', session, message, session);
+  }
+
+  private async messageLater(message: TcpMessage): Promise<void> {
+    await this.serving;
+    await this.message(message);
+  }
+
+  /**
+   * Runs the handlers of one kind in order; a failure stops the rest for this activation.
+   * Synchronous while the handlers are: the first one that returns a promise hands the rest to
+   * {@link AemApp.runRest}, so the result is a promise only when some handler was async.
+   */
+  private runAll(
     version: HandlerVersion,
     kind: 'connection' | 'message' | 'close',
     session: Session,
     ...args: unknown[]
-  ): Promise<void> {
-    for (const handler of version.handlers[kind]) {
+  ): void | Promise<void> {
+    const handlers = version.handlers[kind];
+    for (let i = 0; i < handlers.length; i++) {
       if (session.closeError !== undefined && kind !== 'close') return;
+      let result: unknown;
       try {
-        await handler.call(...args);
+        result = handlers[i].call(...args);
       } catch (error) {
-        this.supervise(session, version, handler, error);
+        this.supervise(session, version, handlers[i], error);
+        return;
+      }
+      if (isPromiseLike(result)) return this.runRest(result, i, version, kind, session, args);
+    }
+  }
+
+  private async runRest(
+    pending: PromiseLike<unknown>,
+    index: number,
+    version: HandlerVersion,
+    kind: 'connection' | 'message' | 'close',
+    session: Session,
+    args: unknown[],
+  ): Promise<void> {
+    const handlers = version.handlers[kind];
+    for (let i = index; i < handlers.length; i++) {
+      if (i > index && session.closeError !== undefined && kind !== 'close') return;
+      try {
+        await (i === index ? pending : handlers[i].call(...args));
+      } catch (error) {
+        this.supervise(session, version, handlers[i], error);
         return;
       }
     }
@@ -688,4 +738,12 @@ export async function runApp(options: AppOptions): Promise<AemApp> {
     throw error;
   }
   return app;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -112,28 +112,30 @@ class ContentLengthFramer extends QueuedFramer {
     }
   }
 
-  /** The `Content-Length` of a header block (start line and headers, without the blank line). */
+  /**
+   * The `Content-Length` of a header block (start line and headers, without the blank line),
+   * read from the bytes: header names are matched case-insensitively in place, so framing a
+   * message allocates nothing beyond the frame itself.
+   */
   private bodyLength(headers: Buffer): number {
-    const text = headers.toString('latin1');
+    const end = headers.length;
     let found = -1;
-    let lineStart = text.indexOf('\r\n');
-    while (lineStart >= 0) {
-      const start = lineStart + 2;
-      const end = text.indexOf('\r\n', start);
-      const line = end < 0 ? text.slice(start) : text.slice(start, end);
-      lineStart = end;
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      if (name !== 'content-length' && !(this.compact && name === 'l')) continue;
-      const value = line.slice(colon + 1).trim();
-      if (!/^\d{1,15}$/.test(value)) {
-        throw new MalformedFrameError(
-          this.kind,
-          `Content-Length ${JSON.stringify(value.slice(0, 32))} is not a number`,
-        );
+    let lineEnd = headers.indexOf(LF);
+    while (lineEnd >= 0 && lineEnd + 1 < end) {
+      const start = lineEnd + 1;
+      lineEnd = headers.indexOf(LF, start);
+      const first = headers[start] | 0x20;
+      let nameEnd: number;
+      if (first === 0x63 && startsWithFolded(headers, start, CONTENT_LENGTH)) {
+        nameEnd = start + CONTENT_LENGTH.length;
+      } else if (first === 0x6c && this.compact) {
+        nameEnd = start + 1;
+      } else {
+        continue;
       }
-      const length = Number(value);
+      const colon = skipBlanks(headers, nameEnd, end);
+      if (headers[colon] !== COLON) continue; // another header with this prefix
+      const length = this.lengthValue(headers, colon + 1, lineEnd < 0 ? end : lineEnd);
       if (found >= 0 && found !== length) {
         throw new MalformedFrameError(
           this.kind,
@@ -148,4 +150,50 @@ class ContentLengthFramer extends QueuedFramer {
     }
     return found;
   }
+
+  /** The decimal value between `from` and the line end `to`, blanks around it allowed. */
+  private lengthValue(headers: Buffer, from: number, to: number): number {
+    const start = skipBlanks(headers, from, to);
+    let stop = to;
+    while (stop > start && (headers[stop - 1] === CR || isBlank(headers[stop - 1]))) stop--;
+    let value = 0;
+    for (let i = start; i < stop; i++) {
+      const digit = headers[i] - 0x30;
+      if (digit < 0 || digit > 9 || i - start >= 15) {
+        value = -1;
+        break;
+      }
+      value = value * 10 + digit;
+    }
+    if (value < 0 || stop === start) {
+      const text = headers.toString('latin1', start, Math.min(stop, start + 32));
+      throw new MalformedFrameError(
+        this.kind,
+        `Content-Length ${JSON.stringify(text)} is not a number`,
+      );
+    }
+    return value;
+  }
+}
+
+/** `content-length`, lower case, as bytes. */
+const CONTENT_LENGTH = Buffer.from('content-length');
+const COLON = 0x3a;
+
+/** Whether `bytes` at `at` spell `lower` (ASCII letters and `-`) in any case. */
+function startsWithFolded(bytes: Buffer, at: number, lower: Buffer): boolean {
+  if (at + lower.length > bytes.length) return false;
+  for (let i = 0; i < lower.length; i++) if ((bytes[at + i] | 0x20) !== lower[i]) return false;
+  return true;
+}
+
+function isBlank(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09;
+}
+
+/** The first index from `from` (below `to`) that is not a space or tab. */
+function skipBlanks(bytes: Buffer, from: number, to: number): number {
+  let i = from;
+  while (i < to && isBlank(bytes[i])) i++;
+  return i;
 }
