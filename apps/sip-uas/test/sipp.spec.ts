@@ -1,8 +1,8 @@
 // End to end with a SIP tool nobody here wrote: sipp drives the built server over TCP.
 // Without sipp the suite is skipped and says why — except in CI, where it must run.
-import { connect, type Socket } from 'node:net';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rawConnection, request } from './raw-connection';
 import { allSucceeded, placeCalls, SIPP_MISSING } from './sipp';
 import { startUas, type UasProcess } from './uas-process';
 
@@ -142,57 +142,3 @@ suite('sip-uas hot upgrade', () => {
     expect(await calls).toMatchObject(allSucceeded(600));
   });
 });
-
-/** A request of one of the malformed-input cases (the defect is in `cseq` or `version`). */
-function request(method: string, callId: string, cseq: string, version = 'SIP/2.0'): string {
-  return (
-    `${method} sip:uas@127.0.0.1 ${version}\r\n` +
-    `Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-${callId}\r\n` +
-    `From: <sip:tester@127.0.0.1>;tag=t-${callId}\r\nTo: <sip:uas@127.0.0.1>\r\n` +
-    `Call-ID: ${callId}\r\n${cseq}\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`
-  );
-}
-
-interface RawConnection {
-  readonly socket: Socket;
-  write(text: string): void;
-  /** The next response (one per read: the tests wait for each before sending more). */
-  next(): Promise<string>;
-  /** Resolves when the server closes the connection. */
-  readonly ended: Promise<void>;
-}
-
-async function rawConnection(port: number): Promise<RawConnection> {
-  const socket = connect({ host: '127.0.0.1', port });
-  await new Promise<void>((resolve, reject) =>
-    socket.once('connect', resolve).once('error', reject),
-  );
-  socket.setEncoding('utf8');
-  let buffered = '';
-  let waiter: ((text: string) => void) | undefined;
-  const deliver = (): void => {
-    const end = buffered.indexOf('\r\n\r\n');
-    if (end < 0 || waiter === undefined) return;
-    const message = buffered.slice(0, end + 4);
-    buffered = buffered.slice(end + 4);
-    const resolve = waiter;
-    waiter = undefined;
-    resolve(message);
-  };
-  socket.on('data', (text: string) => {
-    buffered += text;
-    deliver();
-  });
-  const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-  socket.on('error', () => undefined);
-  return {
-    socket,
-    write: (text) => socket.write(text),
-    next: () =>
-      new Promise((resolve) => {
-        waiter = resolve;
-        deliver();
-      }),
-    ended,
-  };
-}

@@ -1,4 +1,5 @@
 import type { TcpConnection } from '@aem/tcp';
+import { NO_TIMER } from '@aem/timers';
 import { header, type SipRequest } from '../sip/sip-message';
 import { buildResponse } from '../sip/sip-response';
 import { sdpAnswer } from '../sip/sdp-answer';
@@ -39,7 +40,7 @@ export function openCall(
     state: 'proceeding',
     invite,
     lastResponse: '',
-    timer: undefined,
+    timer: NO_TIMER,
     retransmitMs: ctx.timerValues.T1,
     waitedMs: 0,
     sessionCalls,
@@ -90,10 +91,7 @@ function startInvite(ctx: SipContext, call: Call): void {
   });
   sendOn(call.connection, call.lastResponse);
   if (ctx.config.ringDelayMs === 0) return answer(ctx, call);
-  call.timer = ctx.timers.after(ctx.config.ringDelayMs, () => answer(ctx, call), {
-    domain: call.domain,
-    keepAlive: false,
-  });
+  armTimer(ctx, call, ctx.config.ringDelayMs);
 }
 
 /** Why an INVITE's offer cannot be taken, if it cannot: a non-SDP body (415). */
@@ -111,7 +109,7 @@ function offerRefusal(
 /** Sends the 200 OK with the SDP answer; the 2xx is retransmitted until the ACK comes. */
 function answer(ctx: SipContext, call: Call): void {
   if (call.state !== 'proceeding') return;
-  call.timer = undefined;
+  cancelTimer(ctx, call);
   const invite = call.invite;
   const sdp = sdpAnswer(invite.body.toString('utf8'), ctx.media, nextId(ctx.state));
   if (sdp === null) return reject(ctx, call, 488, 'Not Acceptable Here', '');
@@ -125,7 +123,30 @@ function answer(ctx: SipContext, call: Call): void {
   call.state = 'accepted';
   call.retransmitMs = ctx.timerValues.T1;
   call.waitedMs = 0;
-  armRetransmit(ctx, call);
+  armTimer(ctx, call, call.retransmitMs);
+}
+
+/**
+ * A call has at most one timer running, and its state says which: the ring delay while
+ * `proceeding`, the 2xx retransmission while `accepted`, timer H while `completed`. They run on
+ * the timers service's wheel directly — its hot path: a handle, no event, no allocation — and
+ * their expiry is posted into the call's domain like a request.
+ */
+function armTimer(ctx: SipContext, call: Call, ms: number): void {
+  call.timer = ctx.timers.wheel.start(ms, ctx.expire, call);
+}
+
+/** A call's timer fired (in the call's domain). */
+export function timerExpired(ctx: SipContext, call: Call): void {
+  call.timer = NO_TIMER;
+  switch (call.state) {
+    case 'proceeding':
+      return answer(ctx, call);
+    case 'accepted':
+      return retransmit(ctx, call);
+    case 'completed':
+      return terminate(ctx, call);
+  }
 }
 
 /**
@@ -133,24 +154,17 @@ function answer(ctx: SipContext, call: Call): void {
  * its ACK arrives — whatever the transport — and gives the dialog up after 64·T1 (RFC 6026
  * timer L): it then sends BYE and forgets the call.
  */
-function armRetransmit(ctx: SipContext, call: Call): void {
-  call.timer = ctx.timers.after(
-    call.retransmitMs,
-    () => {
-      if (call.state !== 'accepted') return;
-      call.waitedMs += call.retransmitMs;
-      if (call.waitedMs >= 64 * ctx.timerValues.T1) {
-        ctx.state.counters.ackTimeouts++;
-        sendOn(call.connection, byeFor(call));
-        terminate(ctx, call);
-        return;
-      }
-      sendOn(call.connection, call.lastResponse);
-      call.retransmitMs = Math.min(2 * call.retransmitMs, ctx.timerValues.T2);
-      armRetransmit(ctx, call);
-    },
-    { domain: call.domain, keepAlive: false },
-  );
+function retransmit(ctx: SipContext, call: Call): void {
+  call.waitedMs += call.retransmitMs;
+  if (call.waitedMs >= 64 * ctx.timerValues.T1) {
+    ctx.state.counters.ackTimeouts++;
+    sendOn(call.connection, byeFor(call));
+    terminate(ctx, call);
+    return;
+  }
+  sendOn(call.connection, call.lastResponse);
+  call.retransmitMs = Math.min(2 * call.retransmitMs, ctx.timerValues.T2);
+  armTimer(ctx, call, call.retransmitMs);
 }
 
 /** A BYE ending a dialog whose 2xx was never acknowledged (this UAS as the dialog's caller side). */
@@ -211,7 +225,7 @@ function invite(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnec
 function ack(ctx: SipContext, call: Call, request: SipRequest): void {
   if (request.cseqNumber !== call.invite.cseqNumber) return; // a stray ACK: never answered
   if (call.state === 'accepted') {
-    cancelTimer(call);
+    cancelTimer(ctx, call);
     call.state = 'confirmed';
     ctx.state.invites.delete(call.invite.branch); // the INVITE transaction is over
   } else if (call.state === 'completed') {
@@ -256,17 +270,14 @@ function bye(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnectio
  * `completed` state) for at most timer H = 64·T1, then the call is forgotten.
  */
 function reject(ctx: SipContext, call: Call, status: number, reason: string, extra: string): void {
-  cancelTimer(call);
+  cancelTimer(ctx, call);
   call.lastResponse = buildResponse(call.invite, status, reason, {
     toTag: call.localTag,
     headers: extra,
   });
   sendOn(call.connection, call.lastResponse);
   call.state = 'completed';
-  call.timer = ctx.timers.after(ctx.timerValues.H, () => terminate(ctx, call), {
-    domain: call.domain,
-    keepAlive: false,
-  });
+  armTimer(ctx, call, ctx.timerValues.H);
 }
 
 /**
@@ -278,15 +289,16 @@ function sameTransaction(invite: SipRequest, request: SipRequest): boolean {
   return request.cseqNumber === invite.cseqNumber;
 }
 
-function cancelTimer(call: Call): void {
-  call.timer?.shutdown();
-  call.timer = undefined;
+function cancelTimer(ctx: SipContext, call: Call): void {
+  if (call.timer === NO_TIMER) return;
+  ctx.timers.wheel.cancel(call.timer);
+  call.timer = NO_TIMER;
 }
 
 /** Forgets a call: its timer, its table entries, its place on the session. Idempotent. */
 export function terminate(ctx: SipContext, call: Call): void {
   if (call.state === 'terminated') return;
-  cancelTimer(call);
+  cancelTimer(ctx, call);
   call.state = 'terminated';
   const { calls, invites } = ctx.state;
   if (calls.get(call.callId) === call) calls.delete(call.callId);

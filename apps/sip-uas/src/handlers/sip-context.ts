@@ -2,6 +2,7 @@ import type { SipTimerValues, Timers } from '@aem/timers';
 import type { Logger } from 'pino';
 import type { SipUasConfig } from '../config';
 import type { MediaAddress } from '../sip/sdp-answer';
+import type { Call } from '../state/call';
 import type { SipState } from '../state/sip-state';
 
 /** What the request handlers of one handler version work with. */
@@ -20,6 +21,8 @@ export interface SipContext {
   readonly contactHeader: string;
   /** The logger. */
   readonly logger: Logger;
+  /** The wheel callback of every call timer: posts the expiry into the call's domain. */
+  readonly expire: (call: Call) => void;
 }
 
 /** Methods this UAS implements (the `Allow` header of 200 to OPTIONS and of 405). */

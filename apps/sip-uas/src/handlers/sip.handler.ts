@@ -17,7 +17,7 @@ import { parseSipMessage, type SipRequest } from '../sip/sip-message';
 import { SipParseError } from '../sip/sip-parse.error';
 import type { Call } from '../state/call';
 import { SIP_STATE, type SipState } from '../state/sip-state';
-import { inCall, openCall, respond, terminate } from './call-flow';
+import { inCall, openCall, respond, terminate, timerExpired } from './call-flow';
 import { register } from './registrar';
 import { ALLOW_HEADER, KNOWN_UNSUPPORTED, type SipContext } from './sip-context';
 
@@ -55,6 +55,13 @@ export class SipHandler {
       media: { host, port: 6000 },
       contactHeader: `Contact: <sip:uas@${host}:${server.address.port};transport=tcp>\r\n`,
       logger,
+      expire: (call) => {
+        const ctx = this.ctx;
+        // A call whose queue is full gets its expiry again a T1 later, never lost.
+        if (!ctx.state.callJobs.post(() => timerExpired(ctx, call), call.domain)) {
+          call.timer = ctx.timers.wheel.start(ctx.timerValues.T1, ctx.expire, call);
+        }
+      },
     };
   }
 

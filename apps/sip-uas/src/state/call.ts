@@ -1,6 +1,6 @@
-import type { AemEvent, Domain } from '@aem/core';
+import type { Domain } from '@aem/core';
 import type { TcpConnection } from '@aem/tcp';
-import type { TimerExpiration } from '@aem/timers';
+import type { TimerHandle } from '@aem/timers';
 import type { SipRequest } from '../sip/sip-message';
 
 /**
@@ -33,8 +33,8 @@ export interface Call {
   invite: SipRequest;
   /** The last response to `invite`, resent when the INVITE is retransmitted. */
   lastResponse: string;
-  /** The running timer of the current state (ring delay, 2xx retransmission, timer H). */
-  timer: AemEvent<TimerExpiration> | undefined;
+  /** The wheel timer of the current state (ring delay, 2xx retransmission, timer H), or `NO_TIMER`. */
+  timer: TimerHandle;
   /** Current 2xx retransmission interval (T1 doubling to T2). */
   retransmitMs: number;
   /** Time spent retransmitting the 2xx so far; the dialog gives up at 64·T1. */
