@@ -38,7 +38,7 @@ export function openCall(
     localTag: `aem${nextId(state).toString(36)}`,
     remoteTag: invite.fromTag,
     state: 'proceeding',
-    invite,
+    invite: retainable(invite),
     lastResponse: '',
     timer: NO_TIMER,
     retransmitMs: ctx.timerValues.T1,
@@ -54,6 +54,27 @@ export function openCall(
     return false;
   }
   return true;
+}
+
+/**
+ * The request as a call keeps it: with its body copied out of the read buffer it was framed
+ * in, which would otherwise stay alive — whole — as long as the dialog.
+ */
+function retainable(request: SipRequest): SipRequest {
+  return request.body.length === 0 ? request : { ...request, body: Buffer.from(request.body) };
+}
+
+/**
+ * The call a request of the INVITE/ACK/CANCEL/BYE family belongs to: by the INVITE server
+ * transaction its branch names (RFC 3261 §17.2.3 — a CANCEL, a retransmitted INVITE, the ACK of
+ * a non-2xx), else by Call-ID (the dialog: BYE, the ACK of a 2xx, a re-INVITE).
+ */
+export function findCall(ctx: SipContext, request: SipRequest): Call | undefined {
+  if (request.branch.startsWith(MAGIC_COOKIE)) {
+    const call = ctx.state.invites.get(request.branch);
+    if (call !== undefined && call.callId === request.callId) return call;
+  }
+  return ctx.state.calls.get(request.callId);
 }
 
 /**
@@ -208,7 +229,7 @@ function invite(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnec
   }
   // A re-INVITE: answered at once (no ringing inside a dialog), acknowledged like the first.
   const previous = call.invite;
-  call.invite = request;
+  call.invite = retainable(request);
   call.state = 'proceeding';
   const refusal = offerRefusal(request);
   if (refusal !== undefined) {

@@ -17,7 +17,7 @@ import { parseSipMessage, type SipRequest } from '../sip/sip-message';
 import { SipParseError } from '../sip/sip-parse.error';
 import type { Call } from '../state/call';
 import { SIP_STATE, type SipState } from '../state/sip-state';
-import { inCall, openCall, respond, terminate, timerExpired } from './call-flow';
+import { findCall, inCall, openCall, respond, terminate, timerExpired } from './call-flow';
 import { register } from './registrar';
 import { ALLOW_HEADER, KNOWN_UNSUPPORTED, type SipContext } from './sip-context';
 
@@ -99,7 +99,7 @@ export class SipHandler {
     if (method === 'INVITE' || method === 'ACK' || method === 'CANCEL' || method === 'BYE') {
       if (method !== 'ACK' && method !== 'CANCEL' && this.refuseExtensions(request, connection))
         return;
-      const call = ctx.state.calls.get(request.callId);
+      const call = findCall(ctx, request);
       if (call === undefined) {
         if (method === 'INVITE' && request.toTag === '') {
           if (!openCall(ctx, request, connection, session.calls))
