@@ -618,12 +618,14 @@ export class AemApp {
     if (this.statusNow !== 'running') throw new AppStateError('upgrade', this.statusNow);
     const old = this.current as HandlerVersion;
     let version: HandlerVersion;
+    let to = given?.version ?? 'unknown';
     try {
       let module: HandlerModule;
       if (given !== undefined) module = defineHandlerModule(given);
       else if (typeof this.options.handlers === 'string')
         module = loadHandlerModule(this.options.handlers);
       else throw new Error('no module given and the handlers option is not a file path');
+      to = module.version;
       if (this.versions.some((v) => v.version === module.version && v.status !== 'retired'))
         throw new Error(`version ${module.version} is already loaded`);
       const candidate = new HandlerVersion(module, this.container.createChild());
@@ -633,9 +635,10 @@ export class AemApp {
         throw error;
       });
     } catch (error) {
-      const to = given?.version ?? 'unknown';
       const failure = new UpgradeFailedError(old.version, to, error);
-      this.logger.error({ err: failure, from: old.version, to }, 'upgrade refused');
+      // The message already names the cause; logged with the cause as `err` so that pino's
+      // serializer (which appends causes to messages) does not say it twice.
+      this.logger.error({ err: error, code: failure.code, from: old.version, to }, failure.message);
       throw failure;
     }
     this.versions.push(version);
