@@ -10,7 +10,10 @@ describe('application generator', () => {
 
   beforeEach(() => {
     tree = createTreeWithEmptyWorkspace();
+    // The AEM monorepo, as the generator recognises it, with independently versioned packages.
+    tree.write('tools/build-package.mjs', '');
     tree.write('packages/aem-app-kit/package.json', JSON.stringify({ version: '9.9.9' }));
+    tree.write('packages/aem-core/package.json', JSON.stringify({ version: '1.2.3' }));
   });
 
   it('creates the app: entry point, config, handler module, handler, spec, README', async () => {
@@ -33,8 +36,11 @@ describe('application generator', () => {
     expect(manifest).toMatchObject({
       name: '@aem-apps/sip-proxy',
       private: true,
-      dependencies: { '@aem/app-kit': '9.9.9' },
+      dependencies: { '@aem/app-kit': '9.9.9', '@aem/core': '1.2.3', rxjs: '7.8.2' },
     });
+    expect(manifest.scripts.build).toBe('node ../../tools/build-package.mjs');
+    expect(tree.read('apps/sip-proxy/jest.config.cjs', 'utf-8')).toContain('jest.preset.cjs');
+    expect(tree.exists('apps/sip-proxy/tsconfig.base.json')).toBe(false);
     expect(Object.keys(manifest.scripts)).toEqual(['build', 'serve', 'test', 'lint']);
     expect(tree.read('apps/sip-proxy/src/sip-proxy.handler.ts', 'utf-8')).toContain(
       'export class SipProxyHandler',
@@ -51,6 +57,66 @@ describe('application generator', () => {
     expect(manifest.scripts.serve).toBe('node dist/main.js');
     // createTreeWithEmptyWorkspace has no package.json-project plugin; the path is what matters.
     expect(() => readProjectConfiguration(tree, '@aem-apps/demo')).toThrow();
+  });
+
+  describe('in another Nx workspace (@aem/app-kit installed from npm)', () => {
+    beforeEach(() => {
+      tree = createTreeWithEmptyWorkspace();
+      tree.write('package.json', JSON.stringify({ name: 'acme', workspaces: ['packages/*'] }));
+    });
+
+    it('generates an app that carries its own build, jest and TypeScript configuration', async () => {
+      const install = await applicationGenerator(tree, { name: 'demo' });
+      const manifest = JSON.parse(tree.read('apps/demo/package.json', 'utf-8') as string);
+      const kit = jest.requireActual('../../../package.json') as {
+        version: string;
+        peerDependencies: Record<string, string>;
+      };
+      expect(manifest.dependencies).toEqual({
+        '@aem/app-kit': `^${kit.version}`,
+        '@aem/core': kit.peerDependencies['@aem/core'],
+        '@aem/tcp': kit.peerDependencies['@aem/tcp'],
+        '@aem/timers': kit.peerDependencies['@aem/timers'],
+        rxjs: kit.peerDependencies['rxjs'],
+      });
+      // No ESLint configuration here, so no lint target that could only fail.
+      expect(manifest.scripts).toEqual({
+        build: 'tsc -p tsconfig.lib.json',
+        serve: 'node dist/main.js',
+        test: 'tsc -p tsconfig.spec.json --noEmit && jest',
+      });
+      for (const file of ['tsconfig.json', 'tsconfig.lib.json', 'tsconfig.spec.json']) {
+        expect(tree.read(`apps/demo/${file}`, 'utf-8')).toContain('"./tsconfig.base.json"');
+      }
+      expect(tree.read('apps/demo/tsconfig.base.json', 'utf-8')).toContain(
+        '"experimentalDecorators": true',
+      );
+      const jestConfig = tree.read('apps/demo/jest.config.cjs', 'utf-8') as string;
+      expect(jestConfig).not.toContain('tools/');
+      expect(jestConfig).toContain("'^.+\\\\.ts$': ['ts-jest'");
+      expect(tree.read('apps/demo/README.md', 'utf-8')).not.toContain('../../packages');
+
+      const root = JSON.parse(tree.read('package.json', 'utf-8') as string);
+      expect(root.workspaces).toEqual(['packages/*', 'apps/*']);
+      expect(Object.keys(root.devDependencies)).toEqual(
+        expect.arrayContaining(['typescript', 'jest', 'ts-jest', '@types/jest', '@types/node']),
+      );
+      expect(install).toBeInstanceOf(Function);
+    });
+
+    it('keeps the tool versions a workspace already has and adds lint where ESLint is set up', async () => {
+      tree.write(
+        'package.json',
+        JSON.stringify({ name: 'acme', devDependencies: { typescript: '5.8.0' } }),
+      );
+      tree.write('eslint.config.mjs', 'export default [];');
+      await applicationGenerator(tree, { name: 'demo' });
+      const root = JSON.parse(tree.read('package.json', 'utf-8') as string);
+      expect(root.devDependencies.typescript).toBe('5.8.0');
+      expect(root.workspaces).toEqual(['apps/*']);
+      const manifest = JSON.parse(tree.read('apps/demo/package.json', 'utf-8') as string);
+      expect(manifest.scripts.lint).toBe('eslint src');
+    });
   });
 
   it('refuses an existing folder', async () => {
