@@ -9,8 +9,15 @@
  * not a JS call.  Record slots, AEM_BINDING_FIELDS doubles each:
  *
  *   [0] event id  [1] record type  [2] priority  [3] user data
- *   [4] payload word 0 (timers: expirations)
- *   [5] payload word 1 (timers: CLOCK_MONOTONIC time in ns)
+ *   [4] payload word 0 (timers: expirations; tcp: the record's kind)
+ *   [5] payload word 1 (timers: CLOCK_MONOTONIC time in ns; tcp: value,
+ *       the new fd of ACCEPT or the errno of ERROR)
+ *   [6] tcp: offset of the record's bytes in the data area (`data`)
+ *   [7] tcp: their length (DATA: the bytes; ACCEPT: struct aem_tcp_addr)
+ *
+ * Bytes of TCP records are copied into one Uint8Array shared with JS (the
+ * data area), valid like the slots until the handler returns; a drain
+ * stops early when the data area could not take another full record.
  *
  * Doubles carry integers exactly up to 2^53: event ids are 32-bit, user
  * data should stay below 2^53, and nanosecond times lose sub-microsecond
@@ -28,13 +35,17 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aem_sock.h"
 #include "libaem.h"
 #include "timerfd_baseline.h"
 
-#define AEM_BINDING_FIELDS	6
+#define AEM_BINDING_FIELDS	8
+/* Bytes of the largest TCP record's payload. */
+#define AEM_BINDING_TCP_MAX	(sizeof(struct aem_tcp_record) + AEM_TCP_CHUNK_MAX)
 #define AEM_BINDING_MAX_BATCH	65536
 
 /* Check every napi_status; on failure throw (if nothing is pending). */
@@ -60,6 +71,10 @@ struct aem_device {
 	double *records;		/* its backing store */
 	unsigned int batch;		/* slots in @records */
 	unsigned int filled;		/* slots used in this drain */
+	napi_ref data_ref;		/* the Uint8Array data area */
+	uint8_t *data;			/* its backing store */
+	size_t data_cap;		/* its size */
+	size_t data_used;		/* bytes used in this drain */
 	/* statistics */
 	double wakeups, delivered;
 };
@@ -211,9 +226,29 @@ static int aem__record(const struct aem_record *rec, void *arg)
 	slot[1] = rec->type;
 	slot[2] = rec->priority;
 	slot[3] = (double)rec->user_data;
+	slot[6] = 0;
+	slot[7] = 0;
+	dev->filled++;
+	if (rec->type == AEM_REC_TCP &&
+	    rec->len >= sizeof(*rec) + sizeof(struct aem_tcp_record)) {
+		const struct aem_tcp_record *tr = (const void *)rec->payload;
+		uint32_t len = tr->len;
+
+		slot[4] = tr->kind;
+		slot[5] = (double)tr->value;
+		if (len > rec->len - sizeof(*rec) - sizeof(*tr))
+			len = 0;	/* cannot happen: the kernel sizes it */
+		if (len) {
+			memcpy(dev->data + dev->data_used, tr->data, len);
+			slot[6] = (double)dev->data_used;
+			slot[7] = len;
+			dev->data_used += len;
+		}
+		/* Stop before a record could overflow the data area. */
+		return dev->data_cap - dev->data_used < AEM_BINDING_TCP_MAX;
+	}
 	slot[4] = words > 0 ? (double)payload[0] : 0;
 	slot[5] = words > 1 ? (double)payload[1] : 0;
-	dev->filled++;
 	return 0;
 }
 
@@ -254,6 +289,7 @@ static void aem__on_readable(uv_poll_t *handle, int status, int events)
 		return;
 	dev->wakeups++;
 	dev->filled = 0;
+	dev->data_used = 0;
 	n = aem_drain(dev->aem, aem__record, dev, dev->batch);
 	if (n <= 0)
 		return;
@@ -302,6 +338,8 @@ static void aem__finalize(napi_env env, void *data, void *hint)
 	aem__close(env, dev);
 	if (dev->records_ref)
 		napi_delete_reference(env, dev->records_ref);
+	if (dev->data_ref)
+		napi_delete_reference(env, dev->data_ref);
 	dev->finalized = true;
 	/* A closing poll handle still points here: its callback frees. */
 	if (!dev->poll_init)
@@ -311,8 +349,9 @@ static void aem__finalize(napi_env env, void *data, void *hint)
 /* new Device(path, ringPages, batch) */
 static napi_value aem__construct(napi_env env, napi_callback_info info)
 {
-	napi_value argv[3], self, buffer, array;
-	size_t argc = 3, len;
+	napi_value argv[3], self, buffer, array, dbuffer, darray;
+	size_t argc = 3, len, dcap;
+	void *ddata;
 	struct aem_device *dev;
 	uint32_t pages, batch;
 	char path[256];
@@ -349,22 +388,34 @@ static napi_value aem__construct(napi_env env, napi_callback_info info)
 		aem__throw_errno(env, AEM_OP_OPEN, ret, path);
 		return NULL;
 	}
+	/* A drain never holds more bytes than the ring, plus one record. */
+	dcap = (size_t)pages * aem_abi(dev->aem)->page_size +
+	       2 * AEM_BINDING_TCP_MAX;
 	if (napi_create_arraybuffer(env, (size_t)batch * AEM_BINDING_FIELDS *
 				    sizeof(double), &data, &buffer) ||
 	    napi_create_typedarray(env, napi_float64_array,
 				   (size_t)batch * AEM_BINDING_FIELDS, buffer,
 				   0, &array) ||
 	    napi_create_reference(env, array, 1, &dev->records_ref) ||
+	    napi_create_arraybuffer(env, dcap, &ddata, &dbuffer) ||
+	    napi_create_typedarray(env, napi_uint8_array, dcap, dbuffer, 0,
+				   &darray) ||
+	    napi_create_reference(env, darray, 1, &dev->data_ref) ||
 	    napi_wrap(env, self, dev, aem__finalize, NULL, NULL)) {
 		aem_close(dev->aem);
 		if (dev->records_ref)
 			napi_delete_reference(env, dev->records_ref);
+		if (dev->data_ref)
+			napi_delete_reference(env, dev->data_ref);
 		free(dev);
 		aem__throw_status(env, napi_generic_failure, "Device");
 		return NULL;
 	}
 	dev->records = data;
+	dev->data = ddata;
+	dev->data_cap = dcap;
 	NAPI_CALL(env, napi_set_named_property(env, self, "records", array));
+	NAPI_CALL(env, napi_set_named_property(env, self, "data", darray));
 	return self;
 }
 
@@ -727,6 +778,8 @@ static napi_value aem__init(napi_env env, napi_value exports)
 	NAPI_CALL(env, napi_set_named_property(env, exports, "ABI_VERSION", v));
 	NAPI_CALL(env, napi_create_uint32(env, AEM_BINDING_FIELDS, &v));
 	NAPI_CALL(env, napi_set_named_property(env, exports, "FIELDS", v));
+	if (!aem__sock_define(env, exports))
+		return NULL;
 	return exports;
 }
 

@@ -38,6 +38,8 @@ export type KmodBatchHandler = (count: number, records: Float64Array) => void;
 export class KmodDevice {
   constructor(options?: { path?: string; ringPages?: number; batch?: number });
   readonly records: Float64Array;
+  /** The bytes of the current batch's TCP records (see {@link RECORD_FIELD}). */
+  readonly data: Uint8Array;
   readonly batch: number;
   abi(): KmodAbi;
   lookup(name: string, version: string | number, options?: { exact?: boolean }): KmodService;
@@ -53,6 +55,18 @@ export class KmodDevice {
       initialNs: number | bigint;
       intervalNs?: number | bigint;
       userData?: number | bigint;
+      start?: boolean;
+    },
+  ): number;
+  tcpAttach(
+    service: KmodService,
+    fd: number,
+    options?: {
+      listener?: boolean;
+      connect?: boolean;
+      chunk?: number;
+      userData?: number | bigint;
+      priority?: number;
       start?: boolean;
     },
   ): number;
@@ -88,8 +102,40 @@ export const RECORD_FIELD: Readonly<{
   userData: 3;
   word0: 4;
   word1: 5;
+  dataOffset: 6;
+  dataLength: 7;
 }>;
-export const RECORD_TYPE: Readonly<{ timer: 1 }>;
+export const RECORD_TYPE: Readonly<{ timer: 1; tcp: 2 }>;
+export const TCP_KIND: Readonly<{
+  accept: 1;
+  data: 2;
+  connected: 3;
+  writable: 4;
+  peerClosed: 5;
+  error: 6;
+}>;
+
+/** Addresses of a socket. */
+export interface SockAddresses {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly family: 'IPv4' | 'IPv6';
+}
+
+/** Socket calls around the kernel TCP service (non-blocking, close-on-exec fds). */
+export const sock: Readonly<{
+  listen(host: string, port: number, backlog: number): number;
+  connect(host: string, port: number): number;
+  write(fd: number, data: Uint8Array): number;
+  writev(fd: number, data: readonly Uint8Array[]): number;
+  shutdown(fd: number): number;
+  close(fd: number): number;
+  addresses(fd: number): SockAddresses;
+  error(fd: number): number;
+  errnoName(errno: number): string;
+}>;
 export const FIELDS: number;
 export const EVCTL: Readonly<{ start: 1; stop: 2; shutdown: 3; priority: 4 }>;
 export const ABI_VERSION: number;

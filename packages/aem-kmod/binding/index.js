@@ -36,13 +36,28 @@ const RECORD_FIELD = Object.freeze({
   type: 1,
   priority: 2,
   userData: 3,
-  /** timers: expirations since the previous record */
+  /** timers: expirations since the previous record; tcp: the record's kind (TCP_KIND) */
   word0: 4,
-  /** timers: CLOCK_MONOTONIC time of the last expiry, ns */
+  /** timers: CLOCK_MONOTONIC time of the last expiry, ns; tcp: the new fd (accept) or errno */
   word1: 5,
+  /** tcp: offset of the record's bytes in `device.data` */
+  dataOffset: 6,
+  /** tcp: their length */
+  dataLength: 7,
 });
 const FIELDS = native.FIELDS;
-const RECORD_TYPE = Object.freeze({ timer: 1 });
+const RECORD_TYPE = Object.freeze({ timer: 1, tcp: 2 });
+/** Kinds of TCP records (`struct aem_tcp_record.kind`). */
+const TCP_KIND = Object.freeze({
+  accept: 1,
+  data: 2,
+  connected: 3,
+  writable: 4,
+  peerClosed: 5,
+  error: 6,
+});
+const TCP_CALL = Object.freeze({ listener: 0, connection: 1 });
+const TCP_F_CONNECT = 1;
 const EVCTL = Object.freeze({ start: 1, stop: 2, shutdown: 3, priority: 4 });
 const ENTRY_START = 1;
 const LOOKUP_EXACT = 1;
@@ -73,6 +88,8 @@ class KmodDevice {
     this.native = new native.Device(devicePath, ringPages, batch);
     /** Float64Array: FIELDS doubles per record of the current batch. */
     this.records = this.native.records;
+    /** Uint8Array: the bytes of the current batch's TCP records (see RECORD_FIELD.dataOffset). */
+    this.data = this.native.data;
     this.batch = batch;
   }
 
@@ -112,6 +129,28 @@ class KmodDevice {
       userData,
       start ? ENTRY_START : 0,
     );
+  }
+
+  /**
+   * Attaches an event of the `tcp` service to socket `fd`: a listening socket (`listener: true`:
+   * accept records) or a connected one (data, writable, peer-closed, error records; with
+   * `connect: true` also connecting, and a `connected` record). Returns the event id.
+   */
+  tcpAttach(
+    service,
+    fd,
+    { listener = false, connect = false, chunk = 0, userData = 0, priority = 0, start = true } = {},
+  ) {
+    const args = new Uint8Array(16);
+    const view = new DataView(args.buffer);
+    view.setInt32(0, fd, true);
+    view.setUint32(4, connect ? TCP_F_CONNECT : 0, true);
+    view.setUint32(8, chunk, true);
+    return this.entry(service, listener ? TCP_CALL.listener : TCP_CALL.connection, args, {
+      userData,
+      priority,
+      start,
+    });
   }
 
   start(eventId) {
@@ -189,4 +228,26 @@ module.exports = {
   ABI_VERSION: native.ABI_VERSION,
   /** Benchmark peer: `new TimerfdBaseline(count, periodNs, handler(index, expirations))`. */
   TimerfdBaseline: native.TimerfdBaseline,
+  TCP_KIND,
+  /** Socket calls around the kernel TCP service (non-blocking, close-on-exec fds). */
+  sock: Object.freeze({
+    /** A listening socket on a numeric host ('' for any IPv4); returns the fd. Throws. */
+    listen: native.sockListen,
+    /** A non-blocking connect to a numeric host; returns the connecting fd. Throws. */
+    connect: native.sockConnect,
+    /** write(); bytes written or a negative errno (-11: EAGAIN). */
+    write: native.sockWrite,
+    /** writev() of up to 64 pieces; bytes written or a negative errno. */
+    writev: native.sockWritev,
+    /** shutdown(SHUT_WR); 0 or a negative errno. */
+    shutdown: native.sockShutdown,
+    /** close(); 0 or a negative errno. */
+    close: native.sockClose,
+    /** { localAddress, localPort, remoteAddress, remotePort, family }. Throws. */
+    addresses: native.sockAddresses,
+    /** SO_ERROR: a positive errno or 0. */
+    error: native.sockError,
+    /** 'ECONNRESET' for 104 (or -104). */
+    errnoName: native.errnoName,
+  }),
 };

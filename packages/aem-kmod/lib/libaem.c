@@ -191,6 +191,19 @@ int aem_timer_create(struct aem *aem, const struct aem_service_info *timers,
 			 sizeof(ta), user_data, 0, flags, event_id);
 }
 
+int aem_tcp_attach(struct aem *aem, const struct aem_service_info *tcp,
+		   int fd, uint32_t call, uint32_t chunk, uint64_t user_data,
+		   uint32_t flags, uint64_t *event_id)
+{
+	struct aem_tcp_args ta;
+
+	memset(&ta, 0, sizeof(ta));
+	ta.fd = fd;
+	ta.chunk = chunk;
+	return aem_entry(aem, tcp->service_id, tcp->first_call + call, &ta,
+			 sizeof(ta), user_data, 0, flags, event_id);
+}
+
 int aem_drain(struct aem *aem, aem_record_cb cb, void *arg, unsigned int max)
 {
 	uint64_t cons = aem->cons->consumer_pos;	/* only we write it */

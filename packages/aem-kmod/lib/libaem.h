@@ -57,6 +57,15 @@ int aem_timer_create(struct aem *aem, const struct aem_service_info *timers,
 		     uint64_t user_data, uint32_t flags, uint64_t *event_id);
 
 /*
+ * TCP convenience: attach an event to socket @fd with call
+ * AEM_TCP_CALL_LISTENER or AEM_TCP_CALL_CONNECTION (@chunk: most data bytes
+ * per record, 0 for the largest).  See <linux/aem.h> for the records.
+ */
+int aem_tcp_attach(struct aem *aem, const struct aem_service_info *tcp,
+		   int fd, uint32_t call, uint32_t chunk, uint64_t user_data,
+		   uint32_t flags, uint64_t *event_id);
+
+/*
  * Consume up to @max records (0: no limit), calling @cb (if not NULL) for
  * each; flushes the kernel's backlog when the ring had been full.  Returns
  * the number of records consumed (padding excluded) or a negative errno.

@@ -13,7 +13,7 @@ mkdir -p /tmp && mount -t tmpfs tmpfs /tmp
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec >/dev/ttyS1 2>&1
 
-tests="t_abi t_ring t_timers t_isolation t_fuzz t_kill t_versions"
+tests="t_abi t_ring t_timers t_isolation t_fuzz t_kill t_tcp t_tcp_kill t_tcp_fuzz t_versions"
 pkg="" node=""
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
@@ -21,6 +21,7 @@ for arg in $(cat /proc/cmdline); do
 	aem.node=*) node="${arg#aem.node=}" ;;
 	aem.tests=*) tests=$(echo "${arg#aem.tests=}" | tr , ' ') ;;
 	aem.bench=*) bench_args=$(echo "${arg#aem.bench=}" | tr , ' ') ;;
+	aem.tcpbench=*) tcp_bench_args=$(echo "${arg#aem.tcpbench=}" | tr , ' ') ;;
 	esac
 done
 
@@ -32,9 +33,12 @@ n=0; fail=0
 tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 insmod /aem/aem_core.ko; tap $? "insmod aem_core.ko"
 insmod /aem/aem_timers.ko; tap $? "insmod aem_timers.ko"
+insmod /aem/aem_tcp.ko; tap $? "insmod aem_tcp.ko"
 [ -c /dev/aem ]; tap $? "/dev/aem is a character device"
+# Loopback for the TCP tests and benchmarks.
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 case " $tests " in
-*" t_binding "* | *" t_conformance "* | *" b_node "* | *" b_tcp "*)
+*" t_binding "* | *" t_conformance "* | *" t_tcp_conformance "* | *" b_node "* | *" b_tcp "* | *" b_tcp_kmod "*)
 	# The host's root, read-only, with the node that built the binding.
 	for m in $(cat /aem/9p/order); do insmod /aem/9p/$m.ko; done
 	mkdir -p /host
@@ -72,12 +76,27 @@ for t in $tests; do
 		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \
 			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" \
 			--test-reporter=tap "$pkg/../aem-timers/test/kmod-conformance.test.mjs"
+	elif [ "$t" = b_tcp_kmod ]; then
+		# @aem/tcp's echo server on the kmod and userspace backends, one C load generator.
+		ulimit -n 65536
+		# shellcheck disable=SC2086
+		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \
+			AEM_TCP_LOAD="$pkg/build/b_tcp_echo" HOME=/dev/shm TMPDIR=/dev/shm \
+			timeout -s KILL 600 "$node" "$pkg/../aem-tcp/bench/tcp-kmod.bench.mjs" \
+			${tcp_bench_args:-}
+	elif [ "$t" = t_tcp_conformance ]; then
+		# @aem/tcp on the kmod backend (aem_tcp.ko): the same suite as on the host.
+		ulimit -n 65536
+		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_BACKEND=kmod \
+			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" \
+			--test-reporter=tap "$pkg/../aem-tcp/test/tcp-conformance.test.mjs"
 	elif [ "$t" = t_binding ]; then
 		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \
 			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" --expose-gc \
 			--test-reporter=tap "$pkg/binding/test/binding.test.mjs"
 	else
 		# shellcheck disable=SC2086
+		ulimit -n 65536
 		AEM_MODDIR=/aem timeout -s KILL 240 /aem/$t $args
 	fi
 	rc=$?
@@ -88,7 +107,7 @@ done
 # Unload: refcounts back to zero and rmmod succeeds.
 echo "AEM-TAP-BEGIN unload"
 n=0; fail=0
-for m in aem_timers_v1_2 aem_timers; do
+for m in aem_timers_v1_2 aem_timers aem_tcp; do
 	[ -d /sys/module/$m ] || continue
 	r=$(cat /sys/module/$m/refcnt)
 	[ "$r" = 0 ]; tap $? "$m refcnt is 0 after the tests ($r)"

@@ -9,7 +9,10 @@
 #
 # Environment: AEM_KVER (kernel version to build for and boot),
 # AEM_VM_TIMEOUT (seconds, default 480), AEM_VM_SMP (vCPUs, default 2), AEM_VM_MEM (MiB, 2048),
-# AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated).
+# AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated),
+# AEM_VM_TCP_BENCH_ARGS (conns,depth,size,seconds,rounds of the TCP benchmark),
+# AEM_VM_OUT (the run's directory, default build/vm: a benchmark uses its own,
+# so it and a test run do not clobber each other).
 set -euo pipefail
 pkg="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=toolchain.sh
@@ -31,11 +34,11 @@ if [ -n "$AEM_MISSING" ]; then
 	exit 3
 fi
 
-default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_binding,t_conformance,t_versions"
+default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_versions"
 tests="${tests:-$default_tests}"
 skipped=""
 
-out="$pkg/build/vm"
+out="${AEM_VM_OUT:-$pkg/build/vm}"
 rm -rf "$out"
 mkdir -p "$out/root/aem" "$out/root/bin"
 t0=$(date +%s)
@@ -54,7 +57,7 @@ fi
 # The Node binding's tests run the host's own node inside the guest,
 # through a read-only 9p export of the host's root.
 node_bin="$(command -v node || true)"
-if [[ ",$tests," == *,t_binding,* || ",$tests," == *,t_conformance,* || ",$tests," == *,b_node,* ]]; then
+if [[ ",$tests," == *,t_binding,* || ",$tests," == *,t_conformance,* || ",$tests," == *,t_tcp_conformance,* || ",$tests," == *,b_node,* || ",$tests," == *,b_tcp_kmod,* ]]; then
 	if [ -z "$node_bin" ]; then
 		why="no node on the host"
 	elif ! make -C "$pkg" binding >>"$out/build.log" 2>&1; then
@@ -63,8 +66,16 @@ if [[ ",$tests," == *,t_binding,* || ",$tests," == *,t_conformance,* || ",$tests
 		why=""
 	fi
 	if [ -n "$why" ]; then
-		skipped="t_binding, t_conformance — $why"
-		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,b_node,/,/; s/^,//; s/,$//')"
+		skipped="t_binding, t_conformance, t_tcp_conformance — $why"
+		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,t_tcp_conformance,/,/; s/,b_node,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
+	fi
+fi
+# @aem/tcp's conformance suite and the TCP benchmark on the kmod backend: build core and tcp.
+if [[ ",$tests," == *,t_tcp_conformance,* || ",$tests," == *,b_tcp_kmod,* ]]; then
+	if ! (cd "$pkg/../aem-core" && node ../../tools/build-package.mjs &&
+		cd ../aem-tcp && node ../../tools/build-package.mjs) >>"$out/build.log" 2>&1; then
+		skipped="t_tcp_conformance — @aem/core or @aem/tcp did not build: see $out/build.log"
+		tests="$(echo ",$tests," | sed 's/,t_tcp_conformance,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
 	fi
 fi
 # The conformance suite runs @aem/timers on @aem/core's kmod backend: build both.
@@ -80,7 +91,7 @@ node_bin="$(readlink -f "$node_bin" 2>/dev/null || true)"
 echo "== initramfs"
 cp /bin/busybox "$out/root/bin/busybox"
 cp "$pkg/scripts/vm-init.sh" "$out/root/init"
-cp "$pkg/src/aem_core.ko" "$pkg/src/aem_timers.ko" \
+cp "$pkg/src/aem_core.ko" "$pkg/src/aem_timers.ko" "$pkg/src/aem_tcp.ko" \
 	"$pkg/tests/kmod/aem_timers_v1_2.ko" "$out/root/aem/"
 cp "$pkg"/build/t_* "$pkg"/build/b_* "$out/root/aem/"
 mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp" \
@@ -98,6 +109,7 @@ done
 append="console=ttyS0 quiet panic=-1 slub_debug=FZPU"
 append+=" aem.tests=$tests aem.pkg=$pkg aem.node=$node_bin"
 [ -n "${AEM_VM_BENCH_ARGS:-}" ] && append+=" aem.bench=$AEM_VM_BENCH_ARGS"
+[ -n "${AEM_VM_TCP_BENCH_ARGS:-}" ] && append+=" aem.tcpbench=$AEM_VM_TCP_BENCH_ARGS"
 timeout_s="${AEM_VM_TIMEOUT:-480}"
 
 echo "== boot $AEM_VMLINUZ under qemu (TCG, timeout ${timeout_s}s)"

@@ -24,7 +24,13 @@
  *     keeps the service id, and entry with it fails with ENOENT once that
  *     version is gone.
  *
+ *   - Deferred work (a service's prepare operation) runs under ctx->mutex
+ *     in the context of the task that polls or flushes, so it never runs
+ *     concurrently with the event's shutdown, which holds the mutex too.
+ *
  * Locking order: ctx->mutex, then aem_services_mutex, then ctx->lock.
+ * A service's prepare may take its own locks (a socket's) between
+ * ctx->mutex and ctx->lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,6 +48,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -89,6 +96,11 @@ static DEFINE_MUTEX(aem_services_mutex);
  * @prod_pos: the kernel's own producer position, under @lock
  * @ready: events activated but not yet written to the ring, under @lock
  * @nr_ready: entries on @ready, under @lock
+ * @deferred: events whose prepare operation waits for the consumer's next
+ *	poll or flush, under @lock
+ * @nr_deferred: entries on @deferred, under @lock (read without it as a
+ *	hint)
+ * @nr_records: records written so far, under @lock
  */
 struct aem_ctx {
 	struct kref kref;
@@ -109,6 +121,9 @@ struct aem_ctx {
 	u64 prod_pos;
 	struct list_head ready;
 	unsigned int nr_ready;
+	struct list_head deferred;
+	unsigned int nr_deferred;
+	u64 nr_records;
 };
 
 /**
@@ -121,6 +136,7 @@ struct aem_ctx {
  * @priority: copied into every record; written under ctx->mutex, read
  *	under ctx->lock
  * @ready: on ctx->ready while activated and not yet written, under ctx->lock
+ * @deferred: on ctx->deferred while its prepare waits, under ctx->lock
  */
 struct aem_event {
 	u64 id;
@@ -130,6 +146,7 @@ struct aem_event {
 	u64 user_data;
 	u8 priority;
 	struct list_head ready;
+	struct list_head deferred;
 };
 
 /**
@@ -159,7 +176,8 @@ static void aem_ctx_free(struct kref *kref)
 {
 	struct aem_ctx *ctx = container_of(kref, struct aem_ctx, kref);
 
-	WARN_ON(ctx->nr_events || !list_empty(&ctx->ready));
+	WARN_ON(ctx->nr_events || !list_empty(&ctx->ready) ||
+		!list_empty(&ctx->deferred));
 	xa_destroy(&ctx->events);
 	vfree(ctx->ring);
 	kfree(ctx);
@@ -192,6 +210,59 @@ static u64 aem_ring_free(struct aem_ctx *ctx)
 	return ctx->mask + 1 - used;
 }
 
+/* Events waiting in the kernel: AEM_RING_F_BACKLOG tells the consumer. */
+static void aem_ring_backlog_locked(struct aem_ctx *ctx)
+{
+	struct aem_ring_producer *prod = ctx->prod;
+
+	lockdep_assert_held(&ctx->lock);
+	prod->backlog = ctx->nr_ready + ctx->nr_deferred;
+	if (prod->backlog)
+		prod->flags |= AEM_RING_F_BACKLOG;
+	else
+		prod->flags &= ~AEM_RING_F_BACKLOG;
+}
+
+/*
+ * Room for a record of @need bytes at the producer position, padding to
+ * the end of the data area first when it would straddle it.  Returns the
+ * record or NULL when the ring has no room (nothing written then).
+ */
+static struct aem_record *aem_ring_reserve_locked(struct aem_ctx *ctx,
+						  u32 need)
+{
+	u64 size = ctx->mask + 1;
+	u64 off = ctx->prod_pos & ctx->mask;
+	u64 tail = size - off;
+	u64 avail = aem_ring_free(ctx);
+	struct aem_record *rec;
+
+	if (tail < need) {
+		/* The record would straddle the end: pad to it. */
+		if (avail < tail + need)
+			return NULL;
+		rec = (struct aem_record *)(ctx->data + off);
+		rec->len = tail;
+		rec->type = AEM_REC_PAD;
+		ctx->prod_pos += tail;
+		off = 0;
+	} else if (avail < need) {
+		return NULL;
+	}
+	return (struct aem_record *)(ctx->data + off);
+}
+
+static void aem_record_header(struct aem_record *rec, struct aem_event *ev,
+			      u32 n)
+{
+	rec->len = ALIGN(sizeof(*rec) + n, AEM_RECORD_ALIGN);
+	rec->type = ev->svc->record_type;
+	rec->priority = READ_ONCE(ev->priority);
+	rec->flags = 0;
+	rec->event_id = ev->id;
+	rec->user_data = ev->user_data;
+}
+
 /*
  * Write the records of ready events while they fit.  Called with ctx->lock
  * held.  Returns the number of records written.
@@ -209,32 +280,18 @@ static unsigned int aem_ring_flush_locked(struct aem_ctx *ctx)
 							struct aem_event,
 							ready);
 		struct aem_service *svc = ev->svc;
-		u64 size = ctx->mask + 1;
-		u64 off = ctx->prod_pos & ctx->mask;
-		u64 tail = size - off;
 		u32 need = ALIGN(sizeof(struct aem_record) + svc->max_payload,
 				 AEM_RECORD_ALIGN);
-		u64 avail = aem_ring_free(ctx);
 		struct aem_record *rec;
 		int n;
 
-		if (tail < need) {
-			/* The record would straddle the end: pad to it. */
-			if (avail < tail + need)
-				break;
-			rec = (struct aem_record *)(ctx->data + off);
-			rec->len = tail;
-			rec->type = AEM_REC_PAD;
-			ctx->prod_pos += tail;
-			off = 0;
-		} else if (avail < need) {
+		rec = aem_ring_reserve_locked(ctx, need);
+		if (!rec)
 			break;
-		}
 
 		list_del_init(&ev->ready);
 		ctx->nr_ready--;
 
-		rec = (struct aem_record *)(ctx->data + off);
 		n = svc->ops->fill(ev, rec->payload, need - sizeof(*rec));
 		if (n < 0 || n > need - sizeof(*rec)) {
 			prod->dropped++;
@@ -243,21 +300,12 @@ static unsigned int aem_ring_flush_locked(struct aem_ctx *ctx)
 		}
 		if (!n)
 			continue;
-		rec->len = ALIGN(sizeof(*rec) + n, AEM_RECORD_ALIGN);
-		rec->type = svc->record_type;
-		rec->priority = READ_ONCE(ev->priority);
-		rec->flags = 0;
-		rec->event_id = ev->id;
-		rec->user_data = ev->user_data;
+		aem_record_header(rec, ev, n);
 		ctx->prod_pos += rec->len;
 		written++;
 	}
-
-	prod->backlog = ctx->nr_ready;
-	if (ctx->nr_ready)
-		prod->flags |= AEM_RING_F_BACKLOG;
-	else
-		prod->flags &= ~AEM_RING_F_BACKLOG;
+	ctx->nr_records += written;
+	aem_ring_backlog_locked(ctx);
 
 	if (ctx->prod_pos != start) {
 		/* Publish the records (and any pad) before the position. */
@@ -295,14 +343,144 @@ void aem_event_activate(struct aem_event *ev)
 }
 EXPORT_SYMBOL_GPL(aem_event_activate);
 
-static unsigned int aem_ring_flush(struct aem_ctx *ctx)
+/**
+ * aem_event_defer() - ask for an event's prepare operation
+ * @ev: the event; its service has a prepare operation
+ *
+ * Queues @ev (at most once) to have its service's prepare run in the
+ * context of the consumer's next poll() or AEM_IOC_FLUSH, and wakes the
+ * consumer.  Callable from any context, hard interrupts included.
+ */
+void aem_event_defer(struct aem_event *ev)
 {
-	unsigned int written;
+	struct aem_ctx *ctx = ev->ctx;
+	unsigned long flags;
+	bool wake = false;
+
+	spin_lock_irqsave(&ctx->lock, flags);
+	if (list_empty(&ev->deferred)) {
+		list_add_tail(&ev->deferred, &ctx->deferred);
+		ctx->nr_deferred++;
+		aem_ring_backlog_locked(ctx);
+		wake = true;
+	}
+	spin_unlock_irqrestore(&ctx->lock, flags);
+
+	/* poll() runs the prepare operations: have the consumer poll. */
+	if (wake)
+		wake_up_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
+}
+EXPORT_SYMBOL_GPL(aem_event_defer);
+
+/**
+ * aem_event_emit() - write one record of an event now
+ * @ev: the event
+ * @vec: the payload, in pieces
+ * @nvec: number of pieces
+ *
+ * Writes the records of events waiting for room first (so their order is
+ * kept), then a record of @ev whose payload is the concatenation of @vec,
+ * if it fits.  For a service's prepare operation: the caller (poll or
+ * flush) tells the consumer, so nobody is woken.
+ *
+ * Return: 0 when the record is in the ring, -ENOSPC when the ring has no
+ * room for it (nothing written), -EMSGSIZE when the payload is larger than
+ * AEM_PAYLOAD_MAX.
+ */
+int aem_event_emit(struct aem_event *ev, const struct kvec *vec,
+		   unsigned int nvec)
+{
+	struct aem_ctx *ctx = ev->ctx;
+	struct aem_record *rec;
+	unsigned long flags;
+	unsigned int i;
+	size_t len = 0;
+	u8 *to;
+
+	for (i = 0; i < nvec; i++)
+		len += vec[i].iov_len;
+	if (len > AEM_PAYLOAD_MAX)
+		return -EMSGSIZE;
+
+	spin_lock_irqsave(&ctx->lock, flags);
+	aem_ring_flush_locked(ctx);
+	rec = aem_ring_reserve_locked(ctx, ALIGN(sizeof(*rec) + len,
+						 AEM_RECORD_ALIGN));
+	if (!rec) {
+		/* A pad may have been written: publish it with the rest. */
+		smp_store_release(&ctx->prod->producer_pos, ctx->prod_pos);
+		spin_unlock_irqrestore(&ctx->lock, flags);
+		return -ENOSPC;
+	}
+	to = rec->payload;
+	for (i = 0; i < nvec; i++) {
+		memcpy(to, vec[i].iov_base, vec[i].iov_len);
+		to += vec[i].iov_len;
+	}
+	aem_record_header(rec, ev, len);
+	ctx->prod_pos += rec->len;
+	ctx->nr_records++;
+	/* Publish the record before the position (see aem.h). */
+	smp_store_release(&ctx->prod->producer_pos, ctx->prod_pos);
+	spin_unlock_irqrestore(&ctx->lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(aem_event_emit);
+
+/*
+ * Run the prepare operations of deferred events, each at most once per
+ * call (one that asks again goes back for the next poll or flush).  Called
+ * with ctx->mutex held, which keeps every event alive: shutdown needs it.
+ */
+static void aem_ctx_run_deferred(struct aem_ctx *ctx)
+{
+	unsigned int n;
+
+	lockdep_assert_held(&ctx->mutex);
+	for (n = READ_ONCE(ctx->nr_deferred); n; n--) {
+		struct aem_event *ev;
+		int ret;
+
+		spin_lock_irq(&ctx->lock);
+		ev = list_first_entry_or_null(&ctx->deferred, struct aem_event,
+					      deferred);
+		if (ev) {
+			list_del_init(&ev->deferred);
+			ctx->nr_deferred--;
+			aem_ring_backlog_locked(ctx);
+		}
+		spin_unlock_irq(&ctx->lock);
+		if (!ev)
+			break;
+
+		ret = ev->svc->ops->prepare ? ev->svc->ops->prepare(ev) : 0;
+		if (ret == -EAGAIN) {
+			spin_lock_irq(&ctx->lock);
+			if (list_empty(&ev->deferred)) {
+				list_add_tail(&ev->deferred, &ctx->deferred);
+				ctx->nr_deferred++;
+				aem_ring_backlog_locked(ctx);
+			}
+			spin_unlock_irq(&ctx->lock);
+		}
+		cond_resched();
+	}
+}
+
+/* AEM_IOC_FLUSH: records of waiting events first, then deferred work. */
+static long aem_ring_flush(struct aem_ctx *ctx)
+{
+	u64 before;
 
 	spin_lock_irq(&ctx->lock);
-	written = aem_ring_flush_locked(ctx);
+	before = ctx->nr_records;
+	aem_ring_flush_locked(ctx);
 	spin_unlock_irq(&ctx->lock);
-	return written;
+
+	if (READ_ONCE(ctx->nr_deferred))
+		aem_ctx_run_deferred(ctx);
+
+	return min_t(u64, READ_ONCE(ctx->nr_records) - before, INT_MAX);
 }
 
 /* ---- services ---------------------------------------------------------- */
@@ -398,16 +576,21 @@ static void aem_event_shutdown(struct aem_ctx *ctx, struct aem_event *ev)
 {
 	struct aem_service *svc = ev->svc;
 
-	svc->ops->stop(ev);
+	if (svc->ops->detach)
+		svc->ops->detach(ev);
+	else
+		svc->ops->stop(ev);
 
 	spin_lock_irq(&ctx->lock);
 	if (!list_empty(&ev->ready)) {
 		list_del_init(&ev->ready);
 		ctx->nr_ready--;
-		ctx->prod->backlog = ctx->nr_ready;
-		if (!ctx->nr_ready)
-			ctx->prod->flags &= ~AEM_RING_F_BACKLOG;
 	}
+	if (!list_empty(&ev->deferred)) {
+		list_del_init(&ev->deferred);
+		ctx->nr_deferred--;
+	}
+	aem_ring_backlog_locked(ctx);
 	spin_unlock_irq(&ctx->lock);
 
 	svc->ops->destroy(ev);
@@ -606,6 +789,7 @@ static long aem_ioc_entry(struct aem_ctx *ctx, void __user *uarg)
 	ev->user_data = en.user_data;
 	ev->priority = en.priority;
 	INIT_LIST_HEAD(&ev->ready);
+	INIT_LIST_HEAD(&ev->deferred);
 
 	ret = svc->ops->create(ev, call, args, en.args_len);
 	if (ret)
@@ -736,10 +920,21 @@ static __poll_t aem_poll(struct file *file, struct poll_table_struct *wait)
 	/*
 	 * Room may have appeared since the backlog formed; flushing here lets
 	 * a consumer rely on poll() alone.  No wake-up: the caller is told.
+	 * Deferred work runs here too, in the poller's context (epoll_wait()
+	 * calls this from the waiting task); a poller never holds ctx->mutex.
 	 */
 	spin_lock_irq(&ctx->lock);
 	if (ctx->nr_ready)
 		aem_ring_flush_locked(ctx);
+	spin_unlock_irq(&ctx->lock);
+
+	if (READ_ONCE(ctx->nr_deferred)) {
+		mutex_lock(&ctx->mutex);
+		aem_ctx_run_deferred(ctx);
+		mutex_unlock(&ctx->mutex);
+	}
+
+	spin_lock_irq(&ctx->lock);
 	if (READ_ONCE(ctx->cons->consumer_pos) != ctx->prod_pos)
 		mask = EPOLLIN | EPOLLRDNORM;
 	spin_unlock_irq(&ctx->lock);
@@ -790,6 +985,7 @@ static int aem_open(struct inode *inode, struct file *file)
 	init_waitqueue_head(&ctx->wq);
 	xa_init_flags(&ctx->events, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&ctx->ready);
+	INIT_LIST_HEAD(&ctx->deferred);
 	atomic_inc(&aem_nr_ctx);
 	file->private_data = ctx;
 	return stream_open(inode, file);

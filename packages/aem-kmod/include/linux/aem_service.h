@@ -14,8 +14,12 @@
  *	mutex held, may sleep; never concurrently for one event.
  *   fill: the context's ring spinlock held with interrupts off; must not
  *	sleep.
- * aem_event_activate() may be called from any context, hard interrupt
- * included, until stop() has returned.
+ *   prepare: process context of a task polling or flushing the context
+ *	(the consumer: its fd table is current->files), the context mutex
+ *	held, may sleep; never concurrently with the others for one event.
+ * aem_event_activate() and aem_event_defer() may be called from any
+ * context, hard interrupt included, until stop() has returned.
+ * aem_event_emit() is for prepare.
  */
 #ifndef _LINUX_AEM_SERVICE_H
 #define _LINUX_AEM_SERVICE_H
@@ -27,8 +31,10 @@
 struct module;
 struct aem_event;
 
-/* Largest payload a service may declare; keeps any record below a page. */
-#define AEM_PAYLOAD_MAX		1024
+struct kvec;
+
+/* Largest payload of a record: header and payload fill at most a page. */
+#define AEM_PAYLOAD_MAX		4072
 
 /**
  * struct aem_service_ops - what a service implements
@@ -43,6 +49,16 @@ struct aem_event;
  *	@payload (@room bytes, at least max_payload) and return its size;
  *	0 when there is nothing to report (the activation was already
  *	reported), a negative errno to drop it (counted in the ring)
+ * @detach: optional: the synchronous stop of a shutdown, for services
+ *	whose @stop keeps part of the event live (the TCP service's @stop
+ *	pauses reading but keeps reporting WRITABLE): when it returns, no
+ *	aem_event_activate() or aem_event_defer() on this event is running
+ *	or will run.  Without it, shutdown calls @stop
+ * @prepare: optional: the event's deferred work (aem_event_defer()), run
+ *	in the consumer's context; it writes records with aem_event_emit().
+ *	Return 0 when done until the next aem_event_defer(), -EAGAIN to be
+ *	run again at the consumer's next poll or flush (the ring was full, a
+ *	budget ran out, or the caller is not the task it needs)
  */
 struct aem_service_ops {
 	int (*create)(struct aem_event *ev, u32 call, const void *args,
@@ -51,6 +67,8 @@ struct aem_service_ops {
 	void (*stop)(struct aem_event *ev);
 	void (*destroy)(struct aem_event *ev);
 	int (*fill)(struct aem_event *ev, void *payload, u32 room);
+	void (*detach)(struct aem_event *ev);
+	int (*prepare)(struct aem_event *ev);
 };
 
 /**
@@ -80,6 +98,9 @@ struct aem_service {
 int aem_service_register(struct aem_service *svc);
 void aem_service_unregister(struct aem_service *svc);
 void aem_event_activate(struct aem_event *ev);
+void aem_event_defer(struct aem_event *ev);
+int aem_event_emit(struct aem_event *ev, const struct kvec *vec,
+		   unsigned int nvec);
 void *aem_event_priv(const struct aem_event *ev);
 void aem_event_set_priv(struct aem_event *ev, void *priv);
 

@@ -66,6 +66,17 @@
  * service cannot coalesce and that do not fit are counted in `dropped'
  * and set the sticky AEM_RING_F_OVERFLOW flag.  The timers service never
  * drops records.
+ *
+ * Deferred work
+ * -------------
+ * Some services do part of their work in the consumer's own process
+ * context: reading a socket (so bytes are taken from it only when the ring
+ * has room for them) and installing accepted file descriptors (which must
+ * go into the consumer's fd table).  Such events wait in the kernel, count
+ * in `backlog' and set AEM_RING_F_BACKLOG like a full ring's; the work runs
+ * when the consumer calls poll() (epoll_wait() included) or AEM_IOC_FLUSH,
+ * so a consumer that drains and flushes as described above needs nothing
+ * else.
  */
 #ifndef _UAPI_LINUX_AEM_H
 #define _UAPI_LINUX_AEM_H
@@ -168,6 +179,7 @@ struct aem_ring_producer {
 /* struct aem_record.type */
 #define AEM_REC_PAD		0	/* skip len bytes */
 #define AEM_REC_TIMER		1	/* payload: struct aem_timer_record */
+#define AEM_REC_TCP		2	/* payload: struct aem_tcp_record, bytes */
 
 #define AEM_RECORD_ALIGN	8
 
@@ -310,6 +322,112 @@ struct aem_timer_args {
 struct aem_timer_record {
 	__u64 expirations;
 	__u64 time_ns;
+};
+
+/*
+ * The TCP service ("tcp"), calls relative to first_call.
+ *
+ * LISTENER attaches an event to a listening TCP socket of the caller; each
+ * connection it accepts becomes one AEM_TCP_ACCEPT record whose value is a
+ * new file descriptor in the caller's fd table (O_NONBLOCK, O_CLOEXEC),
+ * installed in the caller's own context while it polls or flushes, and
+ * only once the record is in the ring (a record never names an fd that is
+ * not installed, and no fd is installed without its record).
+ *
+ * CONNECTION attaches an event to a connected (or, with AEM_TCP_F_CONNECT,
+ * connecting after a non-blocking connect(), or already failed) TCP socket:
+ * AEM_TCP_CONNECTED once with AEM_TCP_F_CONNECT, AEM_TCP_DATA records with the bytes in arrival order, then
+ * one AEM_TCP_PEER_CLOSED (the peer's FIN) or AEM_TCP_ERROR, after which no
+ * record but AEM_TCP_WRITABLE follows.  Bytes are read only when the ring
+ * has room for them; the rest stays in the socket, so TCP's window closes
+ * and the peer slows down.  Writing stays write()/writev() on the fd; after
+ * one of them hit EAGAIN (or wrote short), an AEM_TCP_WRITABLE record
+ * follows when the socket has room again.
+ *
+ * The first START attaches (the socket's callbacks are saved and replaced).
+ * STOP pauses reading (or accepting): what arrives stays in the socket and
+ * TCP's window closes; WRITABLE is still reported.  START resumes, and on a
+ * started connection reports AEM_TCP_WRITABLE at once if the socket has
+ * room (call it after EAGAIN to close the race with the peer's ACKs).
+ * Nothing is lost or reordered across STOP and START.  SHUTDOWN (and
+ * closing the context) detaches: the socket's own callbacks are restored,
+ * and bytes read from the socket but not yet in the ring (at most one
+ * chunk, only while the ring is full) go with the event.
+ *
+ * The event holds a reference on the socket's file: closing the fd does
+ * not close the socket while an event is attached; shut the event down
+ * first.
+ */
+#define AEM_TCP_NAME		"tcp"
+#define AEM_TCP_CALL_LISTENER	0
+#define AEM_TCP_CALL_CONNECTION	1
+
+/* struct aem_tcp_args.flags */
+#define AEM_TCP_F_CONNECT	(1U << 0)	/* CONNECTION: report CONNECTED */
+
+/* Most data bytes in one record: a record of the service fills a page. */
+#define AEM_TCP_CHUNK_MAX	4056
+#define AEM_TCP_CHUNK_MIN	64
+
+/**
+ * struct aem_tcp_args - argument of both calls
+ * @fd: a TCP socket (AF_INET or AF_INET6) of the calling process
+ * @flags: CONNECTION: AEM_TCP_F_CONNECT or zero; LISTENER: zero
+ * @chunk: CONNECTION: most data bytes per record, AEM_TCP_CHUNK_MIN..
+ *	AEM_TCP_CHUNK_MAX, or 0 for AEM_TCP_CHUNK_MAX; LISTENER: zero
+ * @reserved: zero
+ *
+ * Fails with EBADF for a bad fd, ENOTSOCK for a file that is no socket,
+ * EINVAL for a socket that is not TCP or not in a state the call takes
+ * (LISTENER: listening; CONNECTION: established or half closed, and with
+ * AEM_TCP_F_CONNECT also connecting or closed by a failed connect, whose
+ * error then comes as AEM_TCP_ERROR), EBUSY (at START) when the socket is already attached.
+ */
+struct aem_tcp_args {
+	__s32 fd;
+	__u32 flags;
+	__u32 chunk;
+	__u32 reserved;
+};
+
+/* struct aem_tcp_record.kind */
+#define AEM_TCP_ACCEPT		1	/* value: new fd; struct aem_tcp_addr */
+#define AEM_TCP_DATA		2	/* len bytes of data follow */
+#define AEM_TCP_CONNECTED	3	/* established (AEM_TCP_F_CONNECT) */
+#define AEM_TCP_WRITABLE	4	/* room in the socket after EAGAIN */
+#define AEM_TCP_PEER_CLOSED	5	/* the peer's FIN, after all its data */
+#define AEM_TCP_ERROR		6	/* value: positive errno */
+
+/**
+ * struct aem_tcp_record - payload of AEM_REC_TCP
+ * @kind: AEM_TCP_*
+ * @flags: zero
+ * @len: bytes following this header (DATA: the data; ACCEPT: the address)
+ * @value: ACCEPT: the new fd; ERROR: a positive errno (on a listener the
+ *	connection stays queued for EMFILE and ENFILE, and START retries);
+ *	otherwise 0
+ * @data: @len bytes
+ */
+struct aem_tcp_record {
+	__u16 kind;
+	__u16 flags;
+	__u32 len;
+	__s64 value;
+	__u8 data[];
+};
+
+/**
+ * struct aem_tcp_addr - the peer of an accepted connection
+ * @family: AF_INET or AF_INET6
+ * @port: the peer's port, host byte order
+ * @scope_id: AF_INET6 scope id, else 0
+ * @addr: network byte order; 4 bytes used for AF_INET
+ */
+struct aem_tcp_addr {
+	__u16 family;
+	__u16 port;
+	__u32 scope_id;
+	__u8 addr[16];
 };
 
 /* 0xE7 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
