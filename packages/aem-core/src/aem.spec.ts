@@ -44,6 +44,18 @@ describe('Aem', () => {
       }
     });
 
+    it('says kmod needs Linux before looking for the device elsewhere', () => {
+      const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+      Object.defineProperty(process, 'platform', { value: 'darwin' });
+      try {
+        expect(() => createAem({ backend: 'kmod' })).toThrow(
+          /needs the AEM Linux kernel modules; this is darwin/,
+        );
+      } finally {
+        Object.defineProperty(process, 'platform', platform);
+      }
+    });
+
     it('rejects an unknown backend name', () => {
       expect(() => createAem({ backend: 'bogus' as never })).toThrow(InvalidArgumentError);
     });

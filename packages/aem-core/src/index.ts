@@ -43,6 +43,7 @@ export { PRIORITY_LEVELS } from './dispatch/dispatcher';
 /* Backends */
 export type { Backend, BackendKind, BackendRequest, BackendSelection } from './backend/backend';
 export type { KernelTimers } from './backend/kernel-timers';
+export type { KernelTcp, KernelTcpAddresses, KernelTcpEvent } from './backend/kernel-tcp';
 export { AEM_DEVICE_PATH } from './backend/select-backend';
 
 /* Errors */

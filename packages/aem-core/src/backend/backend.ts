@@ -1,3 +1,4 @@
+import type { KernelTcp } from './kernel-tcp';
 import type { KernelTimers } from './kernel-timers';
 
 /** The kinds of backend a runtime can run on. */
@@ -38,6 +39,11 @@ export interface Backend {
    * there instead of on its own wheel.
    */
   readonly kernelTimers?: KernelTimers;
+  /**
+   * Kernel asynchronous sockets, when the backend has them (`kmod` with `aem_tcp.ko`). The TCP
+   * service runs its servers and connections there instead of on `node:net`.
+   */
+  readonly kernelTcp?: KernelTcp;
 }
 
 /** How the runtime's backend was chosen: what was asked for, what was picked, and why. */

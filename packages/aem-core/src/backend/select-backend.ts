@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { BackendUnavailableError } from '../errors/backend-unavailable.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import type { Backend, BackendRequest, BackendSelection } from './backend';
-import { KmodBackend, type KmodDeviceLike } from './kmod-backend';
+import { KmodBackend, type KmodDeviceLike, type KmodSockLike } from './kmod-backend';
 import { UserspaceBackend } from './userspace-backend';
 
 /** Path of the AEM kernel module's device. */
@@ -12,15 +12,29 @@ export const AEM_DEVICE_PATH = '/dev/aem';
 interface KmodBindingModule {
   KmodDevice: new (options?: { path?: string }) => KmodDeviceLike;
   FIELDS: number;
-  RECORD_FIELD: { eventId: number; word0: number };
+  RECORD_FIELD: {
+    eventId: number;
+    type: number;
+    word0: number;
+    word1: number;
+    dataOffset?: number;
+    dataLength?: number;
+  };
+  sock?: KmodSockLike;
 }
 
 /**
- * Opens the kmod backend, or says why it cannot: no `/dev/aem` (module not loaded), the
- * `@aem/kmod` package or its native binding missing, or the device refusing to open
- * (permissions, ABI mismatch, no `aem_timers` module).
+ * Opens the kmod backend, or says why it cannot: not Linux, no `/dev/aem` (module not loaded),
+ * the `@aem/kmod` package not installed, its native binding not loadable here (it ships prebuilt
+ * for linux-x64 only; `aem-kmod build --binding` builds it for another platform), or the device
+ * refusing to open (permissions, ABI mismatch, no `aem_timers` module).
  */
 function openKmod(): { backend: KmodBackend } | { reason: string } {
+  if (process.platform !== 'linux') {
+    return {
+      reason: `the kmod backend needs the AEM Linux kernel modules; this is ${process.platform}`,
+    };
+  }
   if (!existsSync(AEM_DEVICE_PATH)) {
     return {
       reason: `${AEM_DEVICE_PATH} does not exist (the aem_core kernel module is not loaded; see @aem/kmod)`,
@@ -32,16 +46,27 @@ function openKmod(): { backend: KmodBackend } | { reason: string } {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     binding = require('@aem/kmod/binding') as KmodBindingModule;
   } catch (error) {
-    return { reason: `the @aem/kmod native binding cannot be loaded: ${(error as Error).message}` };
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'MODULE_NOT_FOUND' && message.includes("'@aem/kmod/binding'")) {
+      return { reason: 'the @aem/kmod package is not installed (npm install @aem/kmod)' };
+    }
+    return { reason: `the @aem/kmod native binding cannot be loaded: ${message}` };
   }
   try {
     const device = new binding.KmodDevice({ path: AEM_DEVICE_PATH });
+    const field = binding.RECORD_FIELD;
     const layout = {
       fields: binding.FIELDS,
-      eventId: binding.RECORD_FIELD.eventId,
-      word0: binding.RECORD_FIELD.word0,
+      eventId: field.eventId,
+      type: field.type,
+      word0: field.word0,
+      word1: field.word1,
+      dataOffset: field.dataOffset ?? -1,
+      dataLength: field.dataLength ?? -1,
     };
-    return { backend: new KmodBackend(device, layout) };
+    // A binding without the data fields predates the TCP service: timers only.
+    const sock = field.dataOffset === undefined ? undefined : binding.sock;
+    return { backend: new KmodBackend(device, layout, sock) };
   } catch (error) {
     return { reason: `${AEM_DEVICE_PATH} cannot be used: ${(error as Error).message}` };
   }
