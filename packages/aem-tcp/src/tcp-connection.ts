@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import {
   QueueFullError,
   type AemEvent,
@@ -15,6 +14,7 @@ import type { TcpCloseInfo, TcpCloseReason } from './tcp-close-info';
 import type { ConnectionLimits } from './tcp-limits';
 import type { TcpMessage } from './tcp-message';
 import type { TcpServiceState } from './tcp-service-state';
+import type { TransportSocket } from './transport/transport';
 
 /** Sends of one tick up to this size are copied into one buffer; larger batches use writev. */
 const COALESCE_BYTES = 65_536;
@@ -35,7 +35,7 @@ export interface ConnectionOwner {
 
 /** Everything a connection is built with. @internal */
 export interface ConnectionSetup {
-  readonly socket: Socket;
+  readonly socket: TransportSocket;
   readonly state: TcpServiceState;
   readonly owner: ConnectionOwner;
   readonly framer: Framer | null;
@@ -86,7 +86,7 @@ export class TcpConnection {
   /** @internal Sweep tick of the last activity (see IdleSweeper). */
   _lastActiveTick = 0;
 
-  private readonly socket: Socket;
+  private readonly socket: TransportSocket;
   private readonly service: TcpServiceState;
   private readonly owner: ConnectionOwner;
   private readonly framer: Framer | null;
@@ -100,7 +100,9 @@ export class TcpConnection {
   private heldFrame: Buffer | null = null;
   private heldFrameSink = 0;
   /** Sends of the current tick, flushed together on the next tick (see `send`). */
-  private outbox: Buffer[] = [];
+  private outbox: Array<Buffer | string> = [];
+  /** Whether the outbox holds a Buffer (else only strings, joined at the flush). */
+  private outboxBinary = false;
   private outboxBytes = 0;
   private closeInfo: TcpCloseInfo | undefined;
   private closeReason: TcpCloseReason | undefined;
@@ -220,38 +222,56 @@ export class TcpConnection {
   send(data: Buffer | Uint8Array | string): boolean {
     const socket = this.socket;
     if (socket.writableEnded || socket.destroyed) throw new ConnectionClosedError(this.id, 'send');
-    const bytes =
-      typeof data === 'string'
-        ? Buffer.from(data)
-        : Buffer.isBuffer(data)
-          ? data
-          : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    let item: Buffer | string;
+    let length: number;
+    if (typeof data === 'string') {
+      // Strings stay strings until the flush: a tick of text replies is joined and written
+      // as one string, encoded once by the socket, with no Buffer per reply.
+      item = data;
+      length = Buffer.byteLength(data);
+    } else {
+      item = Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      length = item.length;
+      this.outboxBinary = true;
+    }
     if (this.outbox.length === 0) process.nextTick(this.flush);
-    this.outbox.push(bytes);
-    this.outboxBytes += bytes.length;
+    this.outbox.push(item);
+    this.outboxBytes += length;
     if (this.sweeper !== null) this._lastActiveTick = this.sweeper.tick;
     return socket.writableLength + this.outboxBytes <= this.limits.writeHighWaterMark;
   }
 
   /**
-   * Hands the tick's sends to the socket in one write: small messages are copied into one
-   * buffer (one `write` call, one syscall — cheaper than a `write` per message even corked);
-   * past 64 KiB they go corked, as one `writev`, without the copy.
+   * Hands the tick's sends to the socket in one write: text is joined into one string; small
+   * messages with binary ones among them are copied into one buffer (one `write` call, one
+   * syscall — cheaper than a `write` per message even corked); past 64 KiB they go corked, as
+   * one `writev`, without the copy.
    */
   private flushOutbox(): void {
     const outbox = this.outbox;
     const bytes = this.outboxBytes;
+    const binary = this.outboxBinary;
     this.outbox = [];
     this.outboxBytes = 0;
+    this.outboxBinary = false;
     const socket = this.socket;
     if (socket.destroyed || outbox.length === 0) return;
     if (outbox.length === 1) {
       socket.write(outbox[0]);
     } else if (bytes <= COALESCE_BYTES) {
-      socket.write(Buffer.concat(outbox, bytes));
+      socket.write(
+        binary
+          ? Buffer.concat(
+              outbox.map((item) => (typeof item === 'string' ? Buffer.from(item) : item)),
+              bytes,
+            )
+          : outbox.join(''),
+      );
     } else {
       socket.cork();
-      for (const buffer of outbox) socket.write(buffer);
+      for (const item of outbox) socket.write(item);
       socket.uncork();
     }
   }

@@ -1,4 +1,4 @@
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { AemEvent, CallContext, EventOptions } from '@aem/core';
 import type { Observable } from 'rxjs';
 import type { FramerFactory } from './framers/framer';
@@ -8,6 +8,7 @@ import type { ConnectionLimits } from './tcp-limits';
 import type { TcpCloseInfo } from './tcp-close-info';
 import type { TcpMessage } from './tcp-message';
 import type { TcpServiceState } from './tcp-service-state';
+import type { TransportServer, TransportSocket } from './transport/transport';
 
 /** How often a draining server checks whether its connections' handlers are done. */
 const DRAIN_POLL_MS = 5;
@@ -37,7 +38,7 @@ export interface ServerCloseOptions {
 
 /** @internal */
 export interface ServerSetup {
-  readonly server: Server;
+  readonly server: TransportServer;
   readonly state: TcpServiceState;
   readonly framer: FramerFactory | null;
   readonly limits: ConnectionLimits;
@@ -70,7 +71,7 @@ export class TcpServer {
   readonly messageSinks: CallContext<TcpMessage>[] = [];
   private readonly acceptSinks: CallContext<TcpConnection>[] = [];
   private readonly live = new Set<TcpConnection>();
-  private readonly server: Server;
+  private readonly server: TransportServer;
   private readonly state: TcpServiceState;
   private readonly setup: ServerSetup;
   private accepted = 0;
@@ -198,7 +199,7 @@ export class TcpServer {
     this.setup.sweeper?.close();
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: TransportSocket): void {
     if (this.closing !== undefined || this.live.size >= this.setup.maxConnections) {
       this.refused++;
       socket.destroy();

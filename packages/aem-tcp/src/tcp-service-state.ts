@@ -2,6 +2,7 @@ import type { Aem, ServiceBinding } from '@aem/core';
 import type { TcpConnection } from './tcp-connection';
 import type { TcpServer } from './tcp-server';
 import type { TcpServiceDefinition } from './tcp-service';
+import type { TcpTransport } from './transport/transport';
 
 /**
  * Everything one loaded version of the TCP service owns in one runtime: its servers, its client
@@ -33,6 +34,10 @@ export class TcpServiceState {
     readonly version: string,
     /** Limit on `bufferedBytes`: `TcpServiceOptions.maxTotalBufferedBytes`. */
     readonly maxTotalBufferedBytes: number,
+    /**
+     * @internal Where the sockets come from: `node:net`, or the kernel on the kmod backend.
+     */
+    readonly transport: TcpTransport,
   ) {}
 
   /** A binding to this exact version, to register the events of its servers and connections. @internal */

@@ -11,6 +11,8 @@ import { TcpConnection } from './tcp-connection';
 import type { TcpMessage } from './tcp-message';
 import { TcpServer } from './tcp-server';
 import { TcpServiceState } from './tcp-service-state';
+import { kmodTransport } from './transport/kmod-transport';
+import { nodeTransport } from './transport/node-transport';
 
 /** Name under which the TCP service registers with `@aem/core`. */
 export const TCP_SERVICE_NAME = 'tcp';
@@ -74,7 +76,17 @@ export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDef
     version: TCP_SERVICE_VERSION,
     description: 'asynchronous TCP: connections and framed messages as events',
     setup(host) {
-      const state = new TcpServiceState(host.runtime, host.id, TCP_SERVICE_VERSION, maxTotal);
+      // On the kmod backend with aem_tcp loaded, sockets are the kernel's: accept, data and
+      // close arrive as ring records, without a read() per wake-up.
+      const kernel = host.backend.kernelTcp;
+      const transport = kernel === undefined ? nodeTransport : kmodTransport(kernel);
+      const state = new TcpServiceState(
+        host.runtime,
+        host.id,
+        TCP_SERVICE_VERSION,
+        maxTotal,
+        transport,
+      );
       let byVersion = states.get(host.runtime);
       if (byVersion === undefined) states.set(host.runtime, (byVersion = new Map()));
       byVersion.set(TCP_SERVICE_VERSION, state);

@@ -1,4 +1,3 @@
-import { connect as netConnect, createServer } from 'node:net';
 import { InvalidArgumentError, type Aem, type ServiceBinding } from '@aem/core';
 import { SocketFailedError } from './errors/socket-failed.error';
 import { scheduleOn } from './fallback-clock';
@@ -111,18 +110,13 @@ export class Tcp {
       options.idleTimeoutMs === undefined
         ? null
         : new IdleSweeper(this.runtime, options.idleTimeoutMs);
-    const server = createServer({ pauseOnConnect: true, noDelay: true });
     const target = `${options.host ?? '*'}:${options.port}`;
+    let server;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(
-          { port: options.port, host: options.host, backlog: options.backlog ?? 511 },
-          () => {
-            server.off('error', reject);
-            resolve();
-          },
-        );
+      server = await this.state.transport.listen({
+        port: options.port,
+        ...(options.host === undefined ? {} : { host: options.host }),
+        backlog: options.backlog ?? 511,
       });
     } catch (error) {
       sweeper?.close();
@@ -156,18 +150,11 @@ export class Tcp {
       options.idleTimeoutMs === undefined
         ? null
         : new IdleSweeper(this.runtime, options.idleTimeoutMs);
-    const socket = netConnect({ port: options.port, host, noDelay: true });
+    let socket;
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.once('connect', () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
+      socket = await this.state.transport.connect({ port: options.port, host });
     } catch (error) {
       sweeper?.close();
-      socket.destroy();
       throw new SocketFailedError('connect', `${host}:${options.port}`, error);
     }
     const owner: ConnectionOwner = {
