@@ -71,11 +71,12 @@ async function rampUp(name, start) {
     let rate = 1000;
     let increment = 1000;
     while (rate <= maxRate) {
-      const step = await callsAt(server.port, rate);
+      const step = await callsAt(server, rate);
       steps.push(step);
       console.log(
         `${name.padEnd(12)} ${String(rate).padStart(6)} calls/s → ${step.successful} ok, ${step.failed} failed, ` +
-          `at most ${step.maxCurrentCalls} in progress${step.pass ? '' : '  FAIL'}`,
+          `at most ${step.maxCurrentCalls} in progress, CPU server ${step.serverCpu}% sipp ${step.sippCpu}%` +
+          (step.pass ? '' : '  FAIL'),
       );
       if (step.pass) {
         best = rate;
@@ -96,22 +97,23 @@ async function rampUp(name, start) {
 }
 
 /** One sipp run of rate × seconds calls. */
-async function callsAt(port, rate, extra = {}) {
+async function callsAt(server, rate) {
   const calls = rate * seconds;
+  const cpuBefore = cpuSeconds(server.child.pid);
   const run = await sipp(
-    port,
+    server.port,
     ['-sn', 'uac', '-t', 't1', '-r', `${rate}`, '-m', `${calls}`],
     seconds * 4 + 20,
-    extra,
   );
+  const serverCpu = Math.round((100 * (cpuSeconds(server.child.pid) - cpuBefore)) / run.elapsedS);
   const backlogLimit = Math.max(50, Math.round(rate * 0.2));
   const pass =
     run.code === 0 &&
     run.failed === 0 &&
     run.successful === calls &&
     run.maxCurrentCalls <= backlogLimit;
-  const { successful, failed, maxCurrentCalls } = run;
-  return { rate, successful, failed, maxCurrentCalls, pass };
+  const { successful, failed, maxCurrentCalls, sippCpu } = run;
+  return { rate, successful, failed, maxCurrentCalls, serverCpu, sippCpu, pass };
 }
 
 /** Calls at `rate` for 3 × seconds while the handlers are hot-upgraded (SIGHUP) midway. */
@@ -259,11 +261,16 @@ function sipp(port, args, timeoutS) {
     `127.0.0.1:${port}`,
   ];
   return new Promise((resolve) => {
+    // Through sh, whose `times` reports the CPU sipp used (user and system).
     execFile(
-      which('sipp'),
-      argv,
+      '/bin/sh',
+      ['-c', '"$0" "$@"; code=$?; times; exit $code', which('sipp'), ...argv],
       { cwd: dir, timeout: (timeoutS + 10) * 1000, maxBuffer: 1 << 26 },
-      (error) => {
+      (error, stdout) => {
+        const elapsedS = (performance.now() - started) / 1000;
+        const times = [...String(stdout).matchAll(/(\d+)m([\d.]+)s/g)].map(
+          (m) => Number(m[1]) * 60 + Number(m[2]),
+        );
         const rows = statRows(stats);
         const counters = rows.at(-1) ?? new Map();
         rmSync(dir, { recursive: true, force: true });
@@ -271,12 +278,35 @@ function sipp(port, args, timeoutS) {
           code: error === null ? 0 : (error.code ?? null),
           successful: counters.get('SuccessfulCall(C)') ?? 0,
           failed: counters.get('FailedCall(C)') ?? 0,
-          elapsedS: (performance.now() - started) / 1000,
+          elapsedS,
+          sippCpu: times.length >= 4 ? Math.round((100 * (times[2] + times[3])) / elapsedS) : null,
           maxCurrentCalls: Math.max(0, ...rows.map((row) => row.get('CurrentCall') ?? 0)),
         });
       },
     );
   });
+}
+
+/**
+ * CPU seconds (user + system) used so far by process `pid` and its children that are still
+ * alive (Kamailio's workers), from /proc.
+ */
+function cpuSeconds(pid) {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(fields[1]);
+    if (Number(entry) === pid || ppid === pid) total += Number(fields[11]) + Number(fields[12]);
+  }
+  return total / ticksPerSecond;
 }
 
 /** The rows of sipp's statistics file, each a map from column name to value. */
