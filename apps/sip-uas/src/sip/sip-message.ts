@@ -28,7 +28,10 @@ export interface SipRequest {
   readonly cseq: string;
   /** The CSeq sequence number. */
   readonly cseqNumber: number;
-  /** Every other header by lower-case full name (compact forms expanded), values in order. */
+  /**
+   * The other headers this UAS acts on (Contact, Content-Type, Expires, Require, Proxy-Require,
+   * Supported, Max-Forwards) by lower-case full name, compact forms expanded, values in order.
+   */
   readonly headers: ReadonlyMap<string, readonly string[]>;
   /** The body (may be empty). */
   readonly body: Buffer;
@@ -70,6 +73,21 @@ function headerName(raw: string): string {
   return name;
 }
 
+/** The other headers a request keeps (what this UAS acts on); the rest are parsed and dropped. */
+const KEPT_HEADERS: ReadonlySet<string> = new Set([
+  'contact',
+  'content-type',
+  'expires',
+  'require',
+  'proxy-require',
+  'supported',
+  'max-forwards',
+]);
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 const CSEQ = /^(\d{1,10})\s+(\S+)$/;
 const STATUS_LINE = /^SIP\/2\.0 (\d{3}) /;
@@ -92,8 +110,8 @@ export function parseSipMessage(frame: Buffer): SipRequest | SipResponseLine {
   let headerEnd = frame.indexOf(CRLFCRLF);
   if (headerEnd < 0) headerEnd = frame.length;
   const text = frame.toString('utf8', 0, headerEnd);
-  const lines = text.split('\r\n');
-  const startLine = lines[0];
+  let pos = text.indexOf('\r\n');
+  const startLine = pos < 0 ? text : text.slice(0, pos);
 
   let via: string[] | undefined;
   let from: string | undefined;
@@ -104,21 +122,29 @@ export function parseSipMessage(frame: Buffer): SipRequest | SipResponseLine {
   let badLine: string | undefined;
   const headers = new Map<string, string[]>();
 
-  for (let i = 1; i < lines.length; i++) {
-    let line = lines[i];
+  // One pass over the header block by index: no array of lines, only the name and value slices.
+  while (pos >= 0) {
+    const lineStart = pos + 2;
+    let lineEnd = text.indexOf('\r\n', lineStart);
     // Header folding (RFC 3261 §7.3.1): continuation lines start with white space.
-    while (i + 1 < lines.length && (lines[i + 1][0] === ' ' || lines[i + 1][0] === '\t')) {
-      line += ' ' + lines[++i].trim();
+    let folded = false;
+    while (lineEnd >= 0 && isBlank(text.charCodeAt(lineEnd + 2))) {
+      folded = true;
+      lineEnd = text.indexOf('\r\n', lineEnd + 2);
     }
-    const colon = line.indexOf(':');
-    if (colon <= 0) {
-      badLine ??= line;
+    const end = lineEnd < 0 ? text.length : lineEnd;
+    pos = lineEnd;
+    const colon = text.indexOf(':', lineStart);
+    if (colon <= lineStart || colon >= end) {
+      badLine ??= text.slice(lineStart, end);
       continue;
     }
-    const name = headerName(line.slice(0, colon));
+    const name = headerName(text.slice(lineStart, colon));
     let valueStart = colon + 1;
-    while (line.charCodeAt(valueStart) === 32 || line.charCodeAt(valueStart) === 9) valueStart++;
-    const value = line.slice(valueStart).trimEnd();
+    while (valueStart < end && isBlank(text.charCodeAt(valueStart))) valueStart++;
+    let value = text.slice(valueStart, end);
+    if (folded) value = value.replace(/\r\n[ \t]+/g, ' ');
+    value = value.trimEnd();
     switch (name) {
       case 'via':
         (via ??= []).push(...splitList(value));
@@ -140,6 +166,7 @@ export function parseSipMessage(frame: Buffer): SipRequest | SipResponseLine {
         cseq = value;
         break;
       default: {
+        if (!KEPT_HEADERS.has(name)) break;
         const values = headers.get(name);
         if (values === undefined) headers.set(name, [value]);
         else values.push(value);
