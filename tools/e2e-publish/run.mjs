@@ -132,9 +132,10 @@ function tail(text, lines = 40) {
 /* 1. release dry run */
 
 /**
- * A scratch clone of HEAD with the working tree's release configuration, plus two
- * conventional commits (a fix in @aem/timers, a breaking change in @aem/app-kit): the dry run
- * must give each package its own version and leave @aem/core and @aem/kmod alone.
+ * A scratch clone of HEAD with the working tree's release configuration, each package tagged
+ * as released at its current version, plus two conventional commits (a fix in @aem/timers, a
+ * breaking change in @aem/app-kit): the dry run must give each package its own version and
+ * leave @aem/core and @aem/kmod alone.
  */
 function releaseDryRun(scratch, env) {
   const clone = join(scratch, 'clone');
@@ -155,6 +156,14 @@ function releaseDryRun(scratch, env) {
   symlinkSync(join(WORKSPACE, 'node_modules'), join(clone, 'node_modules'), 'dir');
   git('add', '-A');
   git('commit', '--quiet', '--allow-empty', '-m', 'chore(repo): the release configuration');
+  // The last release: each package tagged at its current version, so that only the commits
+  // below decide the bumps, whatever conventional commits the real history already has.
+  for (const folder of PACKAGES) {
+    const manifest = JSON.parse(
+      readFileSync(join(clone, 'packages', folder, 'package.json'), 'utf8'),
+    );
+    git('tag', `${manifest.name}@${manifest.version}`);
+  }
   writeFileSync(join(clone, 'packages/aem-timers/FIX.md'), 'a fix\n');
   git('add', '-A');
   git('commit', '--quiet', '-m', 'fix(timers): a bug fix');
