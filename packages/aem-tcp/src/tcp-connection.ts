@@ -274,6 +274,9 @@ export class TcpConnection {
       for (const item of outbox) socket.write(item);
       socket.uncork();
     }
+    // Waiters whose bytes the kernel took at once hear it now, not at a 'drain' that may
+    // never come (a socket emits it only after a write it had to buffer).
+    if (this.drainWaiters.length > 0) this.settleDrain();
   }
 
   /**
