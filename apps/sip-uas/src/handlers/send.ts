@@ -1,10 +1,12 @@
 import { ConnectionClosedError, type TcpConnection } from '@aem/tcp';
 
 /**
- * Most bytes a connection may have unsent before it is dropped: a peer that stops reading
- * cannot make the server buffer its responses without bound.
+ * Most bytes a connection may have unsent before it is dropped. Well before that, past the
+ * connection's write high-water mark (256 KiB), the server stops reading its requests until
+ * the responses drain (see `SipHandler.message`); only responses already due — answers after a
+ * ring delay, retransmissions — can grow past it, and a peer that lets 16 MiB pile up is gone.
  */
-export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+export const MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 /**
  * Sends a response on `connection` (batched with the tick's other sends into one write).

@@ -65,9 +65,21 @@ export class SipHandler {
     };
   }
 
-  /** One SIP message of a connection. */
+  /**
+   * One SIP message of a connection. Returns a promise only when the connection's responses are
+   * over its write high-water mark: its next message then waits until they drained, so a peer
+   * that reads slowly is read slowly — TCP's flow control, end to end — instead of being
+   * buffered for without bound.
+   */
   @OnMessage()
-  message({ data, connection }: TcpMessage, session: Session<SipSession>): void {
+  message({ data, connection }: TcpMessage, session: Session<SipSession>): void | Promise<void> {
+    this.handle(data, connection, session);
+    if (connection.writableLength > connection.limits.writeHighWaterMark) {
+      return connection.drained().catch(() => undefined); // closed meanwhile: nothing to wait for
+    }
+  }
+
+  private handle(data: Buffer, connection: TcpConnection, session: Session<SipSession>): void {
     const { counters } = this.ctx.state;
     let request: SipRequest;
     try {
