@@ -31,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const appDir = new URL('..', import.meta.url).pathname;
 const workspace = join(appDir, '..', '..');
 const seconds = Number(process.env.BENCH_SIP_SECONDS ?? 5);
-const maxRate = Number(process.env.BENCH_SIP_MAX_RATE ?? 20_000);
+const maxRate = Number(process.env.BENCH_SIP_MAX_RATE ?? 30_000);
 
 for (const tool of ['sipp', 'kamailio']) {
   if (which(tool) === undefined) {
