@@ -53,6 +53,27 @@ esac
 echo "1..$n"
 echo "AEM-TAP-END load $fail"
 
+# A node:test suite on the host's node, as TAP. Known issue: a run of t_conformance once hung
+# in its one-shot timer test (killed after 240 s) while two TCG guests shared the host's two
+# cores; it has not been reproduced alone. A run killed by the timeout (not one that fails) is
+# reported as TAP comments and run once more, so the hang shows in the log without hiding a
+# failing assertion.
+node_suite() {
+	local file="$1" out=/node-suite.tap rc attempt
+	shift
+	for attempt in 1 2; do
+		chroot /host /usr/bin/env "$@" HOME=/dev/shm TMPDIR=/dev/shm \
+			timeout -s KILL 240 "$node" --test-reporter=tap "$file" >"$out" 2>&1
+		rc=$?
+		if [ "$rc" -ne 137 ] || [ "$attempt" -eq 2 ]; then
+			cat "$out"
+			return "$rc"
+		fi
+		echo "# HUNG: killed after 240 s; its output follows as comments, then one more run"
+		sed 's/^/#   /' "$out"
+	done
+}
+
 for t in $tests; do
 	echo "AEM-TAP-BEGIN $t"
 	start=$(cut -d' ' -f1 /proc/uptime)
@@ -73,9 +94,8 @@ for t in $tests; do
 			echo "ok 1 - the idle-scaling benchmark ran" && echo "1..1"
 	elif [ "$t" = t_conformance ]; then
 		# @aem/timers on @aem/core's kmod backend: the conformance subset.
-		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \
-			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" \
-			--test-reporter=tap "$pkg/../aem-timers/test/kmod-conformance.test.mjs"
+		node_suite "$pkg/../aem-timers/test/kmod-conformance.test.mjs" \
+			AEM_KMOD_BINDING="$pkg/build/aem.node"
 	elif [ "$t" = b_tcp_kmod ]; then
 		# @aem/tcp's echo server on the kmod and userspace backends, one C load generator.
 		ulimit -n 65536
@@ -87,9 +107,8 @@ for t in $tests; do
 	elif [ "$t" = t_tcp_conformance ]; then
 		# @aem/tcp on the kmod backend (aem_tcp.ko): the same suite as on the host.
 		ulimit -n 65536
-		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_BACKEND=kmod \
-			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" \
-			--test-reporter=tap "$pkg/../aem-tcp/test/tcp-conformance.test.mjs"
+		node_suite "$pkg/../aem-tcp/test/tcp-conformance.test.mjs" \
+			AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_BACKEND=kmod
 	elif [ "$t" = t_binding ]; then
 		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \
 			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" --expose-gc \
