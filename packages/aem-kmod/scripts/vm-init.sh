@@ -38,7 +38,7 @@ insmod /aem/aem_tcp.ko; tap $? "insmod aem_tcp.ko"
 # Loopback for the TCP tests and benchmarks.
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 case " $tests " in
-*" t_binding "* | *" t_conformance "* | *" t_tcp_conformance "* | *" b_node "* | *" b_tcp "* | *" b_tcp_kmod "*)
+*" t_binding "* | *" t_conformance "* | *" t_tcp_conformance "* | *" t_tcp_userspace "* | *" b_node "* | *" b_tcp "* | *" b_tcp_kmod "*)
 	# The host's root, read-only, with the node that built the binding.
 	for m in $(cat /aem/9p/order); do insmod /aem/9p/$m.ko; done
 	mkdir -p /host
@@ -109,6 +109,10 @@ for t in $tests; do
 		ulimit -n 65536
 		node_suite "$pkg/../aem-tcp/test/tcp-conformance.test.mjs" \
 			AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_BACKEND=kmod
+	elif [ "$t" = t_tcp_userspace ]; then
+		# The same suite on the userspace backend (node:net), in the same guest kernel.
+		ulimit -n 65536
+		node_suite "$pkg/../aem-tcp/test/tcp-conformance.test.mjs" AEM_BACKEND=userspace
 	elif [ "$t" = t_binding ]; then
 		chroot /host /usr/bin/env AEM_KMOD_BINDING="$pkg/build/aem.node" \
 			HOME=/dev/shm TMPDIR=/dev/shm timeout -s KILL 240 "$node" --expose-gc \

@@ -34,7 +34,7 @@ if [ -n "$AEM_MISSING" ]; then
 	exit 3
 fi
 
-default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_versions"
+default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_tcp_userspace,t_versions"
 tests="${tests:-$default_tests}"
 skipped=""
 
@@ -57,7 +57,7 @@ fi
 # The Node binding's tests run the host's own node inside the guest,
 # through a read-only 9p export of the host's root.
 node_bin="$(command -v node || true)"
-if [[ ",$tests," == *,t_binding,* || ",$tests," == *,t_conformance,* || ",$tests," == *,t_tcp_conformance,* || ",$tests," == *,b_node,* || ",$tests," == *,b_tcp_kmod,* ]]; then
+if [[ ",$tests," == *,t_binding,* || ",$tests," == *,t_conformance,* || ",$tests," == *,t_tcp_conformance,* || ",$tests," == *,t_tcp_userspace,* || ",$tests," == *,b_node,* || ",$tests," == *,b_tcp_kmod,* ]]; then
 	if [ -z "$node_bin" ]; then
 		why="no node on the host"
 	elif ! make -C "$pkg" binding >>"$out/build.log" 2>&1; then
@@ -66,16 +66,16 @@ if [[ ",$tests," == *,t_binding,* || ",$tests," == *,t_conformance,* || ",$tests
 		why=""
 	fi
 	if [ -n "$why" ]; then
-		skipped="t_binding, t_conformance, t_tcp_conformance — $why"
-		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,t_tcp_conformance,/,/; s/,b_node,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
+		skipped="t_binding, t_conformance, t_tcp_conformance, t_tcp_userspace — $why"
+		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,b_node,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
 	fi
 fi
-# @aem/tcp's conformance suite and the TCP benchmark on the kmod backend: build core and tcp.
-if [[ ",$tests," == *,t_tcp_conformance,* || ",$tests," == *,b_tcp_kmod,* ]]; then
+# @aem/tcp's conformance suite (on both backends) and the TCP benchmark: build core and tcp.
+if [[ ",$tests," == *,t_tcp_conformance,* || ",$tests," == *,t_tcp_userspace,* || ",$tests," == *,b_tcp_kmod,* ]]; then
 	if ! (cd "$pkg/../aem-core" && node ../../tools/build-package.mjs &&
 		cd ../aem-tcp && node ../../tools/build-package.mjs) >>"$out/build.log" 2>&1; then
-		skipped="t_tcp_conformance — @aem/core or @aem/tcp did not build: see $out/build.log"
-		tests="$(echo ",$tests," | sed 's/,t_tcp_conformance,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
+		skipped="t_tcp_conformance, t_tcp_userspace — @aem/core or @aem/tcp did not build: see $out/build.log"
+		tests="$(echo ",$tests," | sed 's/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
 	fi
 fi
 # The conformance suite runs @aem/timers on @aem/core's kmod backend: build both.
