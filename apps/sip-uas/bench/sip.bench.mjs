@@ -11,7 +11,7 @@
 // from the last passing rate. Needs `sipp` (Debian: sip-tester) and `kamailio`.
 //
 // Last line: BENCH sip {"cps", "kamailioCps", "ratio", "upgradeFailedCalls", …}
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -25,8 +25,10 @@ import {
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import runner from '../sipp/run-sipp.cjs';
+
+const { runSipp, which } = runner;
 
 const appDir = new URL('..', import.meta.url).pathname;
 const workspace = join(appDir, '..', '..');
@@ -100,7 +102,7 @@ async function rampUp(name, start) {
 async function callsAt(server, rate) {
   const calls = rate * seconds;
   const cpuBefore = cpuSeconds(server.child.pid);
-  const run = await sipp(
+  const run = await runSipp(
     server.port,
     ['-sn', 'uac', '-t', 't1', '-r', `${rate}`, '-m', `${calls}`],
     seconds * 4 + 20,
@@ -125,7 +127,7 @@ async function upgradeRun(rate) {
   const server = await startApp(join(release, 'dist', 'main.js'));
   try {
     const duration = seconds * 3;
-    const running = sipp(
+    const running = runSipp(
       server.port,
       ['-sn', 'uac', '-t', 't1', '-r', `${rate}`, '-m', `${rate * duration}`],
       duration * 4 + 20,
@@ -239,55 +241,6 @@ function accepts(port) {
 }
 
 /**
- * Runs sipp against 127.0.0.1:port; reads its exit status and final statistics. The elapsed
- * time is the wall time of the sipp process (its statistics file has whole seconds only).
- */
-function sipp(port, args, timeoutS) {
-  const started = performance.now();
-  const dir = mkdtempSync(join(tmpdir(), 'sipp-bench-'));
-  const stats = join(dir, 'stats.csv');
-  const argv = [
-    ...args,
-    '-nostdin',
-    '-i',
-    '127.0.0.1',
-    '-trace_stat',
-    '-stf',
-    stats,
-    '-fd',
-    '1',
-    '-timeout',
-    `${timeoutS}s`,
-    `127.0.0.1:${port}`,
-  ];
-  return new Promise((resolve) => {
-    // Through sh, whose `times` reports the CPU sipp used (user and system).
-    execFile(
-      '/bin/sh',
-      ['-c', '"$0" "$@"; code=$?; times; exit $code', which('sipp'), ...argv],
-      { cwd: dir, timeout: (timeoutS + 10) * 1000, maxBuffer: 1 << 26 },
-      (error, stdout) => {
-        const elapsedS = (performance.now() - started) / 1000;
-        const times = [...String(stdout).matchAll(/(\d+)m([\d.]+)s/g)].map(
-          (m) => Number(m[1]) * 60 + Number(m[2]),
-        );
-        const rows = statRows(stats);
-        const counters = rows.at(-1) ?? new Map();
-        rmSync(dir, { recursive: true, force: true });
-        resolve({
-          code: error === null ? 0 : (error.code ?? null),
-          successful: counters.get('SuccessfulCall(C)') ?? 0,
-          failed: counters.get('FailedCall(C)') ?? 0,
-          elapsedS,
-          sippCpu: times.length >= 4 ? Math.round((100 * (times[2] + times[3])) / elapsedS) : null,
-          maxCurrentCalls: Math.max(0, ...rows.map((row) => row.get('CurrentCall') ?? 0)),
-        });
-      },
-    );
-  });
-}
-
-/**
  * CPU seconds (user + system) used so far by process `pid` and its children that are still
  * alive (Kamailio's workers), from /proc.
  */
@@ -309,22 +262,6 @@ function cpuSeconds(pid) {
   return total / ticksPerSecond;
 }
 
-/** The rows of sipp's statistics file, each a map from column name to value. */
-function statRows(file) {
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const names = lines[0].split(';');
-  return lines.slice(1).map((line) => {
-    const values = line.split(';');
-    return new Map(
-      names.map((name, i) => [
-        name,
-        /^\d+(\.\d+)?$/.test(values[i]) ? Number(values[i]) : values[i],
-      ]),
-    );
-  });
-}
-
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -334,13 +271,6 @@ function freePort() {
       server.close(() => resolve(port));
     });
   });
-}
-
-function which(tool) {
-  for (const dir of `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin`.split(':')) {
-    if (dir !== '' && existsSync(join(dir, tool))) return join(dir, tool);
-  }
-  return undefined;
 }
 
 function round(value, digits) {
