@@ -636,9 +636,7 @@ export class AemApp {
       });
     } catch (error) {
       const failure = new UpgradeFailedError(old.version, to, error);
-      // The message already names the cause; logged with the cause as `err` so that pino's
-      // serializer (which appends causes to messages) does not say it twice.
-      this.logger.error({ err: error, code: failure.code, from: old.version, to }, failure.message);
+      this.logger.error({ err: failure, from: old.version, to }, 'upgrade refused');
       throw failure;
     }
     this.versions.push(version);

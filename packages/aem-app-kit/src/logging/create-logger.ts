@@ -18,8 +18,15 @@ export function createLogger(logger: Logger | LoggerOptions | undefined, name: s
     return logger as Logger;
   // A synchronous stdout destination: lines keep their order and none is lost when the
   // process exits right after a graceful stop. Pass your own logger for asynchronous output.
+  // Errors keep their own message and carry their cause as a nested `cause`: pino's default
+  // serializer appends the causes' messages to the message, which says a wrapping error's
+  // reason twice (AEM errors already name their cause).
   return pino(
-    { name, ...(logger as LoggerOptions | undefined) },
+    {
+      name,
+      serializers: { err: pino.stdSerializers.errWithCause },
+      ...(logger as LoggerOptions | undefined),
+    },
     pino.destination({ dest: 1, sync: true }),
   );
 }
