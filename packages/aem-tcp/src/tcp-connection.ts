@@ -29,6 +29,8 @@ const CLOSING = 8;
 export interface ConnectionOwner {
   /** Message sinks registered on the owner (a server's), that see this connection's messages too. */
   readonly messageSinks: readonly CallContext<TcpMessage>[];
+  /** The name of the connection's domain, asked for when the domain is first needed. */
+  _domainName(connection: TcpConnection): string;
   /** The connection closed. */
   _connectionClosed(connection: TcpConnection, info: TcpCloseInfo): void;
 }
@@ -38,11 +40,27 @@ export interface ConnectionSetup {
   readonly socket: TransportSocket;
   readonly state: TcpServiceState;
   readonly owner: ConnectionOwner;
-  readonly framer: Framer | null;
+  /** Makes the connection's framer (when its first bytes arrive), or null for raw bytes only. */
+  readonly framer: (() => Framer) | null;
   readonly limits: ConnectionLimits;
-  readonly domain: Domain;
   readonly sweeper: IdleSweeper | null;
 }
+
+/**
+ * The connection a socket belongs to. The socket listeners are shared by every connection (they
+ * find theirs here), so an idle connection carries no closures of its own.
+ */
+const CONNECTION = Symbol('aem.tcp.connection');
+
+/** A socket that knows its connection (see CONNECTION). */
+type OwnedSocket = TransportSocket & { [CONNECTION]: TcpConnection };
+
+/**
+ * Shared by every connection's lists until their first element: most connections never get a
+ * connection-level sink or a drain waiter, and an idle one has nothing to send. Frozen, so a
+ * push onto it fails loudly.
+ */
+const EMPTY: never[] = Object.freeze([]) as never[];
 
 /**
  * One TCP connection, accepted by a {@link TcpServer} or opened by {@link Tcp.connect}.
@@ -78,8 +96,6 @@ export class TcpConnection {
   readonly localAddress: string;
   /** The local port. */
   readonly localPort: number;
-  /** The connection's serialization domain. */
-  readonly domain: Domain;
   /** The limits in force. */
   readonly limits: ConnectionLimits;
 
@@ -89,18 +105,22 @@ export class TcpConnection {
   private readonly socket: TransportSocket;
   private readonly service: TcpServiceState;
   private readonly owner: ConnectionOwner;
-  private readonly framer: Framer | null;
+  /** Makes the framer; the framer itself is made with the first bytes (idle connections have none). */
+  private readonly newFramer: (() => Framer) | null;
+  private framer: Framer | null = null;
+  /** Made when first needed (see `domain`). */
+  private ownDomain: Domain | null = null;
   private readonly sweeper: IdleSweeper | null;
-  private readonly messageSinks: CallContext<TcpMessage>[] = [];
-  private readonly dataSinks: CallContext<Buffer>[] = [];
+  private messageSinks: CallContext<TcpMessage>[] = EMPTY;
+  private dataSinks: CallContext<Buffer>[] = EMPTY;
   private pauseReasons = NO_CONSUMER;
   private queuedMessages = 0;
   private queuedBytes = 0;
   /** A frame refused by a full dispatcher queue, and the index of the first sink still owed it. */
   private heldFrame: Buffer | null = null;
   private heldFrameSink = 0;
-  /** Sends of the current tick, flushed together on the next tick (see `send`). */
-  private outbox: Array<Buffer | string> = [];
+  /** Sends of the current tick, flushed together on the next tick (see `send`); EMPTY while none. */
+  private outbox: Array<Buffer | string> = EMPTY;
   /** Whether the outbox holds a Buffer (else only strings, joined at the flush). */
   private outboxBinary = false;
   private outboxBytes = 0;
@@ -109,9 +129,7 @@ export class TcpConnection {
   private closeError: Error | undefined;
   private resolveClosed: ((info: TcpCloseInfo) => void) | undefined;
   private closedPromise: Promise<TcpCloseInfo> | undefined;
-  private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-
-  private readonly flush = (): void => this.flushOutbox();
+  private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = EMPTY;
 
   /** @internal Created by the service. */
   constructor(id: number, setup: ConnectionSetup) {
@@ -120,9 +138,8 @@ export class TcpConnection {
     this.socket = socket;
     this.service = setup.state;
     this.owner = setup.owner;
-    this.framer = setup.framer;
+    this.newFramer = setup.framer;
     this.limits = setup.limits;
-    this.domain = setup.domain;
     this.sweeper = setup.sweeper;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
@@ -130,17 +147,45 @@ export class TcpConnection {
     this.localPort = socket.localPort ?? 0;
     socket.setNoDelay(true);
     socket.pause();
-    socket.on('data', (chunk: Buffer) => this.received(chunk));
-    socket.on('end', () => this.peerEnded());
-    socket.on('error', (error) =>
-      this.failed(
-        'socket-error',
-        new SocketFailedError('io', `${this.remoteAddress}:${this.remotePort}`, error),
-      ),
-    );
-    socket.on('close', () => this.finished());
-    socket.on('drain', () => this.settleDrain());
+    (socket as OwnedSocket)[CONNECTION] = this;
+    socket.on('data', TcpConnection.onSocketData);
+    socket.on('end', TcpConnection.onSocketEnd);
+    socket.on('error', TcpConnection.onSocketError);
+    socket.on('close', TcpConnection.onSocketClose);
+    socket.on('drain', TcpConnection.onSocketDrain);
     this.sweeper?.add(this);
+  }
+
+  // The socket listeners, one set for all connections: `this` is the socket.
+  private static onSocketData(this: OwnedSocket, chunk: Buffer): void {
+    this[CONNECTION].received(chunk);
+  }
+  private static onSocketEnd(this: OwnedSocket): void {
+    this[CONNECTION].peerEnded();
+  }
+  private static onSocketError(this: OwnedSocket, error: Error): void {
+    const connection = this[CONNECTION];
+    connection.failed(
+      'socket-error',
+      new SocketFailedError('io', `${connection.remoteAddress}:${connection.remotePort}`, error),
+    );
+  }
+  private static onSocketClose(this: OwnedSocket): void {
+    this[CONNECTION].finished();
+  }
+  private static onSocketDrain(this: OwnedSocket): void {
+    this[CONNECTION].settleDrain();
+  }
+  private static flushLater(connection: TcpConnection): void {
+    connection.flushOutbox();
+  }
+
+  /**
+   * The connection's serialization domain, named after the peer (`tcp:<address>:<port>`, a
+   * client's with `#<local port>`). Made on first use: an idle connection has none.
+   */
+  get domain(): Domain {
+    return (this.ownDomain ??= this.service.runtime.createDomain(this.owner._domainName(this)));
   }
 
   /** `open` until a close starts, `closing` while it completes, then `closed`. */
@@ -236,8 +281,12 @@ export class TcpConnection {
       length = item.length;
       this.outboxBinary = true;
     }
-    if (this.outbox.length === 0) process.nextTick(this.flush);
-    this.outbox.push(item);
+    if (this.outbox === EMPTY) {
+      this.outbox = [item];
+      process.nextTick(TcpConnection.flushLater, this);
+    } else {
+      this.outbox.push(item);
+    }
     this.outboxBytes += length;
     if (this.sweeper !== null) this._lastActiveTick = this.sweeper.tick;
     return socket.writableLength + this.outboxBytes <= this.limits.writeHighWaterMark;
@@ -253,7 +302,7 @@ export class TcpConnection {
     const outbox = this.outbox;
     const bytes = this.outboxBytes;
     const binary = this.outboxBinary;
-    this.outbox = [];
+    this.outbox = EMPTY;
     this.outboxBytes = 0;
     this.outboxBinary = false;
     const socket = this.socket;
@@ -287,7 +336,11 @@ export class TcpConnection {
     if (this.socket.destroyed)
       return Promise.reject(new ConnectionClosedError(this.id, 'wait for drain'));
     if (this.writableLength <= this.limits.writeHighWaterMark) return Promise.resolve();
-    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject };
+      if (this.drainWaiters === EMPTY) this.drainWaiters = [waiter];
+      else this.drainWaiters.push(waiter);
+    });
   }
 
   /**
@@ -319,25 +372,25 @@ export class TcpConnection {
 
   /** @internal */
   _addMessageSink(sink: CallContext<TcpMessage>): void {
-    this.messageSinks.push(sink);
+    this.messageSinks = [...this.messageSinks, sink];
     this._consumersChanged();
   }
 
   /** @internal */
   _removeMessageSink(sink: CallContext<unknown>): void {
-    remove(this.messageSinks, sink);
+    this.messageSinks = without(this.messageSinks, sink);
     this._consumersChanged();
   }
 
   /** @internal */
   _addDataSink(sink: CallContext<Buffer>): void {
-    this.dataSinks.push(sink);
+    this.dataSinks = [...this.dataSinks, sink];
     this._consumersChanged();
   }
 
   /** @internal */
   _removeDataSink(sink: CallContext<unknown>): void {
-    remove(this.dataSinks, sink);
+    this.dataSinks = without(this.dataSinks, sink);
     this._consumersChanged();
   }
 
@@ -394,7 +447,9 @@ export class TcpConnection {
   /** @internal True while received messages wait for, or are in, a handler. */
   get _inFlight(): boolean {
     return (
-      this.queuedMessages > 0 || this.queuedBytes > 0 || this.domain.busy || this.domain.queued > 0
+      this.queuedMessages > 0 ||
+      this.queuedBytes > 0 ||
+      (this.ownDomain !== null && (this.ownDomain.busy || this.ownDomain.queued > 0))
     );
   }
 
@@ -424,7 +479,7 @@ export class TcpConnection {
   }
 
   private assertFramed(): void {
-    if (this.framer === null) {
+    if (this.newFramer === null) {
       throw new ConnectionClosedError(
         this.id,
         'frame messages: the connection was opened without a framer (use onData/data)',
@@ -446,10 +501,10 @@ export class TcpConnection {
       if (this.service.addBuffered(chunk.length)) this.pauseForTotal();
     }
     if (
-      this.framer !== null &&
+      this.newFramer !== null &&
       (this.messageSinks.length > 0 || this.owner.messageSinks.length > 0)
     ) {
-      this.framer.push(chunk);
+      (this.framer ??= this.newFramer()).push(chunk);
       this.pump();
     }
     if (this.queuedBytes >= this.limits.maxBufferedBytes) this.pauseReasons |= BACKPRESSURE;
@@ -584,10 +639,10 @@ export class TcpConnection {
     };
     this.closeInfo = info;
     this.heldFrame = null;
-    for (const sink of [...this.messageSinks]) sink.end();
-    for (const sink of [...this.dataSinks]) sink.end();
+    for (const sink of this.messageSinks) sink.end();
+    for (const sink of this.dataSinks) sink.end();
     const waiters = this.drainWaiters;
-    this.drainWaiters = [];
+    this.drainWaiters = EMPTY;
     for (const waiter of waiters)
       waiter.reject(new ConnectionClosedError(this.id, 'wait for drain'));
     this.service.forget(this);
@@ -598,12 +653,13 @@ export class TcpConnection {
   private settleDrain(): void {
     if (this.socket.writableLength > this.limits.writeHighWaterMark) return;
     const waiters = this.drainWaiters;
-    this.drainWaiters = [];
+    this.drainWaiters = EMPTY;
     for (const waiter of waiters) waiter.resolve();
   }
 }
 
-function remove<T>(list: T[], item: unknown): void {
+/** `list` without `item` (a new array, so EMPTY is never touched). */
+function without<T>(list: T[], item: unknown): T[] {
   const at = list.indexOf(item as T);
-  if (at >= 0) list.splice(at, 1);
+  return at < 0 ? list : list.length === 1 ? EMPTY : list.filter((_, i) => i !== at);
 }

@@ -183,6 +183,11 @@ export class TcpServer {
   }
 
   /** @internal */
+  _domainName(connection: TcpConnection): string {
+    return `tcp:${connection.remoteAddress}:${connection.remotePort}`;
+  }
+
+  /** @internal */
   _connectionClosed(connection: TcpConnection, info: TcpCloseInfo): void {
     this.live.delete(connection);
     if (info.reason === 'framing-error') this.framingErrors++;
@@ -210,9 +215,8 @@ export class TcpServer {
       socket,
       state: this.state,
       owner: this,
-      framer: this.setup.framer === null ? null : this.setup.framer(),
+      framer: this.setup.framer,
       limits: this.setup.limits,
-      domain: this.state.runtime.createDomain(`tcp:${socket.remoteAddress}:${socket.remotePort}`),
       sweeper: this.setup.sweeper,
     });
     this.live.add(connection);

@@ -159,15 +159,15 @@ export class Tcp {
     }
     const owner: ConnectionOwner = {
       messageSinks: NO_SINKS,
+      _domainName: () => `tcp:${host}:${options.port}#${socket.localPort}`,
       _connectionClosed: () => sweeper?.close(),
     };
     const connection = new TcpConnection(this.state.connectionId(), {
       socket,
       state: this.state,
       owner,
-      framer: options.framer ? options.framer() : null,
+      framer: options.framer ?? null,
       limits,
-      domain: this.runtime.createDomain(`tcp:${host}:${options.port}#${socket.localPort}`),
       sweeper,
     });
     this.state.clients.add(connection);
