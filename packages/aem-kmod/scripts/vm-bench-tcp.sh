@@ -9,7 +9,7 @@ pkg="$(cd "$(dirname "$0")/.." && pwd)"
 (cd "$pkg/../aem-tcp" && node ../../tools/build-package.mjs)
 mkdir -p "$pkg/build"
 set +e
-AEM_VM_MEM="${AEM_VM_MEM:-4096}" AEM_VM_TIMEOUT="${AEM_VM_TIMEOUT:-1200}" \
+AEM_VM_ENV="${AEM_VM_ENV:-BENCH_SAMPLES=5000,BENCH_ROUND_MS=3000}" AEM_VM_MEM="${AEM_VM_MEM:-4096}" AEM_VM_TIMEOUT="${AEM_VM_TIMEOUT:-1800}" \
 	"$pkg/scripts/vm-test.sh" --tests b_tcp >"$pkg/build/bench-tcp.log" 2>&1
 rc=$?
 set -e

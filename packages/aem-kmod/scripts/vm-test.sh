@@ -106,10 +106,15 @@ done
 (cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) \
 	>"$out/initramfs.cpio.gz"
 
-append="console=ttyS0 quiet panic=-1 slub_debug=FZPU"
+append="console=ttyS0 quiet panic=-1"
+# Tests run with SLUB's debugging (red zones, poisoning, owner tracking); a run of benchmarks
+# alone does not, since it would measure the debug allocator.
+[[ ",$tests," == *,t_* ]] && append+=" slub_debug=FZPU"
 append+=" aem.tests=$tests aem.pkg=$pkg aem.node=$node_bin"
 [ -n "${AEM_VM_BENCH_ARGS:-}" ] && append+=" aem.bench=$AEM_VM_BENCH_ARGS"
 [ -n "${AEM_VM_TCP_BENCH_ARGS:-}" ] && append+=" aem.tcpbench=$AEM_VM_TCP_BENCH_ARGS"
+# Environment for the node suites and benchmarks: AEM_VM_ENV=NAME=value,NAME=value.
+[ -n "${AEM_VM_ENV:-}" ] && append+=" aem.env=$AEM_VM_ENV"
 timeout_s="${AEM_VM_TIMEOUT:-480}"
 
 echo "== boot $AEM_VMLINUZ under qemu (TCG, timeout ${timeout_s}s)"
