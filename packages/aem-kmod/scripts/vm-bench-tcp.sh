@@ -9,11 +9,12 @@ pkg="$(cd "$(dirname "$0")/.." && pwd)"
 (cd "$pkg/../aem-tcp" && node ../../tools/build-package.mjs)
 mkdir -p "$pkg/build"
 set +e
-AEM_VM_ENV="${AEM_VM_ENV:-BENCH_SAMPLES=5000,BENCH_ROUND_MS=3000}" AEM_VM_MEM="${AEM_VM_MEM:-4096}" AEM_VM_TIMEOUT="${AEM_VM_TIMEOUT:-1800}" \
+out="$pkg/build/vm-bench-tcp"
+AEM_VM_OUT="$out" AEM_VM_ENV="${AEM_VM_ENV:-BENCH_SAMPLES=4000,BENCH_LATENCY_ROUNDS=7,BENCH_ROUND_MS=3000}" AEM_VM_MEM="${AEM_VM_MEM:-4096}" AEM_VM_TIMEOUT="${AEM_VM_TIMEOUT:-1800}" \
 	"$pkg/scripts/vm-test.sh" --tests b_tcp >"$pkg/build/bench-tcp.log" 2>&1
 rc=$?
 set -e
-results="$pkg/build/vm/results.txt"
+results="$out/results.txt"
 tr -d '\r' <"$results" | grep -E '^(idle|BENCH)' | sed 's/^BENCH tcp /BENCH tcp-idle /' || true
 if [ $rc -ne 0 ]; then
 	tail -20 "$pkg/build/bench-tcp.log"

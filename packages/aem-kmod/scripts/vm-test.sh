@@ -12,7 +12,8 @@
 # AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated),
 # AEM_VM_TCP_BENCH_ARGS (conns,depth,size,seconds,rounds of the TCP benchmark),
 # AEM_VM_OUT (the run's directory, default build/vm: a benchmark uses its own,
-# so it and a test run do not clobber each other).
+# so it and a test run do not clobber each other), AEM_VM_ENV (NAME=value,… for the node
+# suites and benchmarks).
 set -euo pipefail
 pkg="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=toolchain.sh
