@@ -8,7 +8,7 @@ import {
 import type { Observable } from 'rxjs';
 import { ConnectionClosedError } from './errors/connection-closed.error';
 import { SocketFailedError } from './errors/socket-failed.error';
-import type { Framer } from './framers/framer';
+import type { Framer, FramerFactory } from './framers/framer';
 import type { IdleSweeper } from './idle-sweeper';
 import type { TcpCloseInfo, TcpCloseReason } from './tcp-close-info';
 import type { ConnectionLimits } from './tcp-limits';
@@ -41,7 +41,7 @@ export interface ConnectionSetup {
   readonly state: TcpServiceState;
   readonly owner: ConnectionOwner;
   /** Makes the connection's framer (when its first bytes arrive), or null for raw bytes only. */
-  readonly framer: (() => Framer) | null;
+  readonly framer: FramerFactory | null;
   readonly limits: ConnectionLimits;
   readonly sweeper: IdleSweeper | null;
 }
@@ -106,7 +106,7 @@ export class TcpConnection {
   private readonly service: TcpServiceState;
   private readonly owner: ConnectionOwner;
   /** Makes the framer; the framer itself is made with the first bytes (idle connections have none). */
-  private readonly newFramer: (() => Framer) | null;
+  private readonly newFramer: FramerFactory | null;
   private framer: Framer | null = null;
   /** Made when first needed (see `domain`). */
   private ownDomain: Domain | null = null;
