@@ -1,14 +1,16 @@
 // The server of the idle-scaling part of `npm run bench:tcp`, in a process of its own so that
-// its memory is its own. tcp.bench.mjs forks it with a fixed young generation
-// (`--min-semi-space-size=1 --max-semi-space-size=1`, in MB): V8 grows the young generation
-// with the allocation rate, by up to 32 MB, and that fixed cost spread over the added
-// connections would swamp the per-connection figure. The old generation grows freely.
+// its memory is its own, with V8's default heap settings (tcp.bench.mjs adds --expose-gc).
 //
 //   argv[2]: 'aem' or 'raw'. Sends { port } once listening, then answers over IPC:
 //   { cmd: 'wait', count } → { connections } once at least `count` connections are open;
-//   { cmd: 'settle' }      → { connections, rss, heapUsed, external } after collecting garbage
-//                            until the heap stops shrinking.
+//   { cmd: 'cpu' }         → { cpuUs }, the CPU time the process has used (user + system);
+//   { cmd: 'settle' }      → { connections, rss, heapUsed, external, young } after collecting
+//                            garbage until the heap stops shrinking. `young` is the memory the
+//                            young generation has touched: V8 grows it with the allocation rate
+//                            (up to 48 MB), a cost that does not depend on the connections, so
+//                            the per-connection figure leaves it out.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { aemServer, rawServer } from './bench-servers.mjs';
 
 if (typeof globalThis.gc !== 'function') throw new Error('idle-server.mjs needs --expose-gc');
@@ -41,11 +43,17 @@ process.on('message', async (job) => {
   if (job.cmd === 'exit') {
     await server.close();
     process.exit(0);
+  } else if (job.cmd === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send({ cpuUs: user + system });
   } else if (job.cmd === 'wait') {
     process.send({ connections: await waitFor(job.count) });
   } else {
     await collect();
     const { rss, heapUsed, external } = process.memoryUsage();
-    process.send({ connections: await server.connections(), rss, heapUsed, external });
+    const young = getHeapSpaceStatistics()
+      .filter((space) => space.space_name.startsWith('new_'))
+      .reduce((sum, space) => sum + space.physical_space_size, 0);
+    process.send({ connections: await server.connections(), rss, heapUsed, external, young });
   }
 });

@@ -46,10 +46,10 @@ const FD_LIMIT =
   Number(execSync('ulimit -Hn', { shell: '/bin/bash', encoding: 'utf8' }).trim()) || Infinity;
 const IDLE_STEPS = [...new Set(WANTED_IDLE_STEPS.map((n) => Math.min(n, FD_LIMIT - 1_000)))];
 const IDLE_CAPPED = IDLE_STEPS.at(-1) < WANTED_IDLE_STEPS.at(-1);
+/** Extra node flags of the idle-scaling servers, for diagnosis (e.g. `--trace-gc`). */
+const IDLE_SERVER_FLAGS = (process.env.BENCH_IDLE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 /** Idle connections opened per batch (well below the listen backlog of 511). */
 const IDLE_BATCH = 250;
-/** The idle server's young generation, fixed (see idle-server.mjs). */
-const IDLE_SERVER_FLAGS = ['--expose-gc', '--min-semi-space-size=1', '--max-semi-space-size=1'];
 
 /** Sends `job` to a child process and resolves its answer. */
 function ask(child, job) {
@@ -95,7 +95,7 @@ async function throughput(client) {
  */
 async function idleScaling(client, kind, paceMs) {
   const server = fork(join(here, 'idle-server.mjs'), [kind], {
-    execArgv: IDLE_SERVER_FLAGS,
+    execArgv: ['--expose-gc', ...IDLE_SERVER_FLAGS],
     stdio: 'inherit',
   });
   const { port } = await new Promise((resolve) => server.once('message', resolve));
@@ -126,17 +126,22 @@ async function idleScaling(client, kind, paceMs) {
     const base = steps[0]?.memory ?? memory;
     const added = count - (steps[0]?.count ?? 0);
     const rounds = [];
+    const cpuBefore = await ask(server, { cmd: 'cpu' });
     for (let r = 0; r < LATENCY_ROUNDS; r++) rounds.push(await ask(client, latencyJob));
+    const cpuAfter = await ask(server, { cmd: 'cpu' });
     const step = {
       count,
       memory,
-      rssPerConn: Math.round((memory.rss - base.rss) / added),
+      rssPerConn: Math.round((memory.rss - memory.young - (base.rss - base.young)) / added),
       heapPerConn: Math.round(
         (memory.heapUsed + memory.external - base.heapUsed - base.external) / added,
       ),
       p50: median(rounds.map((x) => x.p50)),
       p99: median(rounds.map((x) => x.p99)),
       p99Rounds: rounds.map((x) => Number(x.p99.toFixed(3))),
+      // The server's CPU time per round trip (the rounds' connects included): steadier than
+      // latency on a noisy machine, and what an idle connection would cost if it cost anything.
+      cpuPerRequestUs: (cpuAfter.cpuUs - cpuBefore.cpuUs) / (LATENCY_ROUNDS * SAMPLES),
     };
     steps.push(step);
     const memoryText =
@@ -144,7 +149,7 @@ async function idleScaling(client, kind, paceMs) {
         ? `; memory per added idle connection ${step.rssPerConn} B RSS (${step.heapPerConn} B heap+external)`
         : '';
     console.log(
-      `idle ${kind} ${count.toLocaleString().padStart(6)}: p50 ${step.p50.toFixed(3)} ms, p99 ${step.p99.toFixed(3)} ms (rounds ${step.p99Rounds.join(', ')})${memoryText}`,
+      `idle ${kind} ${count.toLocaleString().padStart(6)}: p50 ${step.p50.toFixed(3)} ms, p99 ${step.p99.toFixed(3)} ms (rounds ${step.p99Rounds.join(', ')}); server CPU ${step.cpuPerRequestUs.toFixed(1)} µs per request${memoryText}`,
     );
   }
   await ask(client, { cmd: 'close-idle' });
@@ -184,6 +189,10 @@ function idleFigures(ours, raw, paceMs) {
     idleScalingRatio: Number((last.p99 / first.p99).toFixed(3)),
     bytesPerIdleConn: last.rssPerConn,
     heapBytesPerIdleConn: last.heapPerConn,
+    cpuPerRequestUsAt1k: Number(first.cpuPerRequestUs.toFixed(1)),
+    cpuPerRequestUsAtLast: Number(last.cpuPerRequestUs.toFixed(1)),
+    netCpuPerRequestUsAt1k: Number(raw[0].cpuPerRequestUs.toFixed(1)),
+    netCpuPerRequestUsAtLast: Number(raw.at(-1).cpuPerRequestUs.toFixed(1)),
     netLatencyP99At1kMs: Number(raw[0].p99.toFixed(3)),
     netLatencyP99AtLastMs: Number(raw.at(-1).p99.toFixed(3)),
     netIdleScalingRatio: Number((raw.at(-1).p99 / raw[0].p99).toFixed(3)),
