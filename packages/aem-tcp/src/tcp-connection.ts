@@ -57,10 +57,12 @@ type OwnedSocket = TransportSocket & { [CONNECTION]: TcpConnection };
 
 /**
  * Shared by every connection's lists until their first element: most connections never get a
- * connection-level sink or a drain waiter, and an idle one has nothing to send. Frozen, so a
- * push onto it fails loudly.
+ * connection-level sink or a drain waiter, and an idle one has nothing to send (a client's owner
+ * has no server-level sinks at all). Frozen, so a push onto it fails loudly.
+ *
+ * @internal
  */
-const EMPTY: never[] = Object.freeze([]) as never[];
+export const EMPTY: never[] = Object.freeze([]) as never[];
 
 /**
  * One TCP connection, accepted by a {@link TcpServer} or opened by {@link Tcp.connect}.

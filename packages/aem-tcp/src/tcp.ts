@@ -3,7 +3,7 @@ import { SocketFailedError } from './errors/socket-failed.error';
 import { scheduleOn } from './fallback-clock';
 import type { FramerFactory } from './framers/framer';
 import { IdleSweeper } from './idle-sweeper';
-import { TcpConnection, type ConnectionOwner } from './tcp-connection';
+import { EMPTY, TcpConnection, type ConnectionOwner } from './tcp-connection';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './tcp-limits';
 import { TcpServer } from './tcp-server';
 import { TCP_SERVICE_NAME, tcpService, tcpStateOf, type TcpServiceDefinition } from './tcp-service';
@@ -158,7 +158,7 @@ export class Tcp {
       throw new SocketFailedError('connect', `${host}:${options.port}`, error);
     }
     const owner: ConnectionOwner = {
-      messageSinks: NO_SINKS,
+      messageSinks: EMPTY,
       _domainName: () => `tcp:${host}:${options.port}#${socket.localPort}`,
       _connectionClosed: () => sweeper?.close(),
     };
@@ -174,8 +174,6 @@ export class Tcp {
     return connection;
   }
 }
-
-const NO_SINKS: readonly never[] = Object.freeze([]) as readonly never[];
 
 function resolveLimits(overrides: Partial<ConnectionLimits> = {}): ConnectionLimits {
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...overrides };
