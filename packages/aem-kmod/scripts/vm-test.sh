@@ -12,8 +12,8 @@
 # AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated),
 # AEM_VM_TCP_BENCH_ARGS (conns,depth,size,seconds,rounds of the TCP benchmark),
 # AEM_VM_OUT (the run's directory, default build/vm: a benchmark uses its own,
-# so it and a test run do not clobber each other), AEM_VM_ENV (NAME=value,… for the node
-# suites and benchmarks).
+# so it and a test run do not clobber each other), AEM_VM_ENV (NAME=value,… for the guest's
+# node in the TCP idle benchmark, b_tcp).
 set -euo pipefail
 pkg="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=toolchain.sh
@@ -114,7 +114,7 @@ append="console=ttyS0 quiet panic=-1"
 append+=" aem.tests=$tests aem.pkg=$pkg aem.node=$node_bin"
 [ -n "${AEM_VM_BENCH_ARGS:-}" ] && append+=" aem.bench=$AEM_VM_BENCH_ARGS"
 [ -n "${AEM_VM_TCP_BENCH_ARGS:-}" ] && append+=" aem.tcpbench=$AEM_VM_TCP_BENCH_ARGS"
-# Environment for the node suites and benchmarks: AEM_VM_ENV=NAME=value,NAME=value.
+# Environment for the guest's node in b_tcp: AEM_VM_ENV=NAME=value,NAME=value.
 [ -n "${AEM_VM_ENV:-}" ] && append+=" aem.env=$AEM_VM_ENV"
 timeout_s="${AEM_VM_TIMEOUT:-480}"
 

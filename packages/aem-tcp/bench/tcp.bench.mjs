@@ -232,11 +232,9 @@ if (PARTS.has('idle')) {
     if (vm === null) console.log("idle scaling: the VM run failed; the figures are the host's");
   }
   if (vm !== null) {
-    const { latencyP99At50kMs, ...figures } = vm;
-    delete figures.messageBytes;
-    delete figures.connections;
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the host's line has these
+    const { messageBytes, connections, ...figures } = vm;
     Object.assign(line, figures, {
-      latencyP99At50kMs,
       idleScalingIn: 'vm',
       host: { ...host, idleCappedBy: `fd hard limit ${FD_LIMIT}` },
     });
