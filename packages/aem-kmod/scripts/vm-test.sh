@@ -13,7 +13,8 @@
 # AEM_VM_TCP_BENCH_ARGS (conns,depth,size,seconds,rounds of the TCP benchmark),
 # AEM_VM_OUT (the run's directory, default build/vm: a benchmark uses its own,
 # so it and a test run do not clobber each other), AEM_VM_ENV (NAME=value,… for the guest's
-# node in the TCP idle benchmark, b_tcp).
+# node in the TCP idle benchmark, b_tcp), AEM_VM_LOCK (the lock file that keeps one guest at a
+# time on the machine, default /tmp/aem-vm.lock).
 set -euo pipefail
 pkg="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=toolchain.sh
@@ -117,6 +118,15 @@ append+=" aem.tests=$tests aem.pkg=$pkg aem.node=$node_bin"
 # Environment for the guest's node in b_tcp: AEM_VM_ENV=NAME=value,NAME=value.
 [ -n "${AEM_VM_ENV:-}" ] && append+=" aem.env=$AEM_VM_ENV"
 timeout_s="${AEM_VM_TIMEOUT:-480}"
+
+# Two TCG guests at once starve each other on this class of machine (suites have hung under that
+# load), so every guest of this script, from any checkout, takes one machine-wide lock first.
+lock="${AEM_VM_LOCK:-/tmp/aem-vm.lock}"
+exec 9>"$lock"
+if ! flock -n 9; then
+	echo "== waiting for another VM run to finish (lock $lock)"
+	flock 9
+fi
 
 echo "== boot $AEM_VMLINUZ under qemu (TCG, timeout ${timeout_s}s)"
 t1=$(date +%s)
