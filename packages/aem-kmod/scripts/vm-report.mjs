@@ -11,13 +11,22 @@ const { values: opt } = parseArgs({
     dir: { type: 'string' },
     'qemu-rc': { type: 'string', default: '0' },
     seconds: { type: 'string', default: '0' },
+    'vm-seconds': { type: 'string', default: '0' },
+    'vm-limit': { type: 'string', default: '0' },
     tests: { type: 'string' },
     skipped: { type: 'string', multiple: true, default: [] },
     json: { type: 'string' },
   },
 });
 
-const expected = ['load', ...(opt.tests ? opt.tests.split(',') : []), 'unload'];
+// --tests is name:limit,… (each suite's time limit in seconds; a bare name has none stated).
+const limits = new Map(
+  (opt.tests ? opt.tests.split(',') : []).map((entry) => {
+    const [name, limit] = entry.split(':');
+    return [name, limit ? Number(limit) : null];
+  }),
+);
+const expected = ['load', ...limits.keys(), 'unload'];
 // Kernel messages that fail the run wherever they appear.
 const BAD = [
   /\bBUG[: ]/, /WARNING:/, /\bOops\b/, /general protection fault/, /Kernel panic/,
@@ -45,7 +54,7 @@ let vmEnd = false;
 for (const line of results) {
   let m;
   if ((m = /^AEM-TAP-BEGIN (\S+)/.exec(line))) {
-    current = { name: m[1], lines: [], plan: null, oks: 0, rc: null, count: 0 };
+    current = { name: m[1], lines: [], plan: null, oks: 0, rc: null, count: 0, seconds: null };
     sections.set(m[1], current);
     console.log(`---- ${m[1]}`);
   } else if ((m = /^AEM-TAP-END (\S+) (\d+)/.exec(line))) {
@@ -61,7 +70,9 @@ for (const line of results) {
     dmesg.push(line);
   } else if (current) {
     console.log(line);
-    if ((m = /^(not )?ok (\d+) - (.*)$/.exec(line))) {
+    if ((m = /^# (\S+) took ([\d.]+) s$/.exec(line)) && m[1] === current.name) {
+      current.seconds = Number(m[2]);
+    } else if ((m = /^(not )?ok (\d+) - (.*)$/.exec(line))) {
       current.count++;
       const name = `${current.name}: ${m[3].replace(/\s*# SKIP.*$/, '')}`;
       if (/# SKIP/.test(m[3])) skipped.push(`${name} — ${m[3].replace(/^.*# SKIP\s*/, '')}`);
@@ -77,10 +88,21 @@ for (const line of results) {
   }
 }
 
+// The suite that was running when the VM stopped: the last one begun and not ended.
+const vmLimit = Number(opt['vm-limit']);
+const vmTimedOut = opt['qemu-rc'] === '124' || opt['qemu-rc'] === '137';
 for (const name of expected) {
   const s = sections.get(name);
+  const limit = limits.get(name);
   if (!s) failures.push(`${name}: did not run (the VM stopped before it)`);
-  else if (s.rc === null) failures.push(`${name}: did not finish (crash or timeout)`);
+  else if (s.rc === null)
+    failures.push(
+      vmTimedOut
+        ? `${name}: still running when the whole VM reached its limit of ${vmLimit} s`
+        : `${name}: did not finish (the guest crashed or powered off; see console.log)`,
+    );
+  else if (s.rc === 137 && limit)
+    failures.push(`${name}: killed by its time limit of ${limit} s (took ${s.seconds ?? '?'} s)`);
   else if (s.plan === null || s.plan !== s.count)
     failures.push(`${name}: plan ${s.plan} but ${s.count} results (exit ${s.rc})`);
   else if (s.rc !== 0 && !failures.some((f) => f.startsWith(`${name}: `)))
@@ -105,6 +127,18 @@ if (opt.json) {
   mkdirSync(dirname(opt.json), { recursive: true });
   writeFileSync(opt.json, JSON.stringify(report));
 }
+// Every suite's time against its limit: the figures the limits are derived from.
+console.log('---- kmod VM suite times (seconds, limit)');
+const times = [...limits.keys()]
+  .map((name) => {
+    const s = sections.get(name);
+    const limit = limits.get(name);
+    const took = s?.seconds == null ? (s ? 'unfinished' : 'not run') : `${s.seconds}`;
+    return `${name} ${took}${limit ? `/${limit}` : ''}`;
+  })
+  .join(', ');
+console.log(times);
+console.log(`vm: ${opt['vm-seconds']} s of its ${vmLimit} s limit`);
 console.log('---- kmod VM test summary');
 for (const f of failures) console.log(`FAILED: ${f}`);
 console.log(`logs: ${opt.dir}/{results.txt,console.log,dmesg.txt}`);

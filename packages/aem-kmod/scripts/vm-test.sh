@@ -7,8 +7,13 @@
 #
 #   scripts/vm-test.sh [--tests t_abi,t_ring] [--json report.json]
 #
+# Each suite runs under its own time limit (the table below), and the VM as a whole under the sum
+# of the selected suites' limits plus the boot's; the report says which suite ran out of time and
+# how long every suite took.
+#
 # Environment: AEM_KVER (kernel version to build for and boot),
-# AEM_VM_TIMEOUT (seconds, default 480), AEM_VM_SMP (vCPUs, default 2), AEM_VM_MEM (MiB, 2048),
+# AEM_VM_TIMEOUT (seconds: overrides the derived whole-VM limit), AEM_VM_SMP (vCPUs, default 2),
+# AEM_VM_MEM (MiB, 2048),
 # AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated),
 # AEM_VM_TCP_BENCH_ARGS (conns,depth,size,seconds,rounds of the TCP benchmark),
 # AEM_VM_OUT (the run's directory, default build/vm: a benchmark uses its own,
@@ -40,6 +45,18 @@ default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,
 tests="${tests:-$default_tests}"
 skipped=""
 
+# Each suite's time limit in seconds: at least twice the slowest run measured on this machine class
+# (2 cores, TCG, slub_debug, other work on the host), so a busy hour does not fail a good run while a
+# hang still ends in minutes. The figures behind each limit are in the package README ("VM tests").
+declare -A limit=(
+	[t_abi]=60 [t_ring]=60 [t_timers]=60 [t_isolation]=60 [t_fuzz]=120 [t_kill]=60
+	[t_tcp]=60 [t_tcp_kill]=300 [t_tcp_fuzz]=60 [t_versions]=60
+	[t_binding]=120 [t_conformance]=120 [t_tcp_conformance]=180 [t_tcp_userspace]=180
+	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500
+)
+# Booting, loading the modules, unloading them and collecting dmesg.
+boot_limit=120
+
 out="${AEM_VM_OUT:-$pkg/build/vm}"
 rm -rf "$out"
 mkdir -p "$out/root/aem" "$out/root/bin"
@@ -56,10 +73,11 @@ if grep -E "warning:|error:" "$out/build.log"; then
 	exit 1
 fi
 
-# The Node binding's tests run the host's own node inside the guest,
-# through a read-only 9p export of the host's root.
+# The suites and benchmarks that run the host's own node inside the guest (staged into the
+# initramfs below); all but b_tcp load the binding.
+node_suites='^(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|b_node|b_tcp|b_tcp_kmod)$'
 node_bin="$(command -v node || true)"
-if [[ ",$tests," == *,t_binding,* || ",$tests," == *,t_conformance,* || ",$tests," == *,t_tcp_conformance,* || ",$tests," == *,t_tcp_userspace,* || ",$tests," == *,b_node,* || ",$tests," == *,b_tcp_kmod,* ]]; then
+if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|b_node|b_tcp_kmod), ]]; then
 	if [ -z "$node_bin" ]; then
 		why="no node on the host"
 	elif ! make -C "$pkg" binding >>"$out/build.log" 2>&1; then
@@ -96,28 +114,38 @@ cp "$pkg/scripts/vm-init.sh" "$out/root/init"
 cp "$pkg/src/aem_core.ko" "$pkg/src/aem_timers.ko" "$pkg/src/aem_tcp.ko" \
 	"$pkg/tests/kmod/aem_timers_v1_2.ko" "$out/root/aem/"
 cp "$pkg"/build/t_* "$pkg"/build/b_* "$out/root/aem/"
-mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp" \
-	"$out/root/aem/9p"
-# virtio and 9p are modules in Debian's kernel; this is their load order.
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
-	virtio_pci netfs fscache 9pnet 9pnet_virtio 9p; do
-	f="$(find "/lib/modules/$AEM_KVER/kernel" -name "$m.ko" | head -1)"
-	[ -n "$f" ] && cp "$f" "$out/root/aem/9p/"
-	echo "$m" >>"$out/root/aem/9p/order"
-done
-(cd "$out/root" && find . | cpio -o -H newc --quiet | gzip -1) \
-	>"$out/initramfs.cpio.gz"
+mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
+# The Node suites run the host's node in the guest, from the initramfs: the binary, its libraries
+# and the workspace's runtime files at their host paths (scripts/vm-stage.mjs says why).
+staged_node=""
+if tr , '\n' <<<"$tests" | grep -qE "$node_suites"; then
+	staged_node="$node_bin"
+	node "$pkg/scripts/vm-stage.mjs" --root "$out/root" --node "$node_bin" \
+		--workspace "$(cd "$pkg/../.." && pwd)" --packages aem-core,aem-timers,aem-tcp,aem-kmod
+fi
+# Uncompressed: the guest unpacks it with a copy instead of inflating ~110 MB under emulation.
+(cd "$out/root" && find . | cpio -o -H newc --quiet) >"$out/initramfs.cpio"
 
 append="console=ttyS0 quiet panic=-1"
 # Tests run with SLUB's debugging (red zones, poisoning, owner tracking); a run of benchmarks
 # alone does not, since it would measure the debug allocator.
 [[ ",$tests," == *,t_* ]] && append+=" slub_debug=FZPU"
-append+=" aem.tests=$tests aem.pkg=$pkg aem.node=$node_bin"
+# Each suite with its limit (name:seconds); the whole VM's limit is their sum plus the boot's, plus
+# one more run of the slowest Node suite (vm-init.sh runs a suite killed by its limit once more).
+with_limits="" budget=$boot_limit retry=0
+for t in ${tests//,/ }; do
+	l="${limit[$t]:-60}"
+	with_limits+="${with_limits:+,}$t:$l"
+	budget=$((budget + l))
+	[[ "$t" =~ $node_suites && "$t" == t_* && "$l" -gt "$retry" ]] && retry=$l
+done
+budget=$((budget + retry))
+append+=" aem.tests=$with_limits aem.pkg=$pkg${staged_node:+ aem.node=$staged_node}"
 [ -n "${AEM_VM_BENCH_ARGS:-}" ] && append+=" aem.bench=$AEM_VM_BENCH_ARGS"
 [ -n "${AEM_VM_TCP_BENCH_ARGS:-}" ] && append+=" aem.tcpbench=$AEM_VM_TCP_BENCH_ARGS"
 # Environment for the guest's node in b_tcp: AEM_VM_ENV=NAME=value,NAME=value.
 [ -n "${AEM_VM_ENV:-}" ] && append+=" aem.env=$AEM_VM_ENV"
-timeout_s="${AEM_VM_TIMEOUT:-480}"
+timeout_s="${AEM_VM_TIMEOUT:-$budget}"
 
 # Two TCG guests at once starve each other on this class of machine (suites have hung under that
 # load), so every guest of this script, from any checkout, takes one machine-wide lock first.
@@ -135,10 +163,9 @@ set +e
 # the host-side timeout bounds everything else.
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp "${AEM_VM_SMP:-2}" -m "${AEM_VM_MEM:-2048}" \
-	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-nographic -no-reboot -monitor none -net none \
 	-serial "file:$out/console.log" -serial "file:$out/results.txt" \
-	-kernel "$AEM_VMLINUZ" -initrd "$out/initramfs.cpio.gz" \
+	-kernel "$AEM_VMLINUZ" -initrd "$out/initramfs.cpio" \
 	-append "$append" </dev/null >"$out/qemu.log" 2>&1
 qemu_rc=$?
 set -e
@@ -146,5 +173,6 @@ t2=$(date +%s)
 echo "== qemu exited $qemu_rc after $((t2 - t1)) s (build + initramfs $((t1 - t0)) s)"
 
 node "$pkg/scripts/vm-report.mjs" --dir "$out" --qemu-rc "$qemu_rc" \
-	--seconds "$((t2 - t0))" --tests "$tests" ${skipped:+--skipped "$skipped"} \
+	--seconds "$((t2 - t0))" --vm-seconds "$((t2 - t1))" --vm-limit "$timeout_s" \
+	--tests "$with_limits" ${skipped:+--skipped "$skipped"} \
 	${json:+--json "$json"}
