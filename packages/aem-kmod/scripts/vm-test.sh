@@ -49,9 +49,9 @@ skipped=""
 # (2 cores, TCG, slub_debug, other work on the host), so a busy hour does not fail a good run while a
 # hang still ends in minutes. The figures behind each limit are in the package README ("VM tests").
 declare -A limit=(
-	[t_abi]=60 [t_ring]=60 [t_timers]=60 [t_isolation]=60 [t_fuzz]=120 [t_kill]=60
+	[t_abi]=60 [t_ring]=60 [t_timers]=60 [t_isolation]=60 [t_fuzz]=60 [t_kill]=60
 	[t_tcp]=60 [t_tcp_kill]=300 [t_tcp_fuzz]=60 [t_versions]=60
-	[t_binding]=120 [t_conformance]=120 [t_tcp_conformance]=180 [t_tcp_userspace]=180
+	[t_binding]=60 [t_conformance]=90 [t_tcp_conformance]=120 [t_tcp_userspace]=120
 	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500
 )
 # Booting, loading the modules, unloading them and collecting dmesg.
