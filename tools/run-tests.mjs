@@ -14,14 +14,18 @@ const reportDir = join(root, 'tmp', 'test-reports');
 rmSync(reportDir, { recursive: true, force: true });
 mkdirSync(reportDir, { recursive: true });
 
+// Arguments go to `nx run-many`; projects left out with --exclude=a,b are not expected to report.
+const extraArgs = process.argv.slice(2);
+const excluded = new Set(
+  extraArgs.flatMap((arg) => (arg.startsWith('--exclude=') ? arg.slice(10).split(',') : [])),
+);
 const projects = JSON.parse(
   spawnSync('npx', ['nx', 'show', 'projects', '--with-target', 'test', '--json'], {
     cwd: root,
     encoding: 'utf8',
   }).stdout || '[]',
-);
+).filter((project) => !excluded.has(project));
 
-const extraArgs = process.argv.slice(2);
 const run = spawnSync(
   'npx',
   [

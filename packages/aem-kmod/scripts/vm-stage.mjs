@@ -12,10 +12,12 @@
 // the guest's memory before /init starts.
 //
 //   node vm-stage.mjs --root <initramfs tree> --node <node binary> --workspace <workspace root>
-//                     --packages aem-core,aem-timers,aem-tcp,aem-kmod
+//                     --packages aem-core,aem-timers,aem-tcp,aem-kmod [--tools /usr/bin/strace,…]
 //
 // --packages names the workspace folders under packages/ that the guest's suites load (a new
-// service package with a VM suite adds its folder in vm-test.sh).
+// service package with a VM suite adds its folder in vm-test.sh); --tools names other host
+// programs a benchmark runs in the guest (strace for the system-call counts), staged with their
+// libraries like node.
 //
 // Prints one line: what it staged (files, bytes). Fails if a library or package is missing.
 import { execFileSync } from 'node:child_process';
@@ -29,6 +31,7 @@ const { values: opt } = parseArgs({
     node: { type: 'string' },
     workspace: { type: 'string' },
     packages: { type: 'string', default: 'aem-core,aem-timers,aem-tcp,aem-kmod' },
+    tools: { type: 'string', default: '' },
   },
 });
 if (!opt.root || !opt.node || !opt.workspace) {
@@ -70,10 +73,13 @@ function sharedLibraries(binary) {
   return libs;
 }
 
-// The node binary and its libraries, as files at the paths ldd names: the guest has no
-// ld.so.cache, and the loader finds them in its default multiarch directories.
-stage(opt.node, true);
-for (const lib of sharedLibraries(opt.node)) stage(lib, true);
+// The node binary (and any other program named) with its libraries, as files at the paths ldd
+// names: the guest has no ld.so.cache, and the loader finds them in its default multiarch
+// directories.
+for (const program of [opt.node, ...opt.tools.split(',').filter(Boolean)]) {
+  stage(program, true);
+  for (const lib of sharedLibraries(program)) stage(lib, true);
+}
 
 // Name resolution for "localhost" in the guest: glibc reads /etc/hosts.
 mkdirSync(join(opt.root, 'etc'), { recursive: true });

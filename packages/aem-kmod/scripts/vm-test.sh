@@ -11,7 +11,8 @@
 # of the selected suites' limits plus the boot's; the report says which suite ran out of time and
 # how long every suite took.
 #
-# Environment: AEM_KVER (kernel version to build for and boot),
+# Environment: AEM_VM_TESTS (the suites when --tests is not given; `npm test` passes it through, as
+# CI does to run only t_binding on its second Node.js line), AEM_KVER (kernel version to build for and boot),
 # AEM_VM_TIMEOUT (seconds: overrides the derived whole-VM limit), AEM_VM_SMP (vCPUs, default 2),
 # AEM_VM_MEM (MiB, 2048),
 # AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated),
@@ -42,7 +43,7 @@ if [ -n "$AEM_MISSING" ]; then
 fi
 
 default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_tcp_userspace,t_versions"
-tests="${tests:-$default_tests}"
+tests="${tests:-${AEM_VM_TESTS:-$default_tests}}"
 skipped=""
 
 # Each suite's time limit in seconds: at least twice the slowest run measured on this machine class
@@ -120,11 +121,17 @@ mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
 staged_node=""
 if tr , '\n' <<<"$tests" | grep -qE "$node_suites"; then
 	staged_node="$node_bin"
+	# b_tcp_kmod counts the servers' system calls with strace, where the host has it.
+	tools=""
+	[[ ",$tests," == *,b_tcp_kmod,* ]] && tools="$(command -v strace || true)"
 	node "$pkg/scripts/vm-stage.mjs" --root "$out/root" --node "$node_bin" \
-		--workspace "$(cd "$pkg/../.." && pwd)" --packages aem-core,aem-timers,aem-tcp,aem-kmod
+		--workspace "$(cd "$pkg/../.." && pwd)" --packages aem-core,aem-timers,aem-tcp,aem-kmod \
+		${tools:+--tools "$tools"}
 fi
 # Uncompressed: the guest unpacks it with a copy instead of inflating ~110 MB under emulation.
+# The tree itself goes once packed: under the workspace it would be a second copy of its packages.
 (cd "$out/root" && find . | cpio -o -H newc --quiet) >"$out/initramfs.cpio"
+rm -rf "$out/root"
 
 append="console=ttyS0 quiet panic=-1"
 # Tests run with SLUB's debugging (red zones, poisoning, owner tracking); a run of benchmarks

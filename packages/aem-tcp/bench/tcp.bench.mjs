@@ -43,7 +43,7 @@ const WANTED_IDLE_STEPS = (process.env.BENCH_IDLE_STEPS ?? '1000,10000,50000')
 // sandbox without CAP_SYS_RESOURCE cannot raise the hard limit, so the steps are capped below
 // it and the BENCH line says so.
 const FD_LIMIT =
-  Number(execSync('ulimit -Hn', { shell: '/bin/bash', encoding: 'utf8' }).trim()) || Infinity;
+  Number(execSync('ulimit -Hn', { shell: '/bin/sh', encoding: 'utf8' }).trim()) || Infinity;
 const IDLE_STEPS = [...new Set(WANTED_IDLE_STEPS.map((n) => Math.min(n, FD_LIMIT - 1_000)))];
 const IDLE_CAPPED = IDLE_STEPS.at(-1) < WANTED_IDLE_STEPS.at(-1);
 /** Extra node flags of the idle-scaling servers, for diagnosis (e.g. `--trace-gc`). */
