@@ -36,7 +36,10 @@ async function main(config: SipUasConfig): Promise<void> {
   process.stdout.write(
     `sip-uas listening on sip:${target};transport=tcp (handlers ${app.version}, pid ${process.pid})\n` +
       `  try: sipp -sn uac -t t1 -m 1000 -r 200 ${target}\n` +
-      `  hot upgrade: kill -HUP ${process.pid}    stop: kill -TERM ${process.pid}\n`,
+      `  hot upgrade: kill -HUP ${process.pid}    stop: kill -TERM ${process.pid}\n` +
+      (app.httpAddress === undefined
+        ? `  dashboard: set HTTP_PORT (e.g. HTTP_PORT=9464) to serve it\n`
+        : `  dashboard: http://${app.httpAddress.address}:${app.httpAddress.port}/  (/metrics, /health)\n`),
   );
   if (config.statusIntervalMs > 0) {
     startStatusLine(app, app.container.get(TIMERS), state as SipState, config.statusIntervalMs);

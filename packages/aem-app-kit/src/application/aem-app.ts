@@ -381,8 +381,11 @@ export class AemApp {
 
   private async startHttp(): Promise<void> {
     if (this.options.http === undefined) return;
-    this.admin = await startAdminServer(this.options.http, this.metrics.registry, () =>
-      this.health(),
+    this.admin = await startAdminServer(
+      this.options.http,
+      this.metrics.registry,
+      () => this.health(),
+      this.options.name ?? 'aem-app',
     );
   }
 
