@@ -21,7 +21,7 @@
 //
 // Prints one line: what it staged (files, bytes). Fails if a library or package is missing.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -49,7 +49,8 @@ let bytes = 0;
 function stage(path, dereference = false) {
   const target = join(opt.root, path);
   mkdirSync(dirname(target), { recursive: true });
-  cpSync(path, target, dereference ? { dereference } : { recursive: true, verbatimSymlinks: true });
+  if (dereference) copyFileSync(path, target);
+  else cpSync(path, target, { recursive: true, verbatimSymlinks: true });
   count(target);
 }
 function count(path) {
