@@ -26,6 +26,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lineChart, writeChart } from '../../../tools/bench-chart.mjs';
 import runner from '../sipp/run-sipp.cjs';
 
 const { runSipp, which } = runner;
@@ -61,6 +62,20 @@ const result = {
 console.log(
   `\napps/sip-uas ${app.cps} calls/s, Kamailio ${kamailio.cps} calls/s, ratio ${result.ratio}; ` +
     `hot upgrade at ${upgrade.rate} calls/s: ${upgrade.failed} failed of ${upgrade.successful + upgrade.failed}`,
+);
+writeChart(
+  join(appDir, 'bench', 'results', 'sip.svg'),
+  lineChart({
+    title: `sipp uac over TCP: apps/sip-uas ${app.cps} calls/s, Kamailio ${kamailio.cps} calls/s`,
+    x: { label: 'offered calls per second (each step passed or was the first to fail)' },
+    y: { label: 'CPU % (100 = one core)' },
+    series: [
+      { name: 'sip-uas CPU', points: app.steps.map((s) => [s.rate, s.serverCpu]) },
+      { name: 'Kamailio CPU', points: kamailio.steps.map((s) => [s.rate, s.serverCpu]) },
+      { name: 'sipp CPU vs sip-uas', points: app.steps.map((s) => [s.rate, s.sippCpu]) },
+      { name: 'sipp CPU vs Kamailio', points: kamailio.steps.map((s) => [s.rate, s.sippCpu]) },
+    ],
+  }),
 );
 console.log(`BENCH sip ${JSON.stringify(result)}`);
 

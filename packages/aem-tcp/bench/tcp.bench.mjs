@@ -17,8 +17,10 @@
 // latencies the median of BENCH_LATENCY_ROUNDS rounds of BENCH_SAMPLES round trips.
 // Last line: BENCH tcp {json}.
 import { execSync, fork, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lineChart, writeChart } from '../../../tools/bench-chart.mjs';
 import { MESSAGE_BYTES, PIPELINE, median } from './bench-common.mjs';
 import { aemServer, rawServer } from './bench-servers.mjs';
 
@@ -223,6 +225,21 @@ if (PARTS.has('idle')) {
   const { steps: ours, paceMs } = await idleScaling(client, 'aem');
   const { steps: raw } = await idleScaling(client, 'raw', paceMs);
   const host = idleFigures(ours, raw, paceMs);
+  writeChart(
+    join(here, 'results', 'tcp-idle.svg'),
+    lineChart({
+      title: `@aem/tcp: latency p99 against idle connections (node ${process.version}, ${availableParallelism()} CPUs)`,
+      x: { label: 'idle connections', log: true },
+      y: { label: 'round-trip p99 (ms)' },
+      y2: { label: 'server CPU per request (µs)' },
+      series: [
+        { name: '@aem/tcp p99', points: ours.map((s) => [s.count, s.p99]) },
+        { name: 'raw node:net p99', points: raw.map((s) => [s.count, s.p99]) },
+        { name: '@aem/tcp CPU', axis: 'right', points: ours.map((s) => [s.count, s.cpuPerRequestUs]) },
+        { name: 'node:net CPU', axis: 'right', points: raw.map((s) => [s.count, s.cpuPerRequestUs]) },
+      ],
+    }),
+  );
   let vm = null;
   if (IDLE_CAPPED && process.env.BENCH_TCP_VM !== '0') {
     console.log(

@@ -11,6 +11,7 @@
 // Options: --only=memory,churn,steady,scale --churn=N --memory=N --pending=N --rate=N
 // --seconds=N --scale=N --rounds=N. Absolute figures depend on the machine (and on whoever else
 // uses it): compare the ratios. The last line is `BENCH timers <json>`.
+import { barChart, writeChart } from '../../../tools/bench-chart.mjs';
 import { performance } from 'node:perf_hooks';
 import { TimerWheel } from '../dist/index.mjs';
 
@@ -345,4 +346,29 @@ result.targetsMet = {
   tenMillionBytesPerTimer: result.tenMillionBytesPerTimer <= 64,
   tenMillionLateP99Ms: result.tenMillionLateP99Ms <= 5,
 };
+if (result.churnNsPerOp !== undefined && result.bytesPerTimer !== undefined) {
+  writeChart(
+    new URL('results/timers.svg', import.meta.url).pathname,
+    barChart({
+      title: `@aem/timers: the wheel against Node's timers (node ${process.version})`,
+      y: { label: 'ns per start + cancel · bytes per pending timer' },
+      groups: [
+        {
+          label: `start + cancel, ns/op (×${result.churnSpeedup})`,
+          bars: [
+            { name: '@aem/timers wheel', value: result.churnNsPerOp },
+            { name: 'setTimeout/clearTimeout', value: result.nodeChurnNsPerOp },
+          ],
+        },
+        {
+          label: `memory, B/timer (ratio ${result.memoryRatio})`,
+          bars: [
+            { name: '@aem/timers wheel', value: result.bytesPerTimer },
+            { name: 'setTimeout/clearTimeout', value: result.nodeBytesPerTimer },
+          ],
+        },
+      ],
+    }),
+  );
+}
 console.log(`BENCH timers ${JSON.stringify(result)}`);
