@@ -385,7 +385,8 @@ async function main() {
             [join(esm, 'node_modules/@aem/kmod/bin/aem-kmod.cjs'), 'unload'],
             { env: registry.env, encoding: 'utf8', uid: 65534, gid: 65534, timeout: 30_000 },
           );
-          assert.equal(asNobody.status, 1, asNobody.stderr);
+          // The node binary must be reachable by nobody (not under root's home): say so if not.
+          assert.equal(asNobody.status, 1, asNobody.stderr ?? `${process.execPath} as nobody: ${asNobody.error}`);
           assert.match(asNobody.stderr, /must run as root .*sudo npx aem-kmod unload/);
         }
         // A module list where aem_core and aem_timers are loaded but the device node is missing.
