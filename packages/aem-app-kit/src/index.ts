@@ -19,9 +19,23 @@ export type { LifecycleStep } from './lifecycle/lifecycle';
 /* Container */
 export { AppContainer } from './container/app-container';
 export { Inject, Injectable } from './container/inject.decorator';
+export type {
+  InjectOptions,
+  InjectedTypes,
+  TypedClassDecorator,
+} from './container/inject.decorator';
 export { injectionToken } from './container/injection-token';
 export type { InjectionToken, ServiceKey } from './container/injection-token';
-export { CONFIG, ERRORS, LOGGER, RUNTIME, TCP, TCP_SERVER, TIMERS } from './container/tokens';
+export {
+  CONFIG,
+  ERRORS,
+  LOGGER,
+  RUNTIME,
+  TCP,
+  TCP_SERVER,
+  TIMERS,
+  configToken,
+} from './container/tokens';
 
 /**
  * Prefix of every DI token the application kit defines (`Symbol.for('aem:<name>')`).
@@ -74,6 +88,9 @@ export type { AdminHttpOptions } from './metrics/admin-server';
 /* Errors */
 export { AppKitError } from './errors/app-kit.error';
 export { AppStateError } from './errors/app-state.error';
+export { DependencyResolutionError } from './errors/dependency-resolution.error';
+export { MissingInjectError } from './errors/missing-inject.error';
+export { UnboundTokenError } from './errors/unbound-token.error';
 export { InvalidHandlerError } from './errors/invalid-handler.error';
 export { RestartBudgetExceededError } from './errors/restart-budget-exceeded.error';
 export { UpgradeFailedError } from './errors/upgrade-failed.error';
