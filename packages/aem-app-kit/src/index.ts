@@ -63,10 +63,12 @@ export { Session } from './session/session';
 export { StateMachine } from './statem/state-machine';
 export type {
   NamedTimeoutOptions,
+  PayloadArg,
   StateActions,
   StateHandler,
   StateMachineOptions,
 } from './statem/state-machine';
+export type { ReplyTo } from './statem/reply-to';
 export type { StateMachineEvent } from './statem/state-machine-event';
 
 /* Supervision */
@@ -92,5 +94,6 @@ export { DependencyResolutionError } from './errors/dependency-resolution.error'
 export { MissingInjectError } from './errors/missing-inject.error';
 export { UnboundTokenError } from './errors/unbound-token.error';
 export { InvalidHandlerError } from './errors/invalid-handler.error';
+export { StateMachineStoppedError } from './errors/state-machine-stopped.error';
 export { RestartBudgetExceededError } from './errors/restart-budget-exceeded.error';
 export { UpgradeFailedError } from './errors/upgrade-failed.error';
