@@ -1,6 +1,7 @@
-import { createAem, type Aem } from '@aem/core';
-import { Timers, createTimersService } from '@aem/timers';
-import { VirtualClock } from '@aem/timers/testing';
+import type { Aem } from '@aem/core';
+import type { Timers } from '@aem/timers';
+import type { VirtualClock } from '@aem/timers/testing';
+import { flush, virtualTimers } from './virtual-timers.spec-helper';
 import { StateMachineStoppedError } from '../errors/state-machine-stopped.error';
 import { StateMachine, type StateActions } from './state-machine';
 
@@ -16,10 +17,6 @@ interface LockData {
   buttons: number[];
 }
 
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-};
-
 describe('StateMachine: the OTP code lock', () => {
   let clock: VirtualClock;
   let runtime: Aem;
@@ -27,10 +24,7 @@ describe('StateMachine: the OTP code lock', () => {
   let log: string[];
 
   beforeEach(() => {
-    clock = new VirtualClock();
-    runtime = createAem();
-    runtime.load(createTimersService({ clock }));
-    timers = new Timers(runtime);
+    ({ clock, runtime, timers } = virtualTimers());
     log = [];
   });
   afterEach(() => runtime.close());
