@@ -74,6 +74,15 @@ export type { StateMachineEvent } from './statem/state-machine-event';
 /* Supervision */
 export { DEFAULT_RESTART_BUDGET, RestartBudget } from './supervision/restart-budget';
 export type { RestartBudgetOptions } from './supervision/restart-budget';
+export { Supervisor } from './supervision/supervisor';
+export type {
+  ChildRestart,
+  ChildSpec,
+  RestartStrategy,
+  RunningChild,
+  SupervisorEvent,
+  SupervisorOptions,
+} from './supervision/supervisor';
 
 /* Hot upgrade */
 export { defineHandlerModule, loadHandlerModule } from './upgrade/handler-module';
@@ -94,6 +103,7 @@ export { DependencyResolutionError } from './errors/dependency-resolution.error'
 export { MissingInjectError } from './errors/missing-inject.error';
 export { UnboundTokenError } from './errors/unbound-token.error';
 export { InvalidHandlerError } from './errors/invalid-handler.error';
+export { SupervisorShutdownError } from './errors/supervisor-shutdown.error';
 export { StateMachineStoppedError } from './errors/state-machine-stopped.error';
 export { RestartBudgetExceededError } from './errors/restart-budget-exceeded.error';
 export { UpgradeFailedError } from './errors/upgrade-failed.error';
