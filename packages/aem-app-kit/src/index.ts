@@ -102,6 +102,7 @@ export { AppStateError } from './errors/app-state.error';
 export { DependencyResolutionError } from './errors/dependency-resolution.error';
 export { MissingInjectError } from './errors/missing-inject.error';
 export { UnboundTokenError } from './errors/unbound-token.error';
+export { InvalidConfigError } from './errors/invalid-config.error';
 export { InvalidHandlerError } from './errors/invalid-handler.error';
 export { SupervisorShutdownError } from './errors/supervisor-shutdown.error';
 export { StateMachineStoppedError } from './errors/state-machine-stopped.error';

@@ -14,6 +14,7 @@ import { Subject, type Observable } from 'rxjs';
 import { AppContainer } from '../container/app-container';
 import { CONFIG, ERRORS, LOGGER, RUNTIME, TCP, TCP_SERVER, TIMERS } from '../container/tokens';
 import { AppStateError } from '../errors/app-state.error';
+import { InvalidHandlerError } from '../errors/invalid-handler.error';
 import { RestartBudgetExceededError } from '../errors/restart-budget-exceeded.error';
 import { UpgradeFailedError } from '../errors/upgrade-failed.error';
 import { Lifecycle } from '../lifecycle/lifecycle';
@@ -166,6 +167,11 @@ export class AemApp {
     return this.current?.version;
   }
 
+  /** @internal The container of the version serving new sessions (read by `@aem/app-kit/testing`). */
+  get _currentContainer(): AppContainer | undefined {
+    return this.current?.container;
+  }
+
   /** The live sessions. */
   get liveSessions(): readonly Session[] {
     return [...this.sessions.values()];
@@ -217,7 +223,8 @@ export class AemApp {
     } catch (error) {
       this.statusNow = 'failed';
       this.startServing(); // releases handlers parked on `serving`; the runtime is closed
-      logger.error({ err: error }, 'start failed');
+      const step = this.lifecycle.failedStep;
+      logger.error({ err: error, step }, `start failed at step ${step}`);
       throw error;
     }
     this.statusNow = 'running';
@@ -608,7 +615,7 @@ export class AemApp {
     this.metricsRef?.handlerErrors.inc({ version: version?.version ?? 'kit' });
     this.loggerRef?.error(
       { err: error, handler: where, version: version?.version, session: session?.id },
-      'handler failed',
+      version === undefined ? 'kit job failed' : 'handler failed',
     );
   }
 
@@ -624,10 +631,17 @@ export class AemApp {
       if (given !== undefined) module = defineHandlerModule(given);
       else if (typeof this.options.handlers === 'string')
         module = loadHandlerModule(this.options.handlers);
-      else throw new Error('no module given and the handlers option is not a file path');
+      else
+        throw new InvalidHandlerError(
+          'handlers',
+          'is a module, not a file path: reload() and SIGHUP load a file again; call upgrade(module)',
+        );
       to = module.version;
       if (this.versions.some((v) => v.version === module.version && v.status !== 'retired'))
-        throw new Error(`version ${module.version} is already loaded`);
+        throw new InvalidHandlerError(
+          `version ${module.version}`,
+          'is already loaded: bump the module version for each upgrade',
+        );
       const candidate = new HandlerVersion(module, this.container.createChild());
       version = candidate;
       await candidate.start().catch(async (error: unknown) => {
@@ -722,9 +736,13 @@ export function createApp(options: AppOptions): AemApp {
  *
  * @example
  * ```ts
- * // main.ts
- * runApp({ name: 'echo', handlers: require.resolve('./handlers'), tcp: { port: 7000 } })
- *   .catch(() => process.exit(1));
+ * // main.ts, CommonJS: require.resolve, and no top-level await
+ * runApp({ name: 'echo', handlers: require.resolve('./handlers'), tcp: { port: 7000 } }).catch(
+ *   (error: unknown) => {
+ *     console.error(`echo did not start: ${error instanceof Error ? error.message : error}`);
+ *     process.exitCode = 1;
+ *   },
+ * );
  * ```
  * @param options - see {@link AppOptions}.
  * @returns the running application.

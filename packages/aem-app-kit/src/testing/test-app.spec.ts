@@ -1,5 +1,5 @@
 import { delimited } from '@aem/tcp';
-import { chatHandlers } from '../../test/example-app';
+import { ChatHandler, chatHandlers } from '../../test/example-app';
 import { startTestApp, type TestApp } from './test-app';
 
 // The README's chat server, driven through the testing entry point: in-process, on a virtual
@@ -42,6 +42,10 @@ describe('startTestApp', () => {
     await testApp.advance(1);
     expect(await lazy.receiveText()).toBe('too slow');
     await lazy.closed;
+  });
+
+  it('reads the current instance of a handler class', () => {
+    expect(testApp.handler(ChatHandler)).toBeInstanceOf(ChatHandler);
   });
 
   it('a receive that gets nothing says so', async () => {

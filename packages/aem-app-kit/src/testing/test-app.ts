@@ -2,6 +2,8 @@ import type { ListenOptions } from '@aem/tcp';
 import { VirtualClock } from '@aem/timers/testing';
 import { createApp, type AemApp } from '../application/aem-app';
 import type { AppOptions } from '../application/app-options';
+import type { HandlerClass } from '../decorators/handler-metadata';
+import { AppStateError } from '../errors/app-state.error';
 import { TestClient } from './test-client';
 
 /**
@@ -49,6 +51,23 @@ export class TestApp {
     const server = this.app.tcpServer;
     if (server === undefined) throw new Error('the application under test has no tcp option');
     return server.address.port;
+  }
+
+  /**
+   * The instance of a handler class that serves new sessions (the current handler version's).
+   *
+   * @example
+   * ```ts
+   * expect(testApp.handler(ReportHandler).runs).toBe(2);
+   * ```
+   * @param cls - a handler class of the application's handler module.
+   * @returns its instance.
+   * @throws `UnboundTokenError` when the class is not in the current handler module.
+   */
+  handler<T>(cls: HandlerClass<T>): T {
+    const container = this.app._currentContainer;
+    if (container === undefined) throw new AppStateError('read a handler', this.app.status);
+    return container.get(cls);
   }
 
   /** Opens a client connection (closed by {@link TestApp.stop}). */
