@@ -12,7 +12,7 @@
 export { AemApp, createApp, runApp } from './application/aem-app';
 export type { UpgradeReport } from './application/aem-app';
 export type { AppOptions } from './application/app-options';
-export type { AppHealth, AppStatus, VersionHealth } from './application/app-health';
+export type { AppHealth, AppStatus, ClientHealth, VersionHealth } from './application/app-health';
 export { Lifecycle } from './lifecycle/lifecycle';
 export type { LifecycleStep } from './lifecycle/lifecycle';
 
@@ -58,6 +58,7 @@ export { handlerMethodsOf } from './decorators/handler-metadata';
 export type { HandlerClass, HandlerKind, HandlerMethod } from './decorators/handler-metadata';
 export type { OnStart, OnStop } from './decorators/lifecycle-hooks';
 export { Session } from './session/session';
+export type { AppClientOptions, BackoffOptions } from './session/outbound-client';
 
 /* State machines */
 export { StateMachine } from './statem/state-machine';
