@@ -106,7 +106,7 @@ export class SessionHost {
     version.sessions++;
     this.sessions.set(connection, session);
     void connection.closed.then((info) =>
-      context.mailbox.post(() => this.closed(session, info), connection.domain),
+      context.mailbox.post(() => this.closed(connection, session, info), connection.domain),
     );
     await this.runAll(version, 'connection', session, session);
   }
@@ -177,14 +177,18 @@ export class SessionHost {
     await this.message(message);
   }
 
-  private async closed(session: Session, info: TcpCloseInfo): Promise<void> {
+  private async closed(
+    connection: TcpConnection,
+    session: Session,
+    info: TcpCloseInfo,
+  ): Promise<void> {
     if (session._ended) return;
     session._ended = true;
     const version = session._version;
     try {
       await this.runAll(version, 'close', session, session, info);
     } finally {
-      this.sessions.delete(session.connection as TcpConnection);
+      this.sessions.delete(connection);
       version.sessions--;
       if (version.status === 'draining' && version.sessions === 0)
         await this.context?.versionEmptied(version);

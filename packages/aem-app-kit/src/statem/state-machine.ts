@@ -311,8 +311,11 @@ export class StateMachine<S extends string, D, E, T = unknown, R = unknown> {
   /** Delivers `first`, then the `enter` and released postponed events each state change brings. */
   private async process(first: Ev<S, E, T, R>): Promise<void> {
     const queue: Ev<S, E, T, R>[] = [first];
-    while (queue.length > 0 && this.stopReason === undefined) {
-      const event = queue.shift() as Ev<S, E, T, R>;
+    for (
+      let event = queue.shift();
+      event !== undefined && this.stopReason === undefined;
+      event = queue.shift()
+    ) {
       const from = await this.step(event);
       if (from !== undefined) {
         // gen_statem: after a state change the postponed events come first, after `enter`.
