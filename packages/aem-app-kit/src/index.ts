@@ -81,6 +81,7 @@ export type {
   ChildSpec,
   RestartStrategy,
   RunningChild,
+  SupervisedChild,
   SupervisorEvent,
   SupervisorOptions,
 } from './supervision/supervisor';

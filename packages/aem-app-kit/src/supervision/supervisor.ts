@@ -92,9 +92,41 @@ export interface SupervisorOptions extends RestartBudgetOptions {
  * ```
  */
 export type SupervisorEvent =
-  | { readonly type: 'exit'; readonly id: string; readonly reason: unknown }
-  | { readonly type: 'restart'; readonly id: string }
-  | { readonly type: 'shutdown'; readonly error: SupervisorShutdownError };
+  | {
+      /** A child exited (or its start threw). */
+      readonly type: 'exit';
+      /** The child's id. */
+      readonly id: string;
+      /** `'normal'`, or what it crashed with. */
+      readonly reason: unknown;
+    }
+  | {
+      /** A child is being started again. */
+      readonly type: 'restart';
+      /** The child's id. */
+      readonly id: string;
+    }
+  | {
+      /** The supervisor gave up and stopped every child. */
+      readonly type: 'shutdown';
+      /** Why. */
+      readonly error: SupervisorShutdownError;
+    };
+
+/**
+ * A child as {@link Supervisor.children} lists it.
+ *
+ * @example
+ * ```ts
+ * const down = supervisor.children.filter((child: SupervisedChild) => !child.running);
+ * ```
+ */
+export interface SupervisedChild {
+  /** The child's id. */
+  readonly id: string;
+  /** Whether it runs now. */
+  readonly running: boolean;
+}
 
 interface ChildSlot {
   readonly spec: ChildSpec;
@@ -157,7 +189,7 @@ export class Supervisor {
   }
 
   /** The children's ids and whether each runs now. */
-  get children(): readonly { readonly id: string; readonly running: boolean }[] {
+  get children(): readonly SupervisedChild[] {
     return this.slots.map((slot) => ({ id: slot.spec.id, running: slot.running !== undefined }));
   }
 
