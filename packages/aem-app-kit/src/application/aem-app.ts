@@ -177,7 +177,17 @@ export class AemApp {
   async start(): Promise<void> {
     if (this.statusNow !== 'created') throw new AppStateError('start', this.statusNow);
     this.statusNow = 'starting';
-    const running = this.build();
+    const runtime = this.options.runtime ?? createAem();
+    let running: Running;
+    try {
+      running = this.build(runtime);
+    } catch (error) {
+      // Loading the timers or the kit's mailbox into the runtime failed (a foreign service
+      // under their name): nothing else started.
+      this.statusNow = 'failed';
+      if (this.options.runtime === undefined) runtime.close();
+      throw error;
+    }
     const { logger } = running;
     this.lifecycle = new Lifecycle(
       [
@@ -348,10 +358,9 @@ export class AemApp {
   /* Lifecycle steps */
 
   /** The running record: runtime, logger, timers, mailbox and metrics, made before any step. */
-  private build(): Running {
+  private build(runtime: Aem): Running {
     const { options } = this;
     const logger = createLogger(options.logger, this.name);
-    const runtime = options.runtime ?? createAem();
     const now = (): number => (options.clock ?? runtime.backend).now();
     const running: Running = {
       runtime,
