@@ -12,16 +12,30 @@
 export { AemApp, createApp, runApp } from './application/aem-app';
 export type { UpgradeReport } from './application/aem-app';
 export type { AppOptions } from './application/app-options';
-export type { AppHealth, AppStatus, VersionHealth } from './application/app-health';
+export type { AppHealth, AppStatus, ClientHealth, VersionHealth } from './application/app-health';
 export { Lifecycle } from './lifecycle/lifecycle';
 export type { LifecycleStep } from './lifecycle/lifecycle';
 
 /* Container */
 export { AppContainer } from './container/app-container';
 export { Inject, Injectable } from './container/inject.decorator';
+export type {
+  InjectOptions,
+  InjectedTypes,
+  TypedClassDecorator,
+} from './container/inject.decorator';
 export { injectionToken } from './container/injection-token';
 export type { InjectionToken, ServiceKey } from './container/injection-token';
-export { CONFIG, ERRORS, LOGGER, RUNTIME, TCP, TCP_SERVER, TIMERS } from './container/tokens';
+export {
+  CONFIG,
+  ERRORS,
+  LOGGER,
+  RUNTIME,
+  TCP,
+  TCP_SERVER,
+  TIMERS,
+  configToken,
+} from './container/tokens';
 
 /**
  * Prefix of every DI token the application kit defines (`Symbol.for('aem:<name>')`).
@@ -44,20 +58,33 @@ export { handlerMethodsOf } from './decorators/handler-metadata';
 export type { HandlerClass, HandlerKind, HandlerMethod } from './decorators/handler-metadata';
 export type { OnStart, OnStop } from './decorators/lifecycle-hooks';
 export { Session } from './session/session';
+export type { AppClientOptions, BackoffOptions } from './session/outbound-client';
 
 /* State machines */
 export { StateMachine } from './statem/state-machine';
 export type {
   NamedTimeoutOptions,
+  PayloadArg,
   StateActions,
   StateHandler,
   StateMachineOptions,
 } from './statem/state-machine';
+export type { ReplyTo } from './statem/reply-to';
 export type { StateMachineEvent } from './statem/state-machine-event';
 
 /* Supervision */
 export { DEFAULT_RESTART_BUDGET, RestartBudget } from './supervision/restart-budget';
 export type { RestartBudgetOptions } from './supervision/restart-budget';
+export { Supervisor } from './supervision/supervisor';
+export type {
+  ChildRestart,
+  ChildSpec,
+  RestartStrategy,
+  RunningChild,
+  SupervisedChild,
+  SupervisorEvent,
+  SupervisorOptions,
+} from './supervision/supervisor';
 
 /* Hot upgrade */
 export { defineHandlerModule, loadHandlerModule } from './upgrade/handler-module';
@@ -74,6 +101,12 @@ export type { AdminHttpOptions } from './metrics/admin-server';
 /* Errors */
 export { AppKitError } from './errors/app-kit.error';
 export { AppStateError } from './errors/app-state.error';
+export { DependencyResolutionError } from './errors/dependency-resolution.error';
+export { MissingInjectError } from './errors/missing-inject.error';
+export { UnboundTokenError } from './errors/unbound-token.error';
+export { InvalidConfigError } from './errors/invalid-config.error';
 export { InvalidHandlerError } from './errors/invalid-handler.error';
+export { SupervisorShutdownError } from './errors/supervisor-shutdown.error';
+export { StateMachineStoppedError } from './errors/state-machine-stopped.error';
 export { RestartBudgetExceededError } from './errors/restart-budget-exceeded.error';
 export { UpgradeFailedError } from './errors/upgrade-failed.error';

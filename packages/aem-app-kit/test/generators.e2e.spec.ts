@@ -1,7 +1,7 @@
 // End to end: a temporary copy of the workspace (sharing node_modules), `nx g` of the
 // application and handler generators through the Nx CLI, then the generated app's own build,
 // lint and test, and a real `serve` that answers on TCP and stops on SIGTERM with exit 0.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,17 @@ describe('generators end to end (a temporary copy of the workspace)', () => {
     run(app, 'npm', ['run', 'lint']);
     const test = execFileSync('npm', ['test'], { cwd: app, env, encoding: 'utf8', stdio: 'pipe' });
     expect(test).toBeDefined(); // a failing jest run throws here with its output
+
+    // Issue #16 point 8: a start-up error was swallowed into `process.exit(1)`.
+    const refused = spawnSync(process.execPath, ['dist/main.js'], {
+      cwd: app,
+      env: { ...env, PORT: 'abc' },
+      encoding: 'utf8',
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      'demo did not start: PORT must be an integer from 0 to 65535, got "abc"',
+    );
 
     const serve = spawn(process.execPath, ['dist/main.js'], {
       cwd: app,

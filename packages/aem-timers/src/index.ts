@@ -32,6 +32,7 @@ export type { TimerExpiration } from './timer-expiration';
 
 /* RxJS */
 export { WheelScheduler } from './wheel-scheduler';
+export type { WheelSchedulerOptions } from './wheel-scheduler';
 
 /* Telecom */
 export {

@@ -73,7 +73,11 @@ export interface EveryOptions<TContext = unknown> extends EventOptions<TContext>
 export class Timers {
   /** The binding to the service version this client uses. */
   readonly binding: ServiceBinding<TimersServiceDefinition>;
-  /** An RxJS scheduler on the service's wheel. */
+  /**
+   * An RxJS scheduler on the service's wheel. Its pending actions keep the process alive, as
+   * those of RxJS's `asyncScheduler` do; for background work that must not, make one with
+   * `new WheelScheduler(timers.wheel, { keepAlive: false })`.
+   */
   readonly scheduler: WheelScheduler;
   private readonly state: TimersState;
 

@@ -1,4 +1,14 @@
-import { Subject, TimeoutError, debounceTime, delay, interval, take, timeout, timer } from 'rxjs';
+import {
+  Subject,
+  TimeoutError,
+  debounceTime,
+  delay,
+  interval,
+  of,
+  take,
+  timeout,
+  timer,
+} from 'rxjs';
 import { VirtualClock } from './testing/virtual-clock';
 import { TimerWheel } from './timing-wheel';
 import { WheelScheduler } from './wheel-scheduler';
@@ -129,6 +139,45 @@ describe('WheelScheduler', () => {
       source.next(2);
       clock.advance(100);
       expect(seen).toEqual(['1@20', '2@25']);
+    });
+  });
+
+  // Issue #16 point 1: actions were unref'd, so `delay(500, timers.scheduler)` in a script let
+  // Node exit before the value came (exit code 13 under a top-level await).
+  describe('keep-alive', () => {
+    it('holds the process open while an action is pending, as asyncScheduler does', () => {
+      const { clock, scheduler } = setup();
+      expect(scheduler.keepAlive).toBe(true);
+      const values: number[] = [];
+      of(42)
+        .pipe(delay(500, scheduler))
+        .subscribe((v) => values.push(v));
+      expect(clock.keepAlive).toBe(true);
+      clock.advance(500);
+      expect(values).toEqual([42]);
+      expect(clock.keepAlive).toBe(false);
+    });
+
+    it('releases the process when the pending action is cancelled', () => {
+      const { clock, scheduler } = setup();
+      const subscription = interval(100, scheduler).subscribe();
+      clock.advance(250);
+      expect(clock.keepAlive).toBe(true);
+      subscription.unsubscribe();
+      expect(clock.keepAlive).toBe(false);
+    });
+
+    it('with keepAlive: false, never holds the process open', () => {
+      const clock = new VirtualClock();
+      const scheduler = new WheelScheduler(new TimerWheel({ clock }), { keepAlive: false });
+      const seen: number[] = [];
+      interval(100, scheduler)
+        .pipe(take(2))
+        .subscribe((n) => seen.push(n));
+      expect(clock.armedAlarms).toBe(1);
+      expect(clock.keepAlive).toBe(false);
+      clock.advance(200);
+      expect(seen).toEqual([0, 1]);
     });
   });
 });

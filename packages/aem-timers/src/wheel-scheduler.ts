@@ -3,16 +3,36 @@ import { NO_TIMER, type TimerHandle } from './timer-handle';
 import type { TimerWheel } from './timing-wheel';
 
 /**
+ * Options of a {@link WheelScheduler}.
+ *
+ * @example
+ * ```ts
+ * const housekeeping = new WheelScheduler(timers.wheel, { keepAlive: false });
+ * ```
+ */
+export interface WheelSchedulerOptions {
+  /**
+   * Whether a pending action holds the process open (a ref'd Node timer), as the timers of
+   * RxJS's `asyncScheduler` do. Default `true`: `delay(500, scheduler)` in a script waits the
+   * 500 ms instead of letting Node exit. `false` for background work that must not keep a
+   * process alive (housekeeping, metrics sampling).
+   */
+  readonly keepAlive?: boolean;
+}
+
+/**
  * An RxJS `SchedulerLike` on a {@link TimerWheel}: give it to `timeout`, `delay`,
  * `debounceTime`, `throttleTime`, `interval`, `timer`… and their timers live on the wheel (one
  * Node timer in all) instead of one Node `setInterval` each. With a wheel on a `VirtualClock`
  * the operators run deterministically under test.
  *
  * Semantics follow RxJS's `asyncScheduler`: work runs asynchronously after at least `delay` ms
- * (a delay ≤ 0 means the next tick), and an action that reschedules itself from its own work
- * with the same delay keeps a fixed rate: its next deadline is the previous deadline plus the
- * delay, so `interval` does not drift. `now()` is the wheel's monotonic clock, not `Date.now()`:
- * pass relative durations, not `Date`s, to operators that accept either.
+ * (a delay ≤ 0 means the next tick), an action that reschedules itself from its own work with
+ * the same delay keeps a fixed rate: its next deadline is the previous deadline plus the delay,
+ * so `interval` does not drift; and **a pending action keeps the process alive** (as the
+ * `setInterval` of `asyncScheduler` does) unless the scheduler was made with
+ * `keepAlive: false`. `now()` is the wheel's monotonic clock, not `Date.now()`: pass relative
+ * durations, not `Date`s, to operators that accept either.
  *
  * @example
  * ```ts
@@ -26,8 +46,19 @@ import type { TimerWheel } from './timing-wheel';
  * ```
  */
 export class WheelScheduler implements SchedulerLike {
-  /** @param wheel - the wheel the actions are timed on. */
-  constructor(readonly wheel: TimerWheel) {}
+  /** Whether pending actions hold the process open (see {@link WheelSchedulerOptions}). */
+  readonly keepAlive: boolean;
+
+  /**
+   * @param wheel - the wheel the actions are timed on.
+   * @param options - keep-alive (default `true`).
+   */
+  constructor(
+    readonly wheel: TimerWheel,
+    options: WheelSchedulerOptions = {},
+  ) {
+    this.keepAlive = options.keepAlive ?? true;
+  }
 
   /** The wheel's clock time in ms. */
   now(): number {
@@ -48,7 +79,7 @@ export class WheelScheduler implements SchedulerLike {
     delay = 0,
     state?: T,
   ): Subscription {
-    return new WheelAction<T>(this.wheel, work).schedule(state, delay);
+    return new WheelAction<T>(this.wheel, work, this.keepAlive).schedule(state, delay);
   }
 }
 
@@ -63,6 +94,7 @@ class WheelAction<T> extends Subscription implements SchedulerAction<T> {
   constructor(
     private readonly wheel: TimerWheel,
     private readonly work: (this: SchedulerAction<T>, state?: T) => void,
+    private readonly keepAlive: boolean,
   ) {
     super();
   }
@@ -82,10 +114,15 @@ class WheelAction<T> extends Subscription implements SchedulerAction<T> {
       const now = wheel.now();
       const next = this.deadline + ms;
       this.deadline = next > now ? next : now + ms;
-      this.handle = wheel.startAt(this.deadline, fireAction, this as WheelAction<unknown>);
+      this.handle = wheel.startAt(
+        this.deadline,
+        fireAction,
+        this as WheelAction<unknown>,
+        this.keepAlive,
+      );
     } else {
       this.deadline = wheel.now() + ms;
-      this.handle = wheel.start(ms, fireAction, this as WheelAction<unknown>);
+      this.handle = wheel.start(ms, fireAction, this as WheelAction<unknown>, this.keepAlive);
     }
     this.delay = ms;
     return this;

@@ -1,4 +1,11 @@
-import type { Aem, AemRuntimeError } from '@aem/core';
+import {
+  ServiceNotFoundError,
+  createAem,
+  defineCall,
+  defineService,
+  type Aem,
+  type AemRuntimeError,
+} from '@aem/core';
 import { delimited, type TcpCloseInfo, type TcpMessage, type TcpServer } from '@aem/tcp';
 import type { TimerExpiration, Timers } from '@aem/timers';
 import { VirtualClock } from '@aem/timers/testing';
@@ -190,6 +197,21 @@ describe('AemApp', () => {
       expect(app.status).toBe('failed');
       expect(order).toEqual(['start:good', 'stop:good']);
       expect(app.runtime.closed).toBe(true);
+    });
+
+    it('a runtime whose timers service is foreign fails the start (status failed)', async () => {
+      const runtime = createAem();
+      runtime.load(
+        defineService({
+          name: 'timers',
+          version: '1.0.0',
+          calls: { after: defineCall(() => undefined) },
+        }),
+      );
+      const app = createApp({ handlers: { version: '1', handlers: [] }, runtime, logger: silent });
+      await expect(app.start()).rejects.toThrow(ServiceNotFoundError);
+      expect(app.status).toBe('failed');
+      runtime.close();
     });
 
     it('drains live sessions on stop: in-flight messages are answered before the close', async () => {

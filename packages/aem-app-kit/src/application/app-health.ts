@@ -51,4 +51,23 @@ export interface AppHealth {
   readonly domainsClosed: number;
   /** The TCP port, when listening. */
   readonly tcpPort?: number;
+  /** The outbound clients (`clients` option), in order. */
+  readonly clients?: readonly ClientHealth[];
+}
+
+/**
+ * One outbound client in {@link AppHealth}.
+ *
+ * @example
+ * ```ts
+ * const down = app.health().clients?.filter((client) => !client.connected);
+ * ```
+ */
+export interface ClientHealth {
+  /** The client's name. */
+  readonly name: string;
+  /** Whether its connection is up now. */
+  readonly connected: boolean;
+  /** Connection attempts so far (the first included). */
+  readonly attempts: number;
 }

@@ -4,6 +4,7 @@ import type { TimerClock } from '@aem/timers';
 import type { Logger, LoggerOptions } from 'pino';
 import type { AppContainer } from '../container/app-container';
 import type { AdminHttpOptions } from '../metrics/admin-server';
+import type { AppClientOptions } from '../session/outbound-client';
 import type { RestartBudgetOptions } from '../supervision/restart-budget';
 import type { HandlerModule } from '../upgrade/handler-module';
 
@@ -37,8 +38,17 @@ export interface AppOptions {
   readonly clock?: TimerClock;
   /** A pino logger, or pino options for a new one. Tests pass `{ level: 'silent' }`. */
   readonly logger?: Logger | LoggerOptions;
-  /** Listen for TCP connections (each one a session). Default: no server. */
-  readonly tcp?: ListenOptions;
+  /**
+   * Listen for TCP connections (each one a session): one listener, or several (the first is
+   * {@link TCP_SERVER} and `app.tcpServer`; all are in `app.tcpServers`). Default: no server.
+   */
+  readonly tcp?: ListenOptions | readonly ListenOptions[];
+  /**
+   * Outbound connections the application keeps up: each is a session served by the same
+   * handlers as accepted ones (`session.client` names it), reconnected with back-off when it
+   * closes or an attempt fails, until the application stops. Names must be unique.
+   */
+  readonly clients?: readonly AppClientOptions[];
   /** Serve `/metrics` and `/health` over HTTP. Default: not served. */
   readonly http?: AdminHttpOptions;
   /** Failures tolerated per domain before the supervisor closes it. Default 3 within 5 s. */

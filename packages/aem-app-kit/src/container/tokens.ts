@@ -49,7 +49,8 @@ export const TCP: InjectionToken<Tcp> = injectionToken<Tcp>('tcp');
 export const TCP_SERVER: InjectionToken<TcpServer> = injectionToken<TcpServer>('tcp-server');
 
 /**
- * The application's configuration (the `config` option of {@link createApp}).
+ * The application's configuration (the `config` option of {@link createApp}). Its type is
+ * `unknown` here because the kit cannot know it: name the type with {@link configToken}.
  *
  * @example
  * ```ts
@@ -57,6 +58,26 @@ export const TCP_SERVER: InjectionToken<TcpServer> = injectionToken<TcpServer>('
  * ```
  */
 export const CONFIG: InjectionToken<unknown> = injectionToken<unknown>('config');
+
+/**
+ * The {@link CONFIG} token typed as your configuration (the same token: whatever `config`
+ * option the application got). Use it in a type-checked `inject` list.
+ *
+ * @example
+ * ```ts
+ * interface ChatConfig { readonly loginTimeoutMs: number }
+ * const CHAT_CONFIG = configToken<ChatConfig>();
+ * @Handler({ inject: [CHAT_CONFIG] })
+ * class Login {
+ *   constructor(private readonly config: ChatConfig) {}
+ * }
+ * ```
+ * @typeParam T - the configuration's type.
+ * @returns the `CONFIG` token, typed.
+ */
+export function configToken<T>(): InjectionToken<T> {
+  return CONFIG as InjectionToken<T>;
+}
 
 /**
  * The application's pino logger. Handler classes usually take a child:

@@ -1,4 +1,10 @@
 import { injectable } from 'inversify';
+import {
+  injectParameters,
+  type InjectOptions,
+  type TypedClassDecorator,
+} from '../container/inject.decorator';
+import type { ServiceKey } from '../container/injection-token';
 import { markHandlerClass } from './handler-metadata';
 
 /**
@@ -6,6 +12,9 @@ import { markHandlerClass } from './handler-metadata';
  * handler version), the kit calls its decorated methods ({@link OnConnection},
  * {@link OnMessage}, {@link OnClose}, {@link OnTimer}) and its optional `onStart()` /
  * `onStop()` hooks (awaited, in class order at start, reverse order at stop).
+ *
+ * The constructor's parameters each take an `@Inject(token)`, or are listed once in
+ * `@Handler({ inject: [...] })`, which the compiler checks against their types.
  *
  * @example
  * ```ts
@@ -16,12 +25,28 @@ import { markHandlerClass } from './handler-metadata';
  *   @OnMessage()
  *   echo({ data, connection }: TcpMessage) { connection.send(data); }
  * }
+ *
+ * @Handler({ inject: [TIMERS, LOGGER] }) // checked: [Timers, Logger]
+ * export class Ticker {
+ *   constructor(private readonly timers: Timers, private readonly logger: Logger) {}
+ * }
  * ```
  * @returns a class decorator.
  */
-export function Handler(): ClassDecorator {
+export function Handler(): ClassDecorator;
+/**
+ * @param options - the constructor's parameters as keys, type-checked.
+ * @returns a class decorator accepting only a matching constructor.
+ */
+export function Handler<const K extends readonly ServiceKey<unknown>[]>(
+  options: InjectOptions<K>,
+): TypedClassDecorator<K>;
+export function Handler(
+  options?: InjectOptions<readonly ServiceKey<unknown>[]>,
+): (target: object) => void {
   return (target) => {
-    injectable()(target);
+    if (options !== undefined) injectParameters(target, options.inject);
+    injectable()(target as never);
     markHandlerClass(target);
   };
 }

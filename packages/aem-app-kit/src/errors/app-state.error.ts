@@ -22,6 +22,15 @@ export class AppStateError extends AppKitError {
     readonly operation: string,
     readonly status: string,
   ) {
-    super(`cannot ${operation}: the application is ${status}`);
+    super(`cannot ${operation}: the application is ${status}${STATUS_HINTS[status] ?? ''}`);
   }
 }
+
+/** What to do about a status, said after it. */
+const STATUS_HINTS: Readonly<Record<string, string>> = {
+  created: ' (not started: await app.start() first)',
+  starting: ' (await app.start() first)',
+  stopping: ' (a stopped application cannot be restarted: create a new one)',
+  stopped: ' (a stopped application cannot be restarted: create a new one)',
+  failed: ' (its start failed: see the error start() rejected with)',
+};

@@ -36,6 +36,7 @@ describe('Lifecycle', () => {
     const lifecycle = new Lifecycle([step('a'), step('b'), step('c', true)]);
     await expect(lifecycle.start()).rejects.toThrow('c failed');
     expect(log).toEqual(['start a', 'start b', 'stop b', 'stop a']);
+    expect(lifecycle.failedStep).toBe('c'); // the app's "start failed at step c" log
   });
 
   it('reports a failing stop and still stops the others', async () => {

@@ -33,6 +33,7 @@ export interface LifecycleStep {
  */
 export class Lifecycle {
   private readonly started: LifecycleStep[] = [];
+  private failed: string | undefined;
 
   /**
    * @param steps - in start order.
@@ -48,12 +49,18 @@ export class Lifecycle {
     return this.started.map((step) => step.name);
   }
 
+  /** The name of the step whose start failed, once one did. */
+  get failedStep(): string | undefined {
+    return this.failed;
+  }
+
   /** Starts every step in order; rolls back and rethrows on the first failure. */
   async start(): Promise<void> {
     for (const step of this.steps) {
       try {
         await step.start();
       } catch (error) {
+        this.failed = step.name;
         await this.stop();
         throw error;
       }

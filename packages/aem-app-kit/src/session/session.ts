@@ -1,15 +1,12 @@
 import type { Domain } from '@aem/core';
 import type { TcpConnection } from '@aem/tcp';
 import type { RestartBudget } from '../supervision/restart-budget';
-
-/** @internal What a session needs from the handler version serving it. */
-export interface SessionVersion {
-  readonly version: string;
-}
+import type { HandlerVersion } from '../upgrade/handler-version';
 
 /**
- * One serialization domain of the application — today a TCP connection — with its per-domain
- * state. Every handler of the session runs in its domain, one at a time, so `state` needs no
+ * One serialization domain of the application — today a TCP connection, accepted by one of
+ * its listeners or opened by one of its `clients` (then `client` names it) — with its
+ * per-domain state. Every handler of the session runs in its domain, one at a time, so `state` needs no
  * lock. The session stays on the handler version it started on (unless the upgrade's
  * `migrateState` moved it), which is how live calls finish on old code during a hot upgrade.
  *
@@ -26,7 +23,7 @@ export interface SessionVersion {
 export class Session<S = unknown> {
   /** The error that made the supervisor close this session, if it did. */
   closeError: Error | undefined = undefined;
-  /** @internal */ _version: SessionVersion;
+  /** @internal */ _version: HandlerVersion;
   /** @internal */ readonly _budget: RestartBudget;
   /** @internal True once the connection closed and `@OnClose` was scheduled. */ _ended = false;
 
@@ -40,8 +37,10 @@ export class Session<S = unknown> {
     readonly connection: TcpConnection | undefined,
     /** Per-session state: free for the handlers to read and replace. */
     public state: S,
-    version: SessionVersion,
+    version: HandlerVersion,
     budget: RestartBudget,
+    /** The `clients` entry that opened this connection; `undefined` for an accepted one. */
+    readonly client?: string,
   ) {
     this._version = version;
     this._budget = budget;

@@ -1,11 +1,8 @@
-import { createAem, type Aem } from '@aem/core';
-import { Timers, createTimersService } from '@aem/timers';
-import { VirtualClock } from '@aem/timers/testing';
+import type { Aem } from '@aem/core';
+import type { Timers } from '@aem/timers';
+import type { VirtualClock } from '@aem/timers/testing';
+import { flush, virtualTimers } from './virtual-timers.spec-helper';
 import { StateMachine } from './state-machine';
-
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-};
 
 type S = 'calling' | 'proceeding' | 'terminated';
 type E = 'provisional' | 'final';
@@ -17,10 +14,7 @@ describe('StateMachine', () => {
   let log: string[];
 
   beforeEach(() => {
-    clock = new VirtualClock();
-    runtime = createAem();
-    runtime.load(createTimersService({ clock }));
-    timers = new Timers(runtime);
+    ({ clock, runtime, timers } = virtualTimers());
     log = [];
   });
   afterEach(() => runtime.close());

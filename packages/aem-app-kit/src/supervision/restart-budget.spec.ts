@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@aem/core';
 import { RestartBudget } from './restart-budget';
 
 describe('RestartBudget', () => {
@@ -23,7 +24,7 @@ describe('RestartBudget', () => {
   it('defaults to 3 failures within 5 s and refuses bad options', () => {
     const budget = new RestartBudget();
     expect([budget.intensity, budget.periodMs]).toEqual([3, 5000]);
-    expect(() => new RestartBudget({ intensity: -1 })).toThrow(RangeError);
-    expect(() => new RestartBudget({ periodMs: 0 })).toThrow(RangeError);
+    expect(() => new RestartBudget({ intensity: -1 })).toThrow(InvalidArgumentError);
+    expect(() => new RestartBudget({ periodMs: 0 })).toThrow(InvalidArgumentError);
   });
 });

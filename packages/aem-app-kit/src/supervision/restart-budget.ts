@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '@aem/core';
+
 /**
  * Options of a {@link RestartBudget}, in the terms of an Erlang/OTP supervisor: at most
  * `intensity` failures within any `periodMs` window.
@@ -48,13 +50,22 @@ export class RestartBudget {
   readonly periodMs: number;
   private readonly failures: number[] = [];
 
-  /** @param options - intensity and period (defaults {@link DEFAULT_RESTART_BUDGET}). */
+  /**
+   * @param options - intensity and period (defaults {@link DEFAULT_RESTART_BUDGET}).
+   * @throws {@link @aem/core!InvalidArgumentError} for an intensity that is not an integer ≥ 0 or a
+   *   period that is not a finite number > 0.
+   */
   constructor(options: RestartBudgetOptions = {}) {
     this.intensity = options.intensity ?? DEFAULT_RESTART_BUDGET.intensity;
     this.periodMs = options.periodMs ?? DEFAULT_RESTART_BUDGET.periodMs;
     if (!Number.isSafeInteger(this.intensity) || this.intensity < 0)
-      throw new RangeError(`intensity must be an integer ≥ 0, got ${this.intensity}`);
-    if (!(this.periodMs > 0)) throw new RangeError(`periodMs must be > 0, got ${this.periodMs}`);
+      throw new InvalidArgumentError('restartBudget.intensity', 'an integer ≥ 0', this.intensity);
+    if (!(this.periodMs > 0 && this.periodMs < Infinity))
+      throw new InvalidArgumentError(
+        'restartBudget.periodMs',
+        'a finite number of ms > 0',
+        this.periodMs,
+      );
   }
 
   /** Failures within the window ending at the last {@link RestartBudget.fail}. */

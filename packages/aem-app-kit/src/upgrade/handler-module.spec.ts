@@ -49,5 +49,9 @@ describe('handler declarations', () => {
     expect(() => defineHandlerModule({ version: '1', handlers: [Plain] })).toThrow(
       'is not marked with @Handler()',
     );
+    // Issue #16 point 5: a wrong import (undefined) failed with "cannot read properties of undefined".
+    expect(() =>
+      defineHandlerModule({ version: '1', handlers: [Full, undefined as unknown as typeof Full] }),
+    ).toThrow('module.handlers[1]: is undefined, not a @Handler() class (check its import)');
   });
 });

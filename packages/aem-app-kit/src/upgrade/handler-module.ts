@@ -53,7 +53,15 @@ export function defineHandlerModule<S>(module: HandlerModule<S>): HandlerModule<
     throw new InvalidHandlerError('module.version', 'must be a non-empty string');
   if (!Array.isArray(module.handlers))
     throw new InvalidHandlerError('module.handlers', 'must be an array of @Handler() classes');
-  for (const cls of module.handlers) handlerMethodsOf(cls);
+  for (const [i, cls] of module.handlers.entries()) {
+    // A wrong import gives `undefined` here: say which entry, not "cannot read 'name'".
+    if (typeof cls !== 'function')
+      throw new InvalidHandlerError(
+        `module.handlers[${i}]`,
+        `is ${cls === null ? 'null' : typeof cls}, not a @Handler() class (check its import)`,
+      );
+    handlerMethodsOf(cls);
+  }
   return module;
 }
 

@@ -1,0 +1,11 @@
+/**
+ * Test support for `@aem/app-kit`: an application started in-process on a virtual clock, and
+ * clients that drive it over TCP and read its replies framed as it frames them.
+ *
+ * @packageDocumentation
+ */
+
+/* Applications under test */
+export { TestApp, startTestApp } from './test-app';
+export type { TestAppOptions } from './test-app';
+export { TestClient } from './test-client';
