@@ -41,7 +41,7 @@ const FORBIDDEN = [
  * `attw --profile node16`: checks `node16` resolution from CommonJS and from ESM, and
  * `bundler`. The `strict` default also checks `node10` (TypeScript's `moduleResolution:
  * node`), which predates `exports`: there the subpaths `@aem/timers/testing` and
- * `@aem/kmod/binding` cannot resolve. Every package requires Node ≥ 20.19, whose projects use
+ * `@aem/kmod/binding` cannot resolve. Every package requires Node ≥ 24, whose projects use
  * node16/nodenext or bundler resolution, so no `typesVersions` shim is added for node10.
  */
 const ATTW_ARGS = ['--profile', 'node16', '--format', 'json'];

@@ -44,7 +44,7 @@ const TOOL_VERSIONS: Readonly<Record<string, string>> = {
   jest: '30.5.2',
   'ts-jest': '29.4.15',
   '@types/jest': '30.0.0',
-  '@types/node': '20.19.43',
+  '@types/node': '24.19.4',
 };
 
 /**
