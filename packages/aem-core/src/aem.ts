@@ -5,9 +5,11 @@ import type { Backend, BackendSelection } from './backend/backend';
 import { selectBackend } from './backend/select-backend';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Domain, type DomainOptions } from './dispatch/domain';
+import { JobQueue } from './dispatch/job-queue';
 import type { AemError } from './errors/aem.error';
 import { EventLimitError } from './errors/event-limit.error';
 import type { HandlerFailedError } from './errors/handler-failed.error';
+import type { JobFailedError } from './errors/job-failed.error';
 import { InvalidArgumentError } from './errors/invalid-argument.error';
 import { RuntimeClosedError } from './errors/runtime-closed.error';
 import { ServiceAlreadyLoadedError } from './errors/service-already-loaded.error';
@@ -66,7 +68,7 @@ export interface AemStats {
 }
 
 /** Errors the runtime reports on {@link Aem.errors}. */
-export type AemRuntimeError = HandlerFailedError | SourceFailedError;
+export type AemRuntimeError = HandlerFailedError | JobFailedError | SourceFailedError;
 
 /**
  * The AEM runtime: one per process is usual ({@link aem}), more for tests and isolation
@@ -91,6 +93,7 @@ export class Aem {
   /** The limits in force. */
   readonly limits: AemLimits;
   private readonly dispatcher: Dispatcher;
+  private readonly jobs: JobQueue;
   private readonly registry = new Map<string, LoadedService[]>();
   private readonly errorSubject = new Subject<AemRuntimeError>();
   private readonly serviceRuntime: ServiceRuntime;
@@ -100,7 +103,8 @@ export class Aem {
   private isClosed = false;
 
   /**
-   * Handler failures ({@link HandlerFailedError}) and callback-form source failures
+   * Handler failures ({@link HandlerFailedError}), failures of jobs posted with
+   * {@link Domain.post} ({@link JobFailedError}) and callback-form source failures
    * ({@link SourceFailedError}), with event id, service and domain. They never crash the
    * process. With no subscriber they are printed as process warnings so none goes unseen.
    */
@@ -113,6 +117,7 @@ export class Aem {
     this.backend = backend;
     this.backendSelection = selection;
     this.dispatcher = new Dispatcher(this.limits);
+    this.jobs = new JobQueue(this.dispatcher, (error) => this.report(error));
     const limits = this.limits;
     this.serviceRuntime = {
       dispatcher: this.dispatcher,
@@ -247,7 +252,7 @@ export class Aem {
   createDomain(name: string, options: DomainOptions = {}): Domain {
     const maxQueue = options.maxQueue ?? this.limits.maxQueuePerDomain;
     checkPositiveInteger('options.maxQueue', maxQueue);
-    return new Domain(String(name), maxQueue);
+    return new Domain(String(name), maxQueue, this.jobs);
   }
 
   /** A snapshot of the runtime's counters. */
@@ -274,6 +279,7 @@ export class Aem {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.jobs.close();
     for (const versions of [...this.registry.values()]) {
       for (const entry of [...versions]) {
         for (const event of [...entry.live]) event._close('unloaded', undefined);

@@ -37,7 +37,8 @@ export type { EventCloseReason, EventState } from './event/event-state';
 
 /* Dispatch */
 export { Domain } from './dispatch/domain';
-export type { DomainOptions } from './dispatch/domain';
+export type { DomainOptions, PostOptions } from './dispatch/domain';
+export type { DomainJob } from './dispatch/job-queue';
 export { PRIORITY_LEVELS } from './dispatch/dispatcher';
 
 /* Backends */
@@ -53,6 +54,7 @@ export { BackendUnavailableError } from './errors/backend-unavailable.error';
 export { EventClosedError } from './errors/event-closed.error';
 export { EventLimitError } from './errors/event-limit.error';
 export { HandlerFailedError } from './errors/handler-failed.error';
+export { JobFailedError } from './errors/job-failed.error';
 export { InvalidArgumentError } from './errors/invalid-argument.error';
 export { QueueFullError } from './errors/queue-full.error';
 export { RuntimeClosedError } from './errors/runtime-closed.error';

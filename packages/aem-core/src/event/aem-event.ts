@@ -1,4 +1,5 @@
 import type { Domain } from '../dispatch/domain';
+import { checkPriority } from '../dispatch/check-priority';
 import { GATE_DISCARD, GATE_HOLD, GATE_RUN } from '../dispatch/dispatch-target';
 import type { DomainState } from '../dispatch/domain-state';
 import type { ParkedActivations } from '../dispatch/parked-activations';
@@ -270,15 +271,4 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
     );
     if (this.onError === 'shutdown') this._close('handler-failed', error);
   }
-}
-
-function checkPriority(priority: number): number {
-  if (!Number.isInteger(priority) || priority < 0 || priority > 7) {
-    throw new InvalidArgumentError(
-      'priority',
-      'an integer from 0 (lowest) to 7 (highest)',
-      priority,
-    );
-  }
-  return priority;
 }

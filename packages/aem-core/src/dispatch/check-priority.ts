@@ -1,0 +1,19 @@
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+
+/**
+ * Checks a priority: an integer from 0 (lowest) to 7 (highest), for events and posted jobs alike.
+ *
+ * @returns the priority.
+ * @throws {@link InvalidArgumentError} otherwise.
+ * @internal
+ */
+export function checkPriority(priority: number): number {
+  if (!Number.isInteger(priority) || priority < 0 || priority > 7) {
+    throw new InvalidArgumentError(
+      'priority',
+      'an integer from 0 (lowest) to 7 (highest)',
+      priority,
+    );
+  }
+  return priority;
+}
