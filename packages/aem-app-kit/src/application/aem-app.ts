@@ -18,7 +18,7 @@ import { RestartBudgetExceededError } from '../errors/restart-budget-exceeded.er
 import { UpgradeFailedError } from '../errors/upgrade-failed.error';
 import { Lifecycle } from '../lifecycle/lifecycle';
 import { createLogger } from '../logging/create-logger';
-import { openMailbox, type Mailbox } from '../mailbox/mailbox-service';
+import { openMailbox, type Mailbox } from '../mailbox/mailbox';
 import { addressOf, startAdminServer } from '../metrics/admin-server';
 import { AppMetrics } from '../metrics/app-metrics';
 import { Session } from '../session/session';
