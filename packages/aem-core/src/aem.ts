@@ -156,7 +156,11 @@ export class Aem {
       throw new ServiceAlreadyLoadedError(definition.name, definition.version);
     }
     const id = `${definition.name}@${definition.version}`;
-    const state = definition.setup?.({ runtime: this, backend: this.backend, id });
+    const state = definition.setup?.({
+      backend: this.backend,
+      id,
+      createDomain: (domainName, options) => this.createDomain(domainName, options),
+    });
     const entry = new LoadedService(definition as ServiceDefinition, state, this.serviceRuntime);
     versions.push(entry);
     versions.sort((a, b) => rcompare(a.definition.version, b.definition.version));

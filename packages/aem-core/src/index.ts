@@ -14,15 +14,16 @@ export type { AemLimits, AemOptions } from './aem-options';
 /* Services */
 export { defineService } from './service/define-service';
 export { defineCall } from './service/service-definition';
+export type { EventSourceHooks } from './service/event-source-hooks';
 export type {
   CallArgs,
   CallImplementation,
   CallMap,
   CallPayload,
   CallSpec,
-  EventSourceHooks,
   ServiceDefinition,
   ServiceHost,
+  ServiceState,
 } from './service/service-definition';
 export { ServiceBinding } from './service/service-binding';
 export type { ObserveOptions, OnceOptions } from './service/service-binding';
@@ -30,8 +31,8 @@ export type { ObserveOptions, OnceOptions } from './service/service-binding';
 /* Events */
 export { AemEvent } from './event/aem-event';
 export type { CallContext } from './event/call-context';
-export type { EventHandler } from './event/event-handler';
-export { DEFAULT_PRIORITY } from './event/event-options';
+export type { EventHandler } from './event/aem-event';
+export { DEFAULT_PRIORITY } from './dispatch/priority';
 export type { EventFlags, EventOptions, HandlerErrorPolicy } from './event/event-options';
 export type { EventCloseReason, EventState } from './event/event-state';
 

@@ -24,7 +24,7 @@ export type { TcpServiceState } from './tcp-service-state';
 export { TcpServer } from './tcp-server';
 export type { ServerCloseOptions, TcpServerStats } from './tcp-server';
 export { TcpConnection } from './tcp-connection';
-export type { TcpMessage } from './tcp-message';
+export type { TcpMessage } from './tcp-connection';
 export type { TcpCloseInfo, TcpCloseReason } from './tcp-close-info';
 
 /* Framers */

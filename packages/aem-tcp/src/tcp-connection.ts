@@ -4,6 +4,7 @@ import {
   type CallContext,
   type Domain,
   type EventOptions,
+  type ServiceBinding,
 } from '@aem/core';
 import type { Observable } from 'rxjs';
 import { ConnectionClosedError } from './errors/connection-closed.error';
@@ -12,7 +13,6 @@ import type { Framer, FramerFactory } from './framers/framer';
 import type { IdleSweeper } from './idle-sweeper';
 import type { TcpCloseInfo, TcpCloseReason } from './tcp-close-info';
 import type { ConnectionLimits } from './tcp-limits';
-import type { TcpMessage } from './tcp-message';
 import type { TcpServiceState } from './tcp-service-state';
 import type { TransportSocket } from './transport/transport';
 
@@ -35,10 +35,30 @@ export interface ConnectionOwner {
   _connectionClosed(connection: TcpConnection, info: TcpCloseInfo): void;
 }
 
+/**
+ * One framed message: what a message handler receives — the bytes, the connection to answer
+ * on, and where it came from.
+ */
+export interface TcpMessage {
+  /** The frame (a view of the received bytes; copy it to keep it long). */
+  readonly data: Buffer;
+  /** The connection it arrived on; `send` the answer there. */
+  readonly connection: TcpConnection;
+  /** The peer's address. */
+  readonly remoteAddress: string;
+  /** The peer's port. */
+  readonly remotePort: number;
+}
+
 /** Everything a connection is built with. @internal */
 export interface ConnectionSetup {
   readonly socket: TransportSocket;
   readonly state: TcpServiceState;
+  /**
+   * The service's own binding, where the connection registers its events. Untyped here: its
+   * typed form names the service definition, which names this file (an import cycle).
+   */
+  readonly events: ServiceBinding;
   readonly owner: ConnectionOwner;
   /** Makes the connection's framer (when its first bytes arrive), or null for raw bytes only. */
   readonly framer: FramerFactory | null;
@@ -106,6 +126,7 @@ export class TcpConnection {
 
   private readonly socket: TransportSocket;
   private readonly service: TcpServiceState;
+  private readonly events: ServiceBinding;
   private readonly owner: ConnectionOwner;
   /** Makes the framer; the framer itself is made with the first bytes (idle connections have none). */
   private readonly newFramer: FramerFactory | null;
@@ -139,6 +160,7 @@ export class TcpConnection {
     this.id = id;
     this.socket = socket;
     this.service = setup.state;
+    this.events = setup.events;
     this.owner = setup.owner;
     this.newFramer = setup.framer;
     this.limits = setup.limits;
@@ -187,7 +209,7 @@ export class TcpConnection {
    * client's with `#<local port>`). Made on first use: an idle connection has none.
    */
   get domain(): Domain {
-    return (this.ownDomain ??= this.service.runtime.createDomain(this.owner._domainName(this)));
+    return (this.ownDomain ??= this.service.createDomain(this.owner._domainName(this)));
   }
 
   /** `open` until a close starts, `closing` while it completes, then `closed`. */
@@ -229,7 +251,7 @@ export class TcpConnection {
     options: Omit<EventOptions, 'domain'> = {},
   ): AemEvent<TcpMessage> {
     this.assertFramed();
-    return this.service.self.call('messages', { target: this }, handler, {
+    return this.events.call('messages', { target: this }, handler, {
       ...options,
       domain: this.domain,
     });
@@ -238,7 +260,7 @@ export class TcpConnection {
   /** This connection's framed messages as an Observable; completes when the peer ends. */
   get messages(): Observable<TcpMessage> {
     this.assertFramed();
-    return this.service.self.observe('messages', { target: this }, { domain: this.domain });
+    return this.events.observe('messages', { target: this }, { domain: this.domain });
   }
 
   /** Registers a handler for the raw received chunks (runs in the connection's domain). */
@@ -246,7 +268,7 @@ export class TcpConnection {
     handler: (chunk: Buffer) => void | PromiseLike<void>,
     options: Omit<EventOptions, 'domain'> = {},
   ): AemEvent<Buffer> {
-    return this.service.self.call('data', { connection: this }, handler, {
+    return this.events.call('data', { connection: this }, handler, {
       ...options,
       domain: this.domain,
     });
@@ -254,7 +276,7 @@ export class TcpConnection {
 
   /** The raw received chunks as an Observable; completes when the peer ends. */
   get data(): Observable<Buffer> {
-    return this.service.self.observe('data', { connection: this }, { domain: this.domain });
+    return this.events.observe('data', { connection: this }, { domain: this.domain });
   }
 
   /**

@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import type { AemEvent, CallContext, EventOptions } from '@aem/core';
+import type { AemEvent, CallContext, EventOptions, ServiceBinding } from '@aem/core';
 import type { Observable } from 'rxjs';
 import type { FramerFactory } from './framers/framer';
 import type { IdleSweeper } from './idle-sweeper';
-import { TcpConnection } from './tcp-connection';
+import { TcpConnection, type TcpMessage } from './tcp-connection';
 import type { ConnectionLimits } from './tcp-limits';
 import type { TcpCloseInfo } from './tcp-close-info';
-import type { TcpMessage } from './tcp-message';
 import type { TcpServiceState } from './tcp-service-state';
 import type { TransportServer, TransportSocket } from './transport/transport';
 
@@ -40,6 +39,8 @@ export interface ServerCloseOptions {
 export interface ServerSetup {
   readonly server: TransportServer;
   readonly state: TcpServiceState;
+  /** The service's own binding, untyped (see `ConnectionSetup.events`). */
+  readonly events: ServiceBinding;
   readonly framer: FramerFactory | null;
   readonly limits: ConnectionLimits;
   readonly maxConnections: number;
@@ -124,12 +125,12 @@ export class TcpServer {
     handler: (connection: TcpConnection) => void | PromiseLike<void>,
     options: Omit<EventOptions, 'domain'> = {},
   ): AemEvent<TcpConnection> {
-    return this.state.self.call('accept', { server: this }, handler, options);
+    return this.setup.events.call('accept', { server: this }, handler, options);
   }
 
   /** Accepted connections as an Observable (cold: subscribing registers the event). */
   get connections(): Observable<TcpConnection> {
-    return this.state.self.observe('accept', { server: this });
+    return this.setup.events.observe('accept', { server: this }, {});
   }
 
   /**
@@ -140,12 +141,12 @@ export class TcpServer {
     handler: (message: TcpMessage) => void | PromiseLike<void>,
     options: Omit<EventOptions, 'domain'> = {},
   ): AemEvent<TcpMessage> {
-    return this.state.self.call('messages', { target: this }, handler, options);
+    return this.setup.events.call('messages', { target: this }, handler, options);
   }
 
   /** The framed messages of every connection as an Observable. */
   get messages(): Observable<TcpMessage> {
-    return this.state.self.observe('messages', { target: this });
+    return this.setup.events.observe('messages', { target: this }, {});
   }
 
   /**
@@ -214,6 +215,7 @@ export class TcpServer {
     const connection = new TcpConnection(this.state.connectionId(), {
       socket,
       state: this.state,
+      events: this.setup.events,
       owner: this,
       framer: this.setup.framer,
       limits: this.setup.limits,

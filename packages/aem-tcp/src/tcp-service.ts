@@ -7,8 +7,7 @@ import {
   type ServiceDefinition,
 } from '@aem/core';
 import { DEFAULT_MAX_TOTAL_BUFFERED_BYTES, type TcpServiceOptions } from './tcp-limits';
-import { TcpConnection } from './tcp-connection';
-import type { TcpMessage } from './tcp-message';
+import { TcpConnection, type TcpMessage } from './tcp-connection';
 import { TcpServer } from './tcp-server';
 import { TcpServiceState } from './tcp-service-state';
 import { kmodTransport } from './transport/kmod-transport';
@@ -50,14 +49,6 @@ export type TcpCalls = {
 /** The TCP service's definition type. */
 export type TcpServiceDefinition = ServiceDefinition<TcpServiceState, TcpCalls>;
 
-/** States of the loaded TCP services, by runtime, by version (what the `Tcp` facade reaches). */
-const states = new WeakMap<object, Map<string, TcpServiceState>>();
-
-/** @internal The state of version `version` of the TCP service in `runtime`. */
-export function tcpStateOf(runtime: object, version: string): TcpServiceState | undefined {
-  return states.get(runtime)?.get(version);
-}
-
 /**
  * Creates the TCP service definition (`tcp@1.0.0`) with service-wide options. Most programs
  * use {@link tcpService} (the defaults) through {@link Tcp.from}.
@@ -80,21 +71,12 @@ export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDef
       // close arrive as ring records, without a read() per wake-up.
       const kernel = host.backend.kernelTcp;
       const transport = kernel === undefined ? nodeTransport : kmodTransport(kernel);
-      const state = new TcpServiceState(
-        host.runtime,
-        host.id,
-        TCP_SERVICE_VERSION,
-        maxTotal,
-        transport,
+      return new TcpServiceState(host.id, TCP_SERVICE_VERSION, maxTotal, transport, (name) =>
+        host.createDomain(name),
       );
-      let byVersion = states.get(host.runtime);
-      if (byVersion === undefined) states.set(host.runtime, (byVersion = new Map()));
-      byVersion.set(TCP_SERVICE_VERSION, state);
-      return state;
     },
     teardown(state) {
       state.destroyAll();
-      states.get(state.runtime)?.delete(state.version);
     },
     calls: {
       accept: defineCall<AcceptArgs, TcpConnection, TcpServiceState>((ctx, args) => {

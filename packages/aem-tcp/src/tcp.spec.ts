@@ -12,7 +12,7 @@ import { lengthPrefixed } from './framers/length-prefixed.framer';
 import { Tcp } from './tcp';
 import { createTcpService } from './tcp-service';
 import type { TcpConnection } from './tcp-connection';
-import type { TcpMessage } from './tcp-message';
+import type { TcpMessage } from './tcp-connection';
 import type { TcpServer } from './tcp-server';
 
 const HOST = '127.0.0.1';

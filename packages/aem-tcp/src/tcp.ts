@@ -6,8 +6,8 @@ import { IdleSweeper } from './idle-sweeper';
 import { EMPTY, TcpConnection, type ConnectionOwner } from './tcp-connection';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './tcp-limits';
 import { TcpServer } from './tcp-server';
-import { TCP_SERVICE_NAME, tcpService, tcpStateOf, type TcpServiceDefinition } from './tcp-service';
-import type { TcpServiceState } from './tcp-service-state';
+import { TCP_SERVICE_NAME, tcpService, type TcpServiceDefinition } from './tcp-service';
+import { TcpServiceState } from './tcp-service-state';
 
 /** Options shared by {@link Tcp.listen} and {@link Tcp.connect}. */
 export interface ConnectionOptions {
@@ -79,8 +79,8 @@ export class Tcp {
     if (!runtime.services().some((service) => service.name === TCP_SERVICE_NAME))
       runtime.load(tcpService);
     const binding = runtime.bind<TcpServiceDefinition>(TCP_SERVICE_NAME, range);
-    const state = tcpStateOf(runtime, binding.version);
-    if (state === undefined)
+    const state: unknown = binding.state;
+    if (!(state instanceof TcpServiceState))
       throw new InvalidArgumentError(
         'runtime',
         `a runtime where ${binding.id} was loaded by @aem/tcp`,
@@ -128,6 +128,7 @@ export class Tcp {
     return new TcpServer({
       server,
       state: this.state,
+      events: this.binding,
       framer: options.framer ?? null,
       limits,
       maxConnections,
@@ -165,6 +166,7 @@ export class Tcp {
     const connection = new TcpConnection(this.state.connectionId(), {
       socket,
       state: this.state,
+      events: this.binding,
       owner,
       framer: options.framer ?? null,
       limits,

@@ -1,10 +1,4 @@
-import {
-  defineCall,
-  defineService,
-  type Aem,
-  type CallSpec,
-  type ServiceDefinition,
-} from '@aem/core';
+import { defineCall, defineService, type CallSpec, type ServiceDefinition } from '@aem/core';
 import { InvalidDelayError } from './errors/invalid-delay.error';
 import { NodeClock } from './node-clock';
 import type { TimerClock } from './timer-clock';
@@ -125,10 +119,6 @@ export interface TimersServiceOptions {
   readonly initialCapacity?: number;
 }
 
-/** Runtime → service id → state: how {@link Timers} finds the wheel of the version it bound. */
-const states = new WeakMap<Aem, Map<string, TimersState>>();
-const owners = new WeakMap<TimersState, { runtime: Aem; id: string }>();
-
 /**
  * Defines the `timers` service (version {@link TIMERS_SERVICE_VERSION}): each runtime that
  * loads it gets its own {@link TimerWheel}; calls `after` and `every` create timer events whose
@@ -177,17 +167,9 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
         kernel === undefined
           ? state.wheel
           : new KernelTimerEngine(kernel, () => host.backend.now());
-      let perRuntime = states.get(host.runtime);
-      if (perRuntime === undefined) states.set(host.runtime, (perRuntime = new Map()));
-      perRuntime.set(host.id, state);
-      owners.set(state, { runtime: host.runtime, id: host.id });
       return state;
     },
-    teardown: (state) => {
-      state.wheel.close();
-      const owner = owners.get(state);
-      if (owner !== undefined) states.get(owner.runtime)?.delete(owner.id);
-    },
+    teardown: (state) => state.wheel.close(),
     calls: {
       after: defineCall<AfterArgs, TimerExpiration, TimersState>(
         (ctx, args, state) => {
@@ -234,11 +216,6 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
  * ```
  */
 export const timersService: TimersServiceDefinition = createTimersService();
-
-/** @internal The state of the timers service version `serviceId` loaded in `runtime`. */
-export function timersStateOf(runtime: Aem, serviceId: string): TimersState | undefined {
-  return states.get(runtime)?.get(serviceId);
-}
 
 function checkDelay(name: string, value: unknown, positive: boolean): number {
   if (typeof value !== 'number' || !(positive ? value > 0 : value >= 0) || value === Infinity) {

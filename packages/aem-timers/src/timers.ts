@@ -12,13 +12,12 @@ import type { TimerExpiration } from './timer-expiration';
 import {
   TIMERS_SERVICE_NAME,
   createTimersService,
-  timersStateOf,
   type TimersServiceDefinition,
   type TimersServiceOptions,
   type TimersState,
 } from './timers-service';
 import { InvalidDelayError } from './errors/invalid-delay.error';
-import type { TimerWheel } from './timing-wheel';
+import { TimerWheel } from './timing-wheel';
 import { WheelScheduler } from './wheel-scheduler';
 
 /**
@@ -89,8 +88,8 @@ export class Timers {
     range = '^1',
   ) {
     this.binding = runtime.bind<TimersServiceDefinition>(TIMERS_SERVICE_NAME, range);
-    const state = timersStateOf(runtime, this.binding.id);
-    if (state === undefined) {
+    const state = this.binding.state as TimersState | undefined;
+    if (!(state?.wheel instanceof TimerWheel)) {
       // A foreign service registered under our name: it has no wheel we can drive.
       throw new ServiceNotFoundError(TIMERS_SERVICE_NAME, `${range} defined by @aem/timers`, [
         this.binding.version,

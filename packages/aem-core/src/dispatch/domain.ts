@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
-import { DEFAULT_PRIORITY } from '../event/event-options';
-import { checkPriority } from './check-priority';
+import { checkPriority, DEFAULT_PRIORITY } from './priority';
+import type { DispatchTarget } from './dispatch-target';
 import type { DomainJob, JobQueue } from './job-queue';
 import type { ParkedActivations } from './parked-activations';
 
@@ -43,7 +43,7 @@ export interface PostOptions {
 export class Domain {
   /** @internal */ _busy = false;
   /** @internal */ _queued = 0;
-  /** @internal */ _parked: ParkedActivations | null = null;
+  /** @internal */ _parked: ParkedActivations<DispatchTarget> | null = null;
   /** @internal */ _tokenQueued = false;
 
   /**

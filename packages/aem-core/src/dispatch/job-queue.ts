@@ -1,8 +1,7 @@
 import type { AemError } from '../errors/aem.error';
 import { JobFailedError } from '../errors/job-failed.error';
-import { GATE_DISCARD, GATE_RUN, type DispatchTarget } from './dispatch-target';
+import { GATE_DISCARD, GATE_RUN, type DispatchTarget, type DomainState } from './dispatch-target';
 import type { Dispatcher } from './dispatcher';
-import type { DomainState } from './domain-state';
 import { PRIORITY_LEVELS } from './dispatcher';
 
 /** A unit of work posted into a domain with {@link Domain.post}. */

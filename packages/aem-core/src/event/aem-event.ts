@@ -1,17 +1,49 @@
 import type { Domain } from '../dispatch/domain';
-import { checkPriority } from '../dispatch/check-priority';
-import { GATE_DISCARD, GATE_HOLD, GATE_RUN } from '../dispatch/dispatch-target';
-import type { DomainState } from '../dispatch/domain-state';
+import {
+  GATE_DISCARD,
+  GATE_HOLD,
+  GATE_RUN,
+  type DispatchTarget,
+  type DomainState,
+} from '../dispatch/dispatch-target';
 import type { ParkedActivations } from '../dispatch/parked-activations';
+import { checkPriority } from '../dispatch/priority';
 import { EventClosedError } from '../errors/event-closed.error';
 import { HandlerFailedError } from '../errors/handler-failed.error';
-import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { SourceFailedError } from '../errors/source-failed.error';
-import type { EventSourceHooks } from '../service/service-definition';
-import type { EventHandler } from './event-handler';
-import type { EventHost } from './event-host';
+import type { AemError } from '../errors/aem.error';
+import type { Backend } from '../backend/backend';
+import type { Dispatcher } from '../dispatch/dispatcher';
+import type { EventSourceHooks } from '../service/event-source-hooks';
 import type { EventFlags, HandlerErrorPolicy } from './event-options';
 import type { EventCloseReason, EventState } from './event-state';
+
+/**
+ * A handler: receives the activation's payload — everything it needs: the bytes, the
+ * connection, the expiration count — and the event itself (its id, `context`, domain).
+ * Returning a promise makes the handler async: the next activation of its domain waits for it.
+ */
+export type EventHandler<TPayload, TContext = unknown> = (
+  payload: TPayload,
+  event: AemEvent<TPayload, TContext>,
+) => void | PromiseLike<void>;
+
+/**
+ * What an event needs from the runtime that owns it. Implemented by the runtime's registry
+ * entry for the event's service version.
+ *
+ * @internal
+ */
+export interface EventHost {
+  readonly dispatcher: Dispatcher;
+  readonly backend: Backend;
+  /** `name@version` of the service. */
+  readonly serviceId: string;
+  /** Sends a failure to `Aem.errors`. */
+  reportError(error: AemError): void;
+  /** Called once when an event closes, after its source was released. */
+  eventClosed(event: AemEvent): void;
+}
 
 /** Listener notified once when an event closes. @internal */
 export type CloseListener = (reason: EventCloseReason, error: unknown) => void;
@@ -37,7 +69,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
   /** @internal */ readonly _domain: DomainState;
   /** @internal */ _busy = false;
   /** @internal */ _queued = 0;
-  /** @internal */ _parked: ParkedActivations | null = null;
+  /** @internal */ _parked: ParkedActivations<DispatchTarget> | null = null;
   /** @internal */ _tokenQueued = false;
   /** @internal */ readonly _maxQueue: number;
   /** @internal Kept equal to the gate of {@link AemEvent.state}. */ _gate = GATE_HOLD;
@@ -121,7 +153,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
    * Priority from `0` (lowest) to `7` (highest). Setting it affects activations queued from
    * then on (the seed's `EVJOBPRIO`).
    *
-   * @throws {@link InvalidArgumentError} for anything but an integer 0–7.
+   * @throws `InvalidArgumentError` for anything but an integer 0–7.
    */
   get priority(): number {
     return this._priority;

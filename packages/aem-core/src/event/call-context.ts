@@ -2,8 +2,7 @@ import type { Domain } from '../dispatch/domain';
 import { GATE_DISCARD } from '../dispatch/dispatch-target';
 import type { Dispatcher } from '../dispatch/dispatcher';
 import { SourceFailedError } from '../errors/source-failed.error';
-import type { AemEvent } from './aem-event';
-import type { EventHost } from './event-host';
+import type { AemEvent, EventHost } from './aem-event';
 
 /**
  * What a service's call implementation receives: the event it is producing activations for,

@@ -41,6 +41,3 @@ export interface EventOptions<TContext = unknown> {
   /** Start the event at once (default `true`); with `false` it waits in state `idle` for `start()`. */
   readonly start?: boolean;
 }
-
-/** Default priority of an event. */
-export const DEFAULT_PRIORITY = 4;

@@ -5,9 +5,10 @@ import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { ServiceUnloadedError } from '../errors/service-unloaded.error';
 import { AemEvent } from '../event/aem-event';
 import { EventSink } from '../event/call-context';
-import type { EventHandler } from '../event/event-handler';
-import type { EventHost } from '../event/event-host';
-import { DEFAULT_PRIORITY, type EventOptions } from '../event/event-options';
+import type { EventHandler } from '../event/aem-event';
+import type { EventHost } from '../event/aem-event';
+import { DEFAULT_PRIORITY } from '../dispatch/priority';
+import type { EventOptions } from '../event/event-options';
 import type { ServiceDefinition } from './service-definition';
 
 /** What a loaded service needs from its runtime. @internal */

@@ -2,10 +2,10 @@ import { Observable } from 'rxjs';
 import { AbortedError } from '../errors/aborted.error';
 import { EventClosedError } from '../errors/event-closed.error';
 import type { AemEvent } from '../event/aem-event';
-import type { EventHandler } from '../event/event-handler';
+import type { EventHandler } from '../event/aem-event';
 import type { EventOptions } from '../event/event-options';
 import type { LoadedService } from './loaded-service';
-import type { CallArgs, CallPayload, ServiceDefinition } from './service-definition';
+import type { CallArgs, CallPayload, ServiceDefinition, ServiceState } from './service-definition';
 
 /** Options of {@link ServiceBinding.once}: the event options plus an abort signal. */
 export interface OnceOptions<TContext = unknown> extends Omit<
@@ -50,6 +50,26 @@ export class ServiceBinding<D extends ServiceDefinition = ServiceDefinition> {
   /** `name@version`. */
   get id(): string {
     return this.loaded.serviceId;
+  }
+
+  /**
+   * The per-runtime state the version's `setup` created in this runtime: how a service
+   * package's own client (a facade such as `Timers` or `Tcp`) reaches its wheel, sockets or
+   * counters without a registry of its own. Other code should treat it as the service's
+   * internals.
+   *
+   * @example
+   * ```ts
+   * const { wheel } = runtime.bind(timersService).state;
+   * ```
+   */
+  get state(): ServiceState<D> {
+    return this.loaded.state as ServiceState<D>;
+  }
+
+  /** The definition of the version this binding resolved to. */
+  get definition(): ServiceDefinition {
+    return this.loaded.definition;
   }
 
   /**
