@@ -44,8 +44,14 @@ export { PRIORITY_LEVELS } from './dispatch/dispatcher';
 
 /* Backends */
 export type { Backend, BackendKind, BackendRequest, BackendSelection } from './backend/backend';
-export type { KernelTimers } from './backend/kernel-timers';
-export type { KernelTcp, KernelTcpAddresses, KernelTcpEvent } from './backend/kernel-tcp';
+export type {
+  KernelAttachOptions,
+  KernelChannel,
+  KernelRecordBatch,
+  KernelRecordLayout,
+  KernelRecordReceiver,
+  KernelService,
+} from './backend/kernel-channel';
 export { AEM_DEVICE_PATH } from './backend/select-backend';
 
 /* Errors */

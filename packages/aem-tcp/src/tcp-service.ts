@@ -10,6 +10,7 @@ import { DEFAULT_MAX_TOTAL_BUFFERED_BYTES, type TcpServiceOptions } from './tcp-
 import { TcpConnection, type TcpMessage } from './tcp-connection';
 import { TcpServer } from './tcp-server';
 import { TcpServiceState } from './tcp-service-state';
+import { openKernelTcp } from './transport/kernel-tcp';
 import { kmodTransport } from './transport/kmod-transport';
 import { nodeTransport } from './transport/node-transport';
 
@@ -69,7 +70,10 @@ export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDef
     setup(host) {
       // On the kmod backend with aem_tcp loaded, sockets are the kernel's: accept, data and
       // close arrive as ring records, without a read() per wake-up.
-      const kernel = host.backend.kernelTcp;
+      const kernel =
+        host.backend.kernel === undefined
+          ? undefined
+          : openKernelTcp(host.backend.kernel, host.backend);
       const transport = kernel === undefined ? nodeTransport : kmodTransport(kernel);
       return new TcpServiceState(host.id, TCP_SERVICE_VERSION, maxTotal, transport, (name) =>
         host.createDomain(name),

@@ -4,6 +4,7 @@ import { NodeClock } from './node-clock';
 import type { TimerClock } from './timer-clock';
 import type { TimerExpiration } from './timer-expiration';
 import { KernelTimerEngine } from './kernel-timer-engine';
+import { openKernelTimers } from './kernel-timers';
 import type { TimerEngine } from './timer-engine';
 import { TimerSource } from './timer-source';
 import { TimerWheel } from './timing-wheel';
@@ -162,7 +163,10 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
       };
       // On the kmod backend the timer events live in the kernel; the wheel still serves the
       // RxJS scheduler and direct wheel users. A virtual clock always means the wheel.
-      const kernel = options.clock === undefined ? host.backend.kernelTimers : undefined;
+      const kernel =
+        options.clock === undefined && host.backend.kernel !== undefined
+          ? openKernelTimers(host.backend.kernel)
+          : undefined;
       (state as { engine: TimerEngine }).engine =
         kernel === undefined
           ? state.wheel
