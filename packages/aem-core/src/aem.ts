@@ -16,6 +16,7 @@ import { ServiceAlreadyLoadedError } from './errors/service-already-loaded.error
 import { ServiceBusyError } from './errors/service-busy.error';
 import { ServiceNotFoundError } from './errors/service-not-found.error';
 import type { SourceFailedError } from './errors/source-failed.error';
+import { checkPositiveInteger, resolveLimits } from './limits/resolve-limits';
 import { LoadedService, type ServiceRuntime } from './service/loaded-service';
 import { ServiceBinding } from './service/service-binding';
 import type { ServiceDefinition } from './service/service-definition';
@@ -112,14 +113,18 @@ export class Aem {
 
   /** @internal Use {@link createAem}. */
   constructor(options: AemOptions = {}) {
-    this.limits = resolveLimits(options.limits);
+    this.limits = resolveLimits(DEFAULT_LIMITS, options.limits, 'options.limits');
     const { backend, selection } = selectBackend(options.backend ?? 'auto');
     this.backend = backend;
     this.backendSelection = selection;
     this.dispatcher = new Dispatcher(this.limits);
     this.jobs = new JobQueue(this.dispatcher, (error) => this.report(error));
     const limits = this.limits;
+    const isClosed = (): boolean => this.isClosed;
     this.serviceRuntime = {
+      get closed() {
+        return isClosed();
+      },
       dispatcher: this.dispatcher,
       backend,
       maxQueuePerDomain: limits.maxQueuePerDomain,
@@ -142,7 +147,7 @@ export class Aem {
   }
 
   /**
-   * Loads a service version (the seed's module load). Several versions of one service may be
+   * Loads a service version (the original AEM's module load). Several versions of one service may be
    * loaded at once; {@link Aem.bind} picks among them.
    *
    * @param definition - from {@link defineService}.
@@ -169,7 +174,7 @@ export class Aem {
   }
 
   /**
-   * Binds to the newest loaded version of a service that satisfies a semver range (the seed's
+   * Binds to the newest loaded version of a service that satisfies a semver range (the original AEM's
    * `GET_SYSNR`). Versions draining towards unload are not bindable.
    *
    * @example
@@ -209,7 +214,7 @@ export class Aem {
   }
 
   /**
-   * Unloads a service version (the seed's module unload). With live events it is refused with
+   * Unloads a service version (the original AEM's module unload). With live events it is refused with
    * {@link ServiceBusyError}, unless `drain` (wait for them; the version accepts no new events
    * meanwhile) or `force` (shut them down).
    *
@@ -340,29 +345,6 @@ export class Aem {
  */
 export function createAem(options: AemOptions = {}): Aem {
   return new Aem(options);
-}
-
-function resolveLimits(overrides: Partial<AemLimits> = {}): AemLimits {
-  const limits: { -readonly [K in keyof AemLimits]: AemLimits[K] } = { ...DEFAULT_LIMITS };
-  for (const key of Object.keys(overrides) as (keyof AemLimits)[]) {
-    if (!(key in DEFAULT_LIMITS)) {
-      throw new InvalidArgumentError(
-        `options.limits.${String(key)}`,
-        `one of ${Object.keys(DEFAULT_LIMITS).join(', ')}`,
-        key,
-      );
-    }
-    const value = overrides[key];
-    if (value === undefined) continue;
-    checkPositiveInteger(`options.limits.${key}`, value);
-    limits[key] = value;
-  }
-  return Object.freeze(limits);
-}
-
-function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new InvalidArgumentError(name, 'a positive integer', value);
 }
 
 function describe(entry: LoadedService): ServiceInfo {

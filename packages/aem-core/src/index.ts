@@ -1,5 +1,7 @@
 /**
- * The AEM event core: services, events, the dispatcher and its backends.
+ * The AEM event core: services, events, the dispatcher and its backends. "The original AEM" in
+ * these docs is the Asynchronous Event Mechanism described in the AEM articles (Linux Journal,
+ * 2003 and 2004), whose kernel core and service modules this package mirrors.
  *
  * @packageDocumentation
  */
@@ -10,6 +12,7 @@ export type { AemRuntimeError, AemStats, ServiceInfo, UnloadOptions } from './ae
 export { aem } from './default-aem';
 export { DEFAULT_LIMITS } from './aem-options';
 export type { AemLimits, AemOptions } from './aem-options';
+export { resolveLimits } from './limits/resolve-limits';
 
 /* Services */
 export { defineService } from './service/define-service';

@@ -42,5 +42,6 @@ export { TcpError } from './errors/tcp.error';
 export { ConnectionClosedError } from './errors/connection-closed.error';
 export { FrameTooLargeError } from './errors/frame-too-large.error';
 export { MalformedFrameError } from './errors/malformed-frame.error';
+export { NoFramerError } from './errors/no-framer.error';
 export { SocketFailedError } from './errors/socket-failed.error';
 export { TimersUnavailableError } from './errors/timers-unavailable.error';

@@ -8,6 +8,7 @@ import {
 } from '@aem/core';
 import type { Observable } from 'rxjs';
 import { ConnectionClosedError } from './errors/connection-closed.error';
+import { NoFramerError } from './errors/no-framer.error';
 import { SocketFailedError } from './errors/socket-failed.error';
 import type { Framer, FramerFactory } from './framers/framer';
 import type { IdleSweeper } from './idle-sweeper';
@@ -250,7 +251,7 @@ export class TcpConnection {
     handler: (message: TcpMessage) => void | PromiseLike<void>,
     options: Omit<EventOptions, 'domain'> = {},
   ): AemEvent<TcpMessage> {
-    this.assertFramed();
+    this._assertFramed();
     return this.events.call('messages', { target: this }, handler, {
       ...options,
       domain: this.domain,
@@ -259,7 +260,7 @@ export class TcpConnection {
 
   /** This connection's framed messages as an Observable; completes when the peer ends. */
   get messages(): Observable<TcpMessage> {
-    this.assertFramed();
+    this._assertFramed();
     return this.events.observe('messages', { target: this }, { domain: this.domain });
   }
 
@@ -282,15 +283,23 @@ export class TcpConnection {
   /**
    * Queues bytes for sending. All sends of one tick go to the kernel together (one `writev`).
    *
-   * @returns `false` when the unsent bytes are over `limits.writeHighWaterMark`: the bytes
-   *   are still queued, but wait for {@link TcpConnection.drained} before sending more.
-   * @throws {@link ConnectionClosedError} once this side has ended or the socket is gone.
-   *   During a graceful server shutdown, handlers of messages already received can still
-   *   reply: the FIN goes after them.
+   * A connection closing while a handler awaits something is a routine race, so sending on a
+   * closed connection is a result, not an exception: `send` returns `false` and the bytes are
+   * dropped (`state` says which `false` it was). During a graceful server shutdown, handlers of
+   * messages already received can still reply: the FIN goes after them.
+   *
+   * @example
+   * ```ts
+   * if (!connection.send(reply) && connection.state === 'open') await connection.drained();
+   * ```
+   * @returns `true` when queued under the mark; `false` when the unsent bytes are over
+   *   `limits.writeHighWaterMark` (the bytes are still queued: wait for
+   *   {@link TcpConnection.drained} before sending more), or when this side has ended or the
+   *   connection is closed (the bytes are dropped).
    */
   send(data: Buffer | Uint8Array | string): boolean {
     const socket = this.socket;
-    if (socket.writableEnded || socket.destroyed) throw new ConnectionClosedError(this.id, 'send');
+    if (socket.writableEnded || socket.destroyed) return false;
     let item: Buffer | string;
     let length: number;
     if (typeof data === 'string') {
@@ -406,6 +415,14 @@ export class TcpConnection {
     this._consumersChanged();
   }
 
+  /**
+   * @internal True once no more bytes will be read (the peer ended, or a close began): a
+   * message or data registration made now is ended at once, so its stream completes.
+   */
+  get _readingOver(): boolean {
+    return this.closeReason !== undefined;
+  }
+
   /** @internal */
   _addDataSink(sink: CallContext<Buffer>): void {
     this.dataSinks = [...this.dataSinks, sink];
@@ -477,6 +494,28 @@ export class TcpConnection {
     );
   }
 
+  /**
+   * @internal Graceful shutdown, after `_stopReading`: sends FIN once every activation this
+   * connection already queued was handled — an async handler's promise included. A job posted
+   * into the connection's domain at the lowest priority runs exactly then (a domain runs its
+   * work one at a time, in priority then arrival order), so nothing polls. When the domain
+   * cannot take the job (the runtime closed, its queue full), FIN goes at once.
+   */
+  _endWhenHandled(): void {
+    if (this.closeInfo !== undefined) return;
+    if (!this._inFlight) {
+      this._end();
+      return;
+    }
+    let posted = false;
+    try {
+      posted = this.domain.post(() => this._end(), { priority: 0 });
+    } catch {
+      // QueueFullError: the domain is at its limit; end now rather than wait unseen.
+    }
+    if (!posted) this._end();
+  }
+
   /** @internal Sends FIN after the queued bytes. */
   _end(): void {
     if (this.socket.writableEnded) return;
@@ -502,13 +541,9 @@ export class TcpConnection {
     );
   }
 
-  private assertFramed(): void {
-    if (this.newFramer === null) {
-      throw new ConnectionClosedError(
-        this.id,
-        'frame messages: the connection was opened without a framer (use onData/data)',
-      );
-    }
+  /** @internal Refuses message registrations on a connection without a framer. */
+  _assertFramed(): void {
+    if (this.newFramer === null) throw new NoFramerError(`connection ${this.id}`);
   }
 
   private received(chunk: Buffer): void {

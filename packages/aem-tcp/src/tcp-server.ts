@@ -3,14 +3,12 @@ import type { AemEvent, CallContext, EventOptions, ServiceBinding } from '@aem/c
 import type { Observable } from 'rxjs';
 import type { FramerFactory } from './framers/framer';
 import type { IdleSweeper } from './idle-sweeper';
+import { NoFramerError } from './errors/no-framer.error';
 import { TcpConnection, type TcpMessage } from './tcp-connection';
 import type { ConnectionLimits } from './tcp-limits';
 import type { TcpCloseInfo } from './tcp-close-info';
 import type { TcpServiceState } from './tcp-service-state';
 import type { TransportServer, TransportSocket } from './transport/transport';
-
-/** How often a draining server checks whether its connections' handlers are done. */
-const DRAIN_POLL_MS = 5;
 
 /** Counters of a server. */
 export interface TcpServerStats {
@@ -159,6 +157,14 @@ export class TcpServer {
     return this.closing;
   }
 
+  /** @internal Refuses message registrations on a server without a framer. */
+  _assertFramed(): void {
+    if (this.setup.framer === null) {
+      const { address, port } = this.address;
+      throw new NoFramerError(`server ${address}:${port}`);
+    }
+  }
+
   /** @internal */
   _addAcceptSink(sink: CallContext<TcpConnection>): void {
     this.acceptSinks.push(sink);
@@ -230,23 +236,12 @@ export class TcpServer {
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const all = [...this.live];
     for (const connection of all) connection._stopReading();
-    let expired = false;
     const deadline = this.setup.schedule(deadlineMs, () => {
-      expired = true;
       for (const connection of [...this.live]) connection._shutdown();
     });
-    // Each connection ends (FIN) once what it already received was handled.
-    const pending = new Set(all);
-    while (pending.size > 0 && !expired) {
-      for (const connection of pending) {
-        if (connection.state === 'closed' || !connection._inFlight) {
-          connection._end();
-          pending.delete(connection);
-        }
-      }
-      if (pending.size > 0)
-        await new Promise<void>((resolve) => this.setup.schedule(DRAIN_POLL_MS, resolve));
-    }
+    // Each connection ends (FIN) once what it already received was handled: no poll, the
+    // connection's domain says when (see `_endWhenHandled`).
+    for (const connection of all) connection._endWhenHandled();
     await Promise.all(all.map((connection) => connection.closed));
     deadline.cancel();
     await stopped;

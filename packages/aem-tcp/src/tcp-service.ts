@@ -55,7 +55,7 @@ export type TcpServiceDefinition = ServiceDefinition<TcpServiceState, TcpCalls>;
  * use {@link tcpService} (the defaults) through {@link Tcp.from}.
  *
  * The calls are registrations of interest on the servers and connections the service owns —
- * the seed's `aem-ip` attaching to a socket: `accept`, `messages`, `data`. Servers and client
+ * the original AEM's `aem-ip` attaching to a socket: `accept`, `messages`, `data`. Servers and client
  * connections are created through the {@link Tcp} facade.
  */
 export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDefinition {
@@ -93,8 +93,13 @@ export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDef
         if (!(target instanceof TcpServer) && !(target instanceof TcpConnection)) {
           throw new InvalidArgumentError('args.target', 'a TcpServer or a TcpConnection', target);
         }
+        target._assertFramed();
         target._addMessageSink(ctx as CallContext<TcpMessage>);
         return {
+          // A connection that will read no more (peer ended, closed) completes at once.
+          start: () => {
+            if (target instanceof TcpConnection && target._readingOver) ctx.end();
+          },
           delivered: (message) => message.connection._credit(message.data.length, true),
           discarded: (message) => message.connection._credit(message.data.length, true),
           close: () => target._removeMessageSink(ctx),
@@ -104,6 +109,9 @@ export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDef
         const connection = checkTarget(args?.connection, TcpConnection, 'args.connection');
         connection._addDataSink(ctx);
         return {
+          start: () => {
+            if (connection._readingOver) ctx.end();
+          },
           delivered: (chunk) => connection._credit(chunk.length, false),
           discarded: (chunk) => connection._credit(chunk.length, false),
           close: () => connection._removeDataSink(ctx),

@@ -1,4 +1,10 @@
-import { InvalidArgumentError, type Aem, type ServiceBinding } from '@aem/core';
+import {
+  InvalidArgumentError,
+  RuntimeClosedError,
+  resolveLimits,
+  type Aem,
+  type ServiceBinding,
+} from '@aem/core';
 import { SocketFailedError } from './errors/socket-failed.error';
 import { scheduleOn } from './fallback-clock';
 import type { FramerFactory } from './framers/framer';
@@ -93,10 +99,12 @@ export class Tcp {
    * Starts a server. Resolves once it is listening.
    *
    * @throws (rejects) {@link SocketFailedError} (`EADDRINUSE`, `EACCES`, …),
-   *   {@link @aem/core!InvalidArgumentError}, {@link TimersUnavailableError}.
+   *   {@link @aem/core!InvalidArgumentError}, {@link TimersUnavailableError}, and
+   *   {@link @aem/core!RuntimeClosedError} after `runtime.close()` (before any port is bound).
    */
   async listen(options: ListenOptions): Promise<TcpServer> {
-    const limits = resolveLimits(options.limits);
+    if (this.runtime.closed) throw new RuntimeClosedError('listen on a TCP port');
+    const limits = connectionLimits(options.limits);
     const maxConnections = options.maxConnections ?? 10_000;
     checkPort(options.port);
     if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) {
@@ -141,10 +149,12 @@ export class Tcp {
    * Opens a client connection. Resolves once connected; the connection reads as soon as a
    * consumer registers (`onMessage`, `messages`, `onData`, `data`).
    *
-   * @throws (rejects) {@link SocketFailedError} (`ECONNREFUSED`, …).
+   * @throws (rejects) {@link SocketFailedError} (`ECONNREFUSED`, …), and
+   *   {@link @aem/core!RuntimeClosedError} after `runtime.close()`.
    */
   async connect(options: ConnectOptions): Promise<TcpConnection> {
-    const limits = resolveLimits(options.limits);
+    if (this.runtime.closed) throw new RuntimeClosedError('open a TCP connection');
+    const limits = connectionLimits(options.limits);
     checkPort(options.port);
     const host = options.host ?? '127.0.0.1';
     const sweeper =
@@ -177,19 +187,8 @@ export class Tcp {
   }
 }
 
-function resolveLimits(overrides: Partial<ConnectionLimits> = {}): ConnectionLimits {
-  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...overrides };
-  for (const [key, value] of Object.entries(limits)) {
-    if (!(key in DEFAULT_CONNECTION_LIMITS)) {
-      throw new InvalidArgumentError(
-        `options.limits.${key}`,
-        `one of ${Object.keys(DEFAULT_CONNECTION_LIMITS).join(', ')}`,
-        key,
-      );
-    }
-    if (!Number.isSafeInteger(value) || value < 1)
-      throw new InvalidArgumentError(`options.limits.${key}`, 'a positive integer', value);
-  }
+function connectionLimits(overrides: Partial<ConnectionLimits> | undefined): ConnectionLimits {
+  const limits = resolveLimits(DEFAULT_CONNECTION_LIMITS, overrides, 'options.limits');
   if (limits.writeHighWaterMark < 16_384) {
     throw new InvalidArgumentError(
       'options.limits.writeHighWaterMark',
@@ -197,7 +196,7 @@ function resolveLimits(overrides: Partial<ConnectionLimits> = {}): ConnectionLim
       limits.writeHighWaterMark,
     );
   }
-  return Object.freeze(limits);
+  return limits;
 }
 
 function checkPort(port: number): void {

@@ -1,5 +1,5 @@
 import { defineCall, defineService, type CallSpec, type ServiceDefinition } from '@aem/core';
-import { InvalidDelayError } from './errors/invalid-delay.error';
+import { checkDelay } from './check-delay';
 import { NodeClock } from './node-clock';
 import type { TimerClock } from './timer-clock';
 import type { TimerExpiration } from './timer-expiration';
@@ -177,7 +177,7 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
     calls: {
       after: defineCall<AfterArgs, TimerExpiration, TimersState>(
         (ctx, args, state) => {
-          const ms = checkDelay('args.ms', args?.ms, false);
+          const ms = checkDelay('args.ms', args?.ms, 'delay');
           const source = new TimerSource(ctx, state.engine, ms, 0);
           state.sources.set(ctx.event, source);
           return source;
@@ -189,11 +189,11 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
       ),
       every: defineCall<EveryArgs, TimerExpiration, TimersState>(
         (ctx, args, state) => {
-          const ms = checkDelay('args.ms', args?.ms, true);
+          const ms = checkDelay('args.ms', args?.ms, 'period');
           const first =
             args.firstDelayMs === undefined
               ? ms
-              : checkDelay('args.firstDelayMs', args.firstDelayMs, false);
+              : checkDelay('args.firstDelayMs', args.firstDelayMs, 'delay');
           const source = new TimerSource(ctx, state.engine, first, ms);
           state.sources.set(ctx.event, source);
           return source;
@@ -220,10 +220,3 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
  * ```
  */
 export const timersService: TimersServiceDefinition = createTimersService();
-
-function checkDelay(name: string, value: unknown, positive: boolean): number {
-  if (typeof value !== 'number' || !(positive ? value > 0 : value >= 0) || value === Infinity) {
-    throw new InvalidDelayError(name, value);
-  }
-  return value;
-}

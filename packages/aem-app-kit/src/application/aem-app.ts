@@ -401,7 +401,9 @@ export class AemApp {
     // Registered at once so no connection is accepted unseen; they wait for `serving`.
     server.onConnection((connection) => this.connected(connection));
     // The message path is the hot one: once serving, a synchronous handler runs without a
-    // promise, so the connection's domain goes straight on to its next message.
+    // promise, so the connection's domain goes straight on to its next message. A server
+    // without a framer has no messages (@aem/tcp refuses onMessage there).
+    if (this.options.tcp.framer === undefined) return;
     server.onMessage((message) =>
       this.isServing ? this.message(message) : this.messageLater(message),
     );

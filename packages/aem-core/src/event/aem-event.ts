@@ -49,12 +49,12 @@ export interface EventHost {
 export type CloseListener = (reason: EventCloseReason, error: unknown) => void;
 
 /**
- * One registration of a handler through a service call — the seed's event (`eid`,
+ * One registration of a handler through a service call — the original AEM's event (`eid`,
  * `event_struct`). Returned by `ServiceBinding.call`; the Observable and Promise forms create
  * one per subscription or promise.
  *
  * Control it with {@link AemEvent.start}, {@link AemEvent.stop}, {@link AemEvent.shutdown} and
- * {@link AemEvent.priority} (the seed's `aem_evctl` `EVJOBSTART`, `EVJOBSTOP`, `EVJOBSHTDN`,
+ * {@link AemEvent.priority} (the original AEM's `aem_evctl` `EVJOBSTART`, `EVJOBSTOP`, `EVJOBSHTDN`,
  * `EVJOBPRIO`). See {@link EventState} for the lifecycle.
  *
  * An event without an explicit {@link Domain} is its own serialization domain.
@@ -97,7 +97,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
    * @internal Events are created by service calls, never directly.
    */
   constructor(
-    /** Runtime-unique event id (the seed's `eid`). */
+    /** Runtime-unique event id (the original AEM's `eid`). */
     readonly id: number,
     /** Name of the call that registered the event. */
     readonly call: string,
@@ -151,7 +151,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
 
   /**
    * Priority from `0` (lowest) to `7` (highest). Setting it affects activations queued from
-   * then on (the seed's `EVJOBPRIO`).
+   * then on (the original AEM's `EVJOBPRIO`).
    *
    * @throws `InvalidArgumentError` for anything but an integer 0–7.
    */

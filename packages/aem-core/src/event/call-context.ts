@@ -6,7 +6,7 @@ import type { AemEvent, EventHost } from './aem-event';
 
 /**
  * What a service's call implementation receives: the event it is producing activations for,
- * and the means to produce them. The seed's activation point.
+ * and the means to produce them. The original AEM's activation point.
  *
  * @typeParam TPayload - what each activation carries.
  */

@@ -1,6 +1,6 @@
 import type { Domain } from '../dispatch/domain';
 
-/** The flags of an event (the seed's `EVF_*`). */
+/** The flags of an event (the original AEM's `EVF_*`). */
 export interface EventFlags {
   /**
    * Close the event after its first activation is delivered (`EVF_ONESHOT`). Promise forms are

@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend';
 import type { Dispatcher } from '../dispatch/dispatcher';
 import type { AemError } from '../errors/aem.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { RuntimeClosedError } from '../errors/runtime-closed.error';
 import { ServiceUnloadedError } from '../errors/service-unloaded.error';
 import { AemEvent } from '../event/aem-event';
 import { EventSink } from '../event/call-context';
@@ -16,6 +17,8 @@ export interface ServiceRuntime {
   readonly dispatcher: Dispatcher;
   readonly backend: Backend;
   readonly maxQueuePerDomain: number;
+  /** True once the runtime is closed: registrations then fail with `RuntimeClosedError`. */
+  readonly closed: boolean;
   reportError(error: AemError): void;
   /** Reserves one live-event slot; throws an `EventLimitError` over the limit. */
   reserveEvent(service: string, call: string): number;
@@ -86,6 +89,8 @@ export class LoadedService implements EventHost {
     options: EventOptions<C>,
     failuresObserved: boolean,
   ): AemEvent<P, C> {
+    // After `Aem.close()` every version is unloaded, but binding again cannot help: say so.
+    if (this.runtime.closed) throw new RuntimeClosedError(`register an event of ${this.serviceId}`);
     if (this.status !== 'loaded') throw new ServiceUnloadedError(this.serviceId, this.status);
     const calls = this.definition.calls;
     const spec = Object.prototype.hasOwnProperty.call(calls, callName)

@@ -22,7 +22,7 @@ export type ObserveOptions<TContext = unknown> = Omit<EventOptions<TContext>, 's
 /**
  * A client's handle on one loaded version of a service, from {@link Aem.bind}. A binding keeps
  * the version it resolved: when a newer version is loaded later, this binding still creates
- * events on the old one (side by side, as the seed's modules did) until it is unloaded.
+ * events on the old one (side by side, as the original AEM's modules did) until it is unloaded.
  *
  * Every call is available in three forms that share one registration model:
  * - {@link ServiceBinding.call}: a callback handler, returns the {@link AemEvent};
@@ -73,7 +73,7 @@ export class ServiceBinding<D extends ServiceDefinition = ServiceDefinition> {
   }
 
   /**
-   * Registers `handler` for the events of call `callName` — the seed's `aem_entry`.
+   * Registers `handler` for the events of call `callName` — the original AEM's `aem_entry`.
    *
    * @example
    * ```ts

@@ -81,7 +81,7 @@ export interface ServiceHost {
 export type CallMap<TState> = Record<string, CallSpec<TState, any, any>>;
 
 /**
- * A service: a named, versioned set of calls, loadable into a runtime — the seed's event module
+ * A service: a named, versioned set of calls, loadable into a runtime — the original AEM's event module
  * (`aem-timers`, `aem-ip`). Created with {@link defineService}.
  */
 export interface ServiceDefinition<
