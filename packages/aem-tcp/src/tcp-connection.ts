@@ -148,6 +148,18 @@ export class TcpConnection {
   /** Whether the outbox holds a Buffer (else only strings, joined at the flush). */
   private outboxBinary = false;
   private outboxBytes = 0;
+  // Close state. `closeReason`/`closeError`: why it closes, set once by the first close path
+  // (`beginClose`, or `failed` over a mere `peer`); from then on nothing more is read.
+  // `closeInfo`: set once, when the socket is gone (`finished`); `state` derives from the two.
+  // The close paths, from gentlest to hardest:
+  //   end()             FIN after the queued bytes; reading goes on (half-close, no reason yet)
+  //   _stopReading()    server drain, step 1: reason `shutdown`, reading stops, handlers finish
+  //   _endWhenHandled() server drain, step 2: FIN once the domain has handled what it received
+  //   close()           reason `local`: stop reading, FIN after the queued bytes
+  //   destroy()         reason `local`, socket destroyed (unsent bytes dropped)
+  //   _idleTimeout()    reason `idle-timeout`, socket destroyed
+  //   _shutdown()       reason `shutdown`, socket destroyed (service teardown, drain deadline)
+  //   failed()          `framing-error` / `socket-error`, socket destroyed
   private closeInfo: TcpCloseInfo | undefined;
   private closeReason: TcpCloseReason | undefined;
   private closeError: Error | undefined;
