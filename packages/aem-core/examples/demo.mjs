@@ -1,4 +1,5 @@
-// A small telecom-flavoured tour of the AEM core, run by `npm start` from the workspace root.
+// A small telecom-flavoured tour of the AEM core: `node packages/aem-core/examples/demo.mjs` from
+// the workspace root, once @aem/core is built (`npm start` runs the SIP server, not this).
 //
 // A "signalling" service (two versions loaded side by side) replays the messages of a few
 // simulated calls. Each call is a serialization domain, so its async handler sees INVITE,

@@ -218,5 +218,16 @@ describe('Aem', () => {
       expect(() => runtime.bind('manual')).toThrow(RuntimeClosedError);
       expect(runtime.closed).toBe(true);
     });
+
+    it('refuses a registration through a binding kept from before with RuntimeClosedError', () => {
+      // Regression: it said "manual@1.0.0 is unloaded; bind again", which cannot help.
+      const v1 = manualService();
+      runtime.load(v1.definition);
+      const binding = runtime.bind('manual');
+      runtime.close();
+      expect(() => binding.call('listen', { key: 'a' }, () => undefined)).toThrow(
+        new RuntimeClosedError('register an event of manual@1.0.0'),
+      );
+    });
   });
 });

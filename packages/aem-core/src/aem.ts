@@ -5,15 +5,18 @@ import type { Backend, BackendSelection } from './backend/backend';
 import { selectBackend } from './backend/select-backend';
 import { Dispatcher } from './dispatch/dispatcher';
 import { Domain, type DomainOptions } from './dispatch/domain';
+import { JobQueue } from './dispatch/job-queue';
 import type { AemError } from './errors/aem.error';
 import { EventLimitError } from './errors/event-limit.error';
 import type { HandlerFailedError } from './errors/handler-failed.error';
+import type { JobFailedError } from './errors/job-failed.error';
 import { InvalidArgumentError } from './errors/invalid-argument.error';
 import { RuntimeClosedError } from './errors/runtime-closed.error';
 import { ServiceAlreadyLoadedError } from './errors/service-already-loaded.error';
 import { ServiceBusyError } from './errors/service-busy.error';
 import { ServiceNotFoundError } from './errors/service-not-found.error';
 import type { SourceFailedError } from './errors/source-failed.error';
+import { checkPositiveInteger, resolveLimits } from './limits/resolve-limits';
 import { LoadedService, type ServiceRuntime } from './service/loaded-service';
 import { ServiceBinding } from './service/service-binding';
 import type { ServiceDefinition } from './service/service-definition';
@@ -66,7 +69,7 @@ export interface AemStats {
 }
 
 /** Errors the runtime reports on {@link Aem.errors}. */
-export type AemRuntimeError = HandlerFailedError | SourceFailedError;
+export type AemRuntimeError = HandlerFailedError | JobFailedError | SourceFailedError;
 
 /**
  * The AEM runtime: one per process is usual ({@link aem}), more for tests and isolation
@@ -91,6 +94,7 @@ export class Aem {
   /** The limits in force. */
   readonly limits: AemLimits;
   private readonly dispatcher: Dispatcher;
+  private readonly jobs: JobQueue;
   private readonly registry = new Map<string, LoadedService[]>();
   private readonly errorSubject = new Subject<AemRuntimeError>();
   private readonly serviceRuntime: ServiceRuntime;
@@ -100,7 +104,8 @@ export class Aem {
   private isClosed = false;
 
   /**
-   * Handler failures ({@link HandlerFailedError}) and callback-form source failures
+   * Handler failures ({@link HandlerFailedError}), failures of jobs posted with
+   * {@link Domain.post} ({@link JobFailedError}) and callback-form source failures
    * ({@link SourceFailedError}), with event id, service and domain. They never crash the
    * process. With no subscriber they are printed as process warnings so none goes unseen.
    */
@@ -108,13 +113,18 @@ export class Aem {
 
   /** @internal Use {@link createAem}. */
   constructor(options: AemOptions = {}) {
-    this.limits = resolveLimits(options.limits);
+    this.limits = resolveLimits(DEFAULT_LIMITS, options.limits, 'options.limits');
     const { backend, selection } = selectBackend(options.backend ?? 'auto');
     this.backend = backend;
     this.backendSelection = selection;
     this.dispatcher = new Dispatcher(this.limits);
+    this.jobs = new JobQueue(this.dispatcher, (error) => this.report(error));
     const limits = this.limits;
+    const isClosed = (): boolean => this.isClosed;
     this.serviceRuntime = {
+      get closed() {
+        return isClosed();
+      },
       dispatcher: this.dispatcher,
       backend,
       maxQueuePerDomain: limits.maxQueuePerDomain,
@@ -137,7 +147,7 @@ export class Aem {
   }
 
   /**
-   * Loads a service version (the seed's module load). Several versions of one service may be
+   * Loads a service version (the original AEM's module load). Several versions of one service may be
    * loaded at once; {@link Aem.bind} picks among them.
    *
    * @param definition - from {@link defineService}.
@@ -151,7 +161,11 @@ export class Aem {
       throw new ServiceAlreadyLoadedError(definition.name, definition.version);
     }
     const id = `${definition.name}@${definition.version}`;
-    const state = definition.setup?.({ runtime: this, backend: this.backend, id });
+    const state = definition.setup?.({
+      backend: this.backend,
+      id,
+      createDomain: (domainName, options) => this.createDomain(domainName, options),
+    });
     const entry = new LoadedService(definition as ServiceDefinition, state, this.serviceRuntime);
     versions.push(entry);
     versions.sort((a, b) => rcompare(a.definition.version, b.definition.version));
@@ -160,7 +174,7 @@ export class Aem {
   }
 
   /**
-   * Binds to the newest loaded version of a service that satisfies a semver range (the seed's
+   * Binds to the newest loaded version of a service that satisfies a semver range (the original AEM's
    * `GET_SYSNR`). Versions draining towards unload are not bindable.
    *
    * @example
@@ -200,7 +214,7 @@ export class Aem {
   }
 
   /**
-   * Unloads a service version (the seed's module unload). With live events it is refused with
+   * Unloads a service version (the original AEM's module unload). With live events it is refused with
    * {@link ServiceBusyError}, unless `drain` (wait for them; the version accepts no new events
    * meanwhile) or `force` (shut them down).
    *
@@ -247,7 +261,7 @@ export class Aem {
   createDomain(name: string, options: DomainOptions = {}): Domain {
     const maxQueue = options.maxQueue ?? this.limits.maxQueuePerDomain;
     checkPositiveInteger('options.maxQueue', maxQueue);
-    return new Domain(String(name), maxQueue);
+    return new Domain(String(name), maxQueue, this.jobs);
   }
 
   /** A snapshot of the runtime's counters. */
@@ -274,6 +288,7 @@ export class Aem {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.jobs.close();
     for (const versions of [...this.registry.values()]) {
       for (const entry of [...versions]) {
         for (const event of [...entry.live]) event._close('unloaded', undefined);
@@ -330,29 +345,6 @@ export class Aem {
  */
 export function createAem(options: AemOptions = {}): Aem {
   return new Aem(options);
-}
-
-function resolveLimits(overrides: Partial<AemLimits> = {}): AemLimits {
-  const limits: { -readonly [K in keyof AemLimits]: AemLimits[K] } = { ...DEFAULT_LIMITS };
-  for (const key of Object.keys(overrides) as (keyof AemLimits)[]) {
-    if (!(key in DEFAULT_LIMITS)) {
-      throw new InvalidArgumentError(
-        `options.limits.${String(key)}`,
-        `one of ${Object.keys(DEFAULT_LIMITS).join(', ')}`,
-        key,
-      );
-    }
-    const value = overrides[key];
-    if (value === undefined) continue;
-    checkPositiveInteger(`options.limits.${key}`, value);
-    limits[key] = value;
-  }
-  return Object.freeze(limits);
-}
-
-function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new InvalidArgumentError(name, 'a positive integer', value);
 }
 
 function describe(entry: LoadedService): ServiceInfo {

@@ -1,4 +1,4 @@
-// The demo that `npm start` runs, and the README's first example, run as a user runs them:
+// The core demo (examples/demo.mjs) and the README's first example, run as a user runs them:
 // plain ES modules importing the built package (the test script builds it first).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';

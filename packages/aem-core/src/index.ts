@@ -1,5 +1,7 @@
 /**
- * The AEM event core: services, events, the dispatcher and its backends.
+ * The AEM event core: services, events, the dispatcher and its backends. "The original AEM" in
+ * these docs is the Asynchronous Event Mechanism described in the AEM articles (Linux Journal,
+ * 2003 and 2004), whose kernel core and service modules this package mirrors.
  *
  * @packageDocumentation
  */
@@ -10,19 +12,21 @@ export type { AemRuntimeError, AemStats, ServiceInfo, UnloadOptions } from './ae
 export { aem } from './default-aem';
 export { DEFAULT_LIMITS } from './aem-options';
 export type { AemLimits, AemOptions } from './aem-options';
+export { resolveLimits } from './limits/resolve-limits';
 
 /* Services */
 export { defineService } from './service/define-service';
 export { defineCall } from './service/service-definition';
+export type { EventSourceHooks } from './service/event-source-hooks';
 export type {
   CallArgs,
   CallImplementation,
   CallMap,
   CallPayload,
   CallSpec,
-  EventSourceHooks,
   ServiceDefinition,
   ServiceHost,
+  ServiceState,
 } from './service/service-definition';
 export { ServiceBinding } from './service/service-binding';
 export type { ObserveOptions, OnceOptions } from './service/service-binding';
@@ -30,20 +34,27 @@ export type { ObserveOptions, OnceOptions } from './service/service-binding';
 /* Events */
 export { AemEvent } from './event/aem-event';
 export type { CallContext } from './event/call-context';
-export type { EventHandler } from './event/event-handler';
-export { DEFAULT_PRIORITY } from './event/event-options';
+export type { EventHandler } from './event/aem-event';
+export { DEFAULT_PRIORITY } from './dispatch/priority';
 export type { EventFlags, EventOptions, HandlerErrorPolicy } from './event/event-options';
 export type { EventCloseReason, EventState } from './event/event-state';
 
 /* Dispatch */
 export { Domain } from './dispatch/domain';
-export type { DomainOptions } from './dispatch/domain';
+export type { DomainOptions, PostOptions } from './dispatch/domain';
+export type { DomainJob } from './dispatch/job-queue';
 export { PRIORITY_LEVELS } from './dispatch/dispatcher';
 
 /* Backends */
 export type { Backend, BackendKind, BackendRequest, BackendSelection } from './backend/backend';
-export type { KernelTimers } from './backend/kernel-timers';
-export type { KernelTcp, KernelTcpAddresses, KernelTcpEvent } from './backend/kernel-tcp';
+export type {
+  KernelAttachOptions,
+  KernelChannel,
+  KernelRecordBatch,
+  KernelRecordLayout,
+  KernelRecordReceiver,
+  KernelService,
+} from './backend/kernel-channel';
 export { AEM_DEVICE_PATH } from './backend/select-backend';
 
 /* Errors */
@@ -53,6 +64,7 @@ export { BackendUnavailableError } from './errors/backend-unavailable.error';
 export { EventClosedError } from './errors/event-closed.error';
 export { EventLimitError } from './errors/event-limit.error';
 export { HandlerFailedError } from './errors/handler-failed.error';
+export { JobFailedError } from './errors/job-failed.error';
 export { InvalidArgumentError } from './errors/invalid-argument.error';
 export { QueueFullError } from './errors/queue-full.error';
 export { RuntimeClosedError } from './errors/runtime-closed.error';

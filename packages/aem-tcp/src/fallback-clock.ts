@@ -1,4 +1,5 @@
 import type { Aem } from '@aem/core';
+import { TIMERS_RANGE, TIMERS_SERVICE, type TimersContract } from './timers-contract';
 
 /** A cancellable one-shot alarm. @internal */
 export interface Alarm {
@@ -17,14 +18,14 @@ export function scheduleOn(runtime: Aem): (ms: number, callback: () => void) => 
   return (ms, callback) => {
     let timers;
     try {
-      timers = runtime.bind('timers', '^1');
+      timers = runtime.bind<TimersContract>(TIMERS_SERVICE, TIMERS_RANGE);
     } catch {
       // The fallback clock: the only Node timer of this package.
       // eslint-disable-next-line no-restricted-globals
       const handle = setTimeout(callback, ms);
       return { cancel: () => clearTimeout(handle) };
     }
-    const event = timers.call('after', { ms } as never, () => callback(), { keepAlive: true });
+    const event = timers.call('after', { ms }, () => callback(), { keepAlive: true });
     return { cancel: () => event.shutdown() };
   };
 }

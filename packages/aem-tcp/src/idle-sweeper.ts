@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Aem, type AemEvent } from '@aem/core';
 import { TimersUnavailableError } from './errors/timers-unavailable.error';
+import { TIMERS_RANGE, TIMERS_SERVICE, type TimersContract } from './timers-contract';
 
 /** What the sweeper needs from a connection. @internal */
 export interface Sweepable {
@@ -7,11 +8,6 @@ export interface Sweepable {
   _lastActiveTick: number;
   /** Closes the connection for idleness. */
   _idleTimeout(): void;
-}
-
-/** The slice of the timers service's contract the sweeper relies on (bound by name, `^1`). */
-interface PeriodicTimerArgs {
-  readonly ms: number;
 }
 
 /** Sweeps per idle timeout: a connection closes after between 1 and 1.25 idle timeouts. */
@@ -26,8 +22,8 @@ const SWEEPS_PER_TIMEOUT = 4;
  * than four ticks old — idle for more than `idleTimeoutMs` and at most `1.25 × idleTimeoutMs`.
  * Time comes from the timers service, so a virtual clock drives it in tests.
  *
- * The timers service is reached through the AEM registry (`runtime.bind('timers', '^1')`),
- * never imported: services do not depend on each other's packages.
+ * The timers service is reached through the AEM registry ({@link TimersContract}), never
+ * imported: services do not depend on each other's packages.
  *
  * @internal
  */
@@ -47,12 +43,12 @@ export class IdleSweeper {
     }
     let timers;
     try {
-      timers = runtime.bind('timers', '^1');
+      timers = runtime.bind<TimersContract>(TIMERS_SERVICE, TIMERS_RANGE);
     } catch (error) {
       throw new TimersUnavailableError(error);
     }
-    const args: PeriodicTimerArgs = { ms: Math.ceil(idleTimeoutMs / SWEEPS_PER_TIMEOUT) };
-    this.timer = timers.call('every', args as never, (expiration) => this.sweep(expiration), {
+    const args = { ms: Math.ceil(idleTimeoutMs / SWEEPS_PER_TIMEOUT) };
+    this.timer = timers.call('every', args, (expiration) => this.sweep(expiration), {
       keepAlive: false,
     });
   }
@@ -71,9 +67,9 @@ export class IdleSweeper {
     this.members.clear();
   }
 
-  private sweep(expiration: unknown): void {
-    const count = (expiration as { expirations?: number } | null)?.expirations;
-    this.tick += typeof count === 'number' && count > 0 ? count : 1;
+  private sweep(expiration: { readonly expirations: number }): void {
+    const count = expiration.expirations;
+    this.tick += count > 0 ? count : 1;
     const horizon = this.tick - SWEEPS_PER_TIMEOUT;
     for (const member of this.members) {
       if (member._lastActiveTick < horizon) {

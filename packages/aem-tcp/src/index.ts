@@ -24,7 +24,7 @@ export type { TcpServiceState } from './tcp-service-state';
 export { TcpServer } from './tcp-server';
 export type { ServerCloseOptions, TcpServerStats } from './tcp-server';
 export { TcpConnection } from './tcp-connection';
-export type { TcpMessage } from './tcp-message';
+export type { TcpMessage } from './tcp-connection';
 export type { TcpCloseInfo, TcpCloseReason } from './tcp-close-info';
 
 /* Framers */
@@ -42,5 +42,6 @@ export { TcpError } from './errors/tcp.error';
 export { ConnectionClosedError } from './errors/connection-closed.error';
 export { FrameTooLargeError } from './errors/frame-too-large.error';
 export { MalformedFrameError } from './errors/malformed-frame.error';
+export { NoFramerError } from './errors/no-framer.error';
 export { SocketFailedError } from './errors/socket-failed.error';
 export { TimersUnavailableError } from './errors/timers-unavailable.error';

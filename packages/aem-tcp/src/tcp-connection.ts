@@ -4,15 +4,16 @@ import {
   type CallContext,
   type Domain,
   type EventOptions,
+  type ServiceBinding,
 } from '@aem/core';
 import type { Observable } from 'rxjs';
 import { ConnectionClosedError } from './errors/connection-closed.error';
+import { NoFramerError } from './errors/no-framer.error';
 import { SocketFailedError } from './errors/socket-failed.error';
 import type { Framer, FramerFactory } from './framers/framer';
 import type { IdleSweeper } from './idle-sweeper';
 import type { TcpCloseInfo, TcpCloseReason } from './tcp-close-info';
 import type { ConnectionLimits } from './tcp-limits';
-import type { TcpMessage } from './tcp-message';
 import type { TcpServiceState } from './tcp-service-state';
 import type { TransportSocket } from './transport/transport';
 
@@ -35,10 +36,30 @@ export interface ConnectionOwner {
   _connectionClosed(connection: TcpConnection, info: TcpCloseInfo): void;
 }
 
+/**
+ * One framed message: what a message handler receives — the bytes, the connection to answer
+ * on, and where it came from.
+ */
+export interface TcpMessage {
+  /** The frame (a view of the received bytes; copy it to keep it long). */
+  readonly data: Buffer;
+  /** The connection it arrived on; `send` the answer there. */
+  readonly connection: TcpConnection;
+  /** The peer's address. */
+  readonly remoteAddress: string;
+  /** The peer's port. */
+  readonly remotePort: number;
+}
+
 /** Everything a connection is built with. @internal */
 export interface ConnectionSetup {
   readonly socket: TransportSocket;
   readonly state: TcpServiceState;
+  /**
+   * The service's own binding, where the connection registers its events. Untyped here: its
+   * typed form names the service definition, which names this file (an import cycle).
+   */
+  readonly events: ServiceBinding;
   readonly owner: ConnectionOwner;
   /** Makes the connection's framer (when its first bytes arrive), or null for raw bytes only. */
   readonly framer: FramerFactory | null;
@@ -106,6 +127,7 @@ export class TcpConnection {
 
   private readonly socket: TransportSocket;
   private readonly service: TcpServiceState;
+  private readonly events: ServiceBinding;
   private readonly owner: ConnectionOwner;
   /** Makes the framer; the framer itself is made with the first bytes (idle connections have none). */
   private readonly newFramer: FramerFactory | null;
@@ -126,6 +148,18 @@ export class TcpConnection {
   /** Whether the outbox holds a Buffer (else only strings, joined at the flush). */
   private outboxBinary = false;
   private outboxBytes = 0;
+  // Close state. `closeReason`/`closeError`: why it closes, set once by the first close path
+  // (`beginClose`, or `failed` over a mere `peer`); from then on nothing more is read.
+  // `closeInfo`: set once, when the socket is gone (`finished`); `state` derives from the two.
+  // The close paths, from gentlest to hardest:
+  //   end()             FIN after the queued bytes; reading goes on (half-close, no reason yet)
+  //   _stopReading()    server drain, step 1: reason `shutdown`, reading stops, handlers finish
+  //   _endWhenHandled() server drain, step 2: FIN once the domain has handled what it received
+  //   close()           reason `local`: stop reading, FIN after the queued bytes
+  //   destroy()         reason `local`, socket destroyed (unsent bytes dropped)
+  //   _idleTimeout()    reason `idle-timeout`, socket destroyed
+  //   _shutdown()       reason `shutdown`, socket destroyed (service teardown, drain deadline)
+  //   failed()          `framing-error` / `socket-error`, socket destroyed
   private closeInfo: TcpCloseInfo | undefined;
   private closeReason: TcpCloseReason | undefined;
   private closeError: Error | undefined;
@@ -139,6 +173,7 @@ export class TcpConnection {
     this.id = id;
     this.socket = socket;
     this.service = setup.state;
+    this.events = setup.events;
     this.owner = setup.owner;
     this.newFramer = setup.framer;
     this.limits = setup.limits;
@@ -187,7 +222,7 @@ export class TcpConnection {
    * client's with `#<local port>`). Made on first use: an idle connection has none.
    */
   get domain(): Domain {
-    return (this.ownDomain ??= this.service.runtime.createDomain(this.owner._domainName(this)));
+    return (this.ownDomain ??= this.service.createDomain(this.owner._domainName(this)));
   }
 
   /** `open` until a close starts, `closing` while it completes, then `closed`. */
@@ -228,8 +263,8 @@ export class TcpConnection {
     handler: (message: TcpMessage) => void | PromiseLike<void>,
     options: Omit<EventOptions, 'domain'> = {},
   ): AemEvent<TcpMessage> {
-    this.assertFramed();
-    return this.service.self.call('messages', { target: this }, handler, {
+    this._assertFramed();
+    return this.events.call('messages', { target: this }, handler, {
       ...options,
       domain: this.domain,
     });
@@ -237,8 +272,8 @@ export class TcpConnection {
 
   /** This connection's framed messages as an Observable; completes when the peer ends. */
   get messages(): Observable<TcpMessage> {
-    this.assertFramed();
-    return this.service.self.observe('messages', { target: this }, { domain: this.domain });
+    this._assertFramed();
+    return this.events.observe('messages', { target: this }, { domain: this.domain });
   }
 
   /** Registers a handler for the raw received chunks (runs in the connection's domain). */
@@ -246,7 +281,7 @@ export class TcpConnection {
     handler: (chunk: Buffer) => void | PromiseLike<void>,
     options: Omit<EventOptions, 'domain'> = {},
   ): AemEvent<Buffer> {
-    return this.service.self.call('data', { connection: this }, handler, {
+    return this.events.call('data', { connection: this }, handler, {
       ...options,
       domain: this.domain,
     });
@@ -254,21 +289,29 @@ export class TcpConnection {
 
   /** The raw received chunks as an Observable; completes when the peer ends. */
   get data(): Observable<Buffer> {
-    return this.service.self.observe('data', { connection: this }, { domain: this.domain });
+    return this.events.observe('data', { connection: this }, { domain: this.domain });
   }
 
   /**
    * Queues bytes for sending. All sends of one tick go to the kernel together (one `writev`).
    *
-   * @returns `false` when the unsent bytes are over `limits.writeHighWaterMark`: the bytes
-   *   are still queued, but wait for {@link TcpConnection.drained} before sending more.
-   * @throws {@link ConnectionClosedError} once this side has ended or the socket is gone.
-   *   During a graceful server shutdown, handlers of messages already received can still
-   *   reply: the FIN goes after them.
+   * A connection closing while a handler awaits something is a routine race, so sending on a
+   * closed connection is a result, not an exception: `send` returns `false` and the bytes are
+   * dropped (`state` says which `false` it was). During a graceful server shutdown, handlers of
+   * messages already received can still reply: the FIN goes after them.
+   *
+   * @example
+   * ```ts
+   * if (!connection.send(reply) && connection.state === 'open') await connection.drained();
+   * ```
+   * @returns `true` when queued under the mark; `false` when the unsent bytes are over
+   *   `limits.writeHighWaterMark` (the bytes are still queued: wait for
+   *   {@link TcpConnection.drained} before sending more), or when this side has ended or the
+   *   connection is closed (the bytes are dropped).
    */
   send(data: Buffer | Uint8Array | string): boolean {
     const socket = this.socket;
-    if (socket.writableEnded || socket.destroyed) throw new ConnectionClosedError(this.id, 'send');
+    if (socket.writableEnded || socket.destroyed) return false;
     let item: Buffer | string;
     let length: number;
     if (typeof data === 'string') {
@@ -384,6 +427,14 @@ export class TcpConnection {
     this._consumersChanged();
   }
 
+  /**
+   * @internal True once no more bytes will be read (the peer ended, or a close began): a
+   * message or data registration made now is ended at once, so its stream completes.
+   */
+  get _readingOver(): boolean {
+    return this.closeReason !== undefined;
+  }
+
   /** @internal */
   _addDataSink(sink: CallContext<Buffer>): void {
     this.dataSinks = [...this.dataSinks, sink];
@@ -455,6 +506,28 @@ export class TcpConnection {
     );
   }
 
+  /**
+   * @internal Graceful shutdown, after `_stopReading`: sends FIN once every activation this
+   * connection already queued was handled — an async handler's promise included. A job posted
+   * into the connection's domain at the lowest priority runs exactly then (a domain runs its
+   * work one at a time, in priority then arrival order), so nothing polls. When the domain
+   * cannot take the job (the runtime closed, its queue full), FIN goes at once.
+   */
+  _endWhenHandled(): void {
+    if (this.closeInfo !== undefined) return;
+    if (!this._inFlight) {
+      this._end();
+      return;
+    }
+    let posted = false;
+    try {
+      posted = this.domain.post(() => this._end(), { priority: 0 });
+    } catch {
+      // QueueFullError: the domain is at its limit; end now rather than wait unseen.
+    }
+    if (!posted) this._end();
+  }
+
   /** @internal Sends FIN after the queued bytes. */
   _end(): void {
     if (this.socket.writableEnded) return;
@@ -480,13 +553,9 @@ export class TcpConnection {
     );
   }
 
-  private assertFramed(): void {
-    if (this.newFramer === null) {
-      throw new ConnectionClosedError(
-        this.id,
-        'frame messages: the connection was opened without a framer (use onData/data)',
-      );
-    }
+  /** @internal Refuses message registrations on a connection without a framer. */
+  _assertFramed(): void {
+    if (this.newFramer === null) throw new NoFramerError(`connection ${this.id}`);
   }
 
   private received(chunk: Buffer): void {

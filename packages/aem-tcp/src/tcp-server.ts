@@ -1,17 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import type { AemEvent, CallContext, EventOptions } from '@aem/core';
+import type { AemEvent, CallContext, EventOptions, ServiceBinding } from '@aem/core';
 import type { Observable } from 'rxjs';
 import type { FramerFactory } from './framers/framer';
 import type { IdleSweeper } from './idle-sweeper';
-import { TcpConnection } from './tcp-connection';
+import { NoFramerError } from './errors/no-framer.error';
+import { TcpConnection, type TcpMessage } from './tcp-connection';
 import type { ConnectionLimits } from './tcp-limits';
 import type { TcpCloseInfo } from './tcp-close-info';
-import type { TcpMessage } from './tcp-message';
 import type { TcpServiceState } from './tcp-service-state';
 import type { TransportServer, TransportSocket } from './transport/transport';
-
-/** How often a draining server checks whether its connections' handlers are done. */
-const DRAIN_POLL_MS = 5;
 
 /** Counters of a server. */
 export interface TcpServerStats {
@@ -40,6 +37,8 @@ export interface ServerCloseOptions {
 export interface ServerSetup {
   readonly server: TransportServer;
   readonly state: TcpServiceState;
+  /** The service's own binding, untyped (see `ConnectionSetup.events`). */
+  readonly events: ServiceBinding;
   readonly framer: FramerFactory | null;
   readonly limits: ConnectionLimits;
   readonly maxConnections: number;
@@ -124,12 +123,12 @@ export class TcpServer {
     handler: (connection: TcpConnection) => void | PromiseLike<void>,
     options: Omit<EventOptions, 'domain'> = {},
   ): AemEvent<TcpConnection> {
-    return this.state.self.call('accept', { server: this }, handler, options);
+    return this.setup.events.call('accept', { server: this }, handler, options);
   }
 
   /** Accepted connections as an Observable (cold: subscribing registers the event). */
   get connections(): Observable<TcpConnection> {
-    return this.state.self.observe('accept', { server: this });
+    return this.setup.events.observe('accept', { server: this }, {});
   }
 
   /**
@@ -140,12 +139,12 @@ export class TcpServer {
     handler: (message: TcpMessage) => void | PromiseLike<void>,
     options: Omit<EventOptions, 'domain'> = {},
   ): AemEvent<TcpMessage> {
-    return this.state.self.call('messages', { target: this }, handler, options);
+    return this.setup.events.call('messages', { target: this }, handler, options);
   }
 
   /** The framed messages of every connection as an Observable. */
   get messages(): Observable<TcpMessage> {
-    return this.state.self.observe('messages', { target: this });
+    return this.setup.events.observe('messages', { target: this }, {});
   }
 
   /**
@@ -156,6 +155,14 @@ export class TcpServer {
   close(options: ServerCloseOptions = {}): Promise<void> {
     this.closing ??= this.shutdown(options.deadlineMs ?? 5_000);
     return this.closing;
+  }
+
+  /** @internal Refuses message registrations on a server without a framer. */
+  _assertFramed(): void {
+    if (this.setup.framer === null) {
+      const { address, port } = this.address;
+      throw new NoFramerError(`server ${address}:${port}`);
+    }
   }
 
   /** @internal */
@@ -214,6 +221,7 @@ export class TcpServer {
     const connection = new TcpConnection(this.state.connectionId(), {
       socket,
       state: this.state,
+      events: this.setup.events,
       owner: this,
       framer: this.setup.framer,
       limits: this.setup.limits,
@@ -228,23 +236,12 @@ export class TcpServer {
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const all = [...this.live];
     for (const connection of all) connection._stopReading();
-    let expired = false;
     const deadline = this.setup.schedule(deadlineMs, () => {
-      expired = true;
       for (const connection of [...this.live]) connection._shutdown();
     });
-    // Each connection ends (FIN) once what it already received was handled.
-    const pending = new Set(all);
-    while (pending.size > 0 && !expired) {
-      for (const connection of pending) {
-        if (connection.state === 'closed' || !connection._inFlight) {
-          connection._end();
-          pending.delete(connection);
-        }
-      }
-      if (pending.size > 0)
-        await new Promise<void>((resolve) => this.setup.schedule(DRAIN_POLL_MS, resolve));
-    }
+    // Each connection ends (FIN) once what it already received was handled: no poll, the
+    // connection's domain says when (see `_endWhenHandled`).
+    for (const connection of all) connection._endWhenHandled();
     await Promise.all(all.map((connection) => connection.closed));
     deadline.cancel();
     await stopped;

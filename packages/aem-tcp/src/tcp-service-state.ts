@@ -1,33 +1,46 @@
-import type { Aem, ServiceBinding } from '@aem/core';
-import type { TcpConnection } from './tcp-connection';
-import type { TcpServer } from './tcp-server';
-import type { TcpServiceDefinition } from './tcp-service';
+import type { Domain } from '@aem/core';
 import type { TcpTransport } from './transport/transport';
+
+/**
+ * What the state needs of a server it owns (a `TcpServer`; named by its shape, so this file
+ * imports neither the server nor the connection, which both use the state).
+ *
+ * @internal
+ */
+export interface OwnedServer {
+  /** Closes the server and its connections now. */
+  _destroy(): void;
+}
+
+/** What the state needs of a connection it owns (a `TcpConnection`). @internal */
+export interface OwnedConnection {
+  /** Closes the connection now. */
+  _shutdown(): void;
+  /** The service-wide byte total fell under half its limit. */
+  _totalRelieved(): void;
+}
 
 /**
  * Everything one loaded version of the TCP service owns in one runtime: its servers, its client
  * connections, and the byte total that `maxTotalBufferedBytes` bounds. `teardown` destroys all
  * of it, so unloading the service (or closing the runtime) leaves no socket open.
  *
- * It is the service's per-runtime state (the `TState` of its definition); applications do not
- * use it directly — the {@link Tcp} facade does.
+ * It is the service's per-runtime state (the `TState` of its definition), which the core hands
+ * to the {@link Tcp} facade through the binding; applications do not use it directly.
  */
 export class TcpServiceState {
   /** @internal */
-  readonly servers = new Set<TcpServer>();
+  readonly servers = new Set<OwnedServer>();
   /** @internal */
-  readonly clients = new Set<TcpConnection>();
+  readonly clients = new Set<OwnedConnection>();
   /** Bytes queued to handlers across all connections. */
   bufferedBytes = 0;
   /** Connections paused because `bufferedBytes` went over the limit. */
-  private readonly pausedForTotal = new Set<TcpConnection>();
+  private readonly pausedForTotal = new Set<OwnedConnection>();
   private nextConnectionId = 1;
-  private binding: ServiceBinding<TcpServiceDefinition> | undefined;
 
   /** @internal */
   constructor(
-    /** The runtime the service version is loaded in. */
-    readonly runtime: Aem,
     /** `name@version` of the service version owning this state. */
     readonly serviceId: string,
     /** The service version owning this state. */
@@ -38,12 +51,9 @@ export class TcpServiceState {
      * @internal Where the sockets come from: `node:net`, or the kernel on the kmod backend.
      */
     readonly transport: TcpTransport,
+    /** @internal Creates a domain in the runtime (a connection's). */
+    readonly createDomain: (name: string) => Domain,
   ) {}
-
-  /** A binding to this exact version, to register the events of its servers and connections. @internal */
-  get self(): ServiceBinding<TcpServiceDefinition> {
-    return (this.binding ??= this.runtime.bind<TcpServiceDefinition>('tcp', this.version));
-  }
 
   /** @internal */
   connectionId(): number {
@@ -67,12 +77,12 @@ export class TcpServiceState {
   }
 
   /** @internal */
-  pauseForTotal(connection: TcpConnection): void {
+  pauseForTotal(connection: OwnedConnection): void {
     this.pausedForTotal.add(connection);
   }
 
   /** @internal */
-  forget(connection: TcpConnection): void {
+  forget(connection: OwnedConnection): void {
     this.pausedForTotal.delete(connection);
     this.clients.delete(connection);
   }

@@ -7,10 +7,10 @@ import {
   type ServiceDefinition,
 } from '@aem/core';
 import { DEFAULT_MAX_TOTAL_BUFFERED_BYTES, type TcpServiceOptions } from './tcp-limits';
-import { TcpConnection } from './tcp-connection';
-import type { TcpMessage } from './tcp-message';
+import { TcpConnection, type TcpMessage } from './tcp-connection';
 import { TcpServer } from './tcp-server';
 import { TcpServiceState } from './tcp-service-state';
+import { openKernelTcp } from './transport/kernel-tcp';
 import { kmodTransport } from './transport/kmod-transport';
 import { nodeTransport } from './transport/node-transport';
 
@@ -50,20 +50,12 @@ export type TcpCalls = {
 /** The TCP service's definition type. */
 export type TcpServiceDefinition = ServiceDefinition<TcpServiceState, TcpCalls>;
 
-/** States of the loaded TCP services, by runtime, by version (what the `Tcp` facade reaches). */
-const states = new WeakMap<object, Map<string, TcpServiceState>>();
-
-/** @internal The state of version `version` of the TCP service in `runtime`. */
-export function tcpStateOf(runtime: object, version: string): TcpServiceState | undefined {
-  return states.get(runtime)?.get(version);
-}
-
 /**
  * Creates the TCP service definition (`tcp@1.0.0`) with service-wide options. Most programs
  * use {@link tcpService} (the defaults) through {@link Tcp.from}.
  *
  * The calls are registrations of interest on the servers and connections the service owns —
- * the seed's `aem-ip` attaching to a socket: `accept`, `messages`, `data`. Servers and client
+ * the original AEM's `aem-ip` attaching to a socket: `accept`, `messages`, `data`. Servers and client
  * connections are created through the {@link Tcp} facade.
  */
 export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDefinition {
@@ -78,23 +70,17 @@ export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDef
     setup(host) {
       // On the kmod backend with aem_tcp loaded, sockets are the kernel's: accept, data and
       // close arrive as ring records, without a read() per wake-up.
-      const kernel = host.backend.kernelTcp;
+      const kernel =
+        host.backend.kernel === undefined
+          ? undefined
+          : openKernelTcp(host.backend.kernel, host.backend);
       const transport = kernel === undefined ? nodeTransport : kmodTransport(kernel);
-      const state = new TcpServiceState(
-        host.runtime,
-        host.id,
-        TCP_SERVICE_VERSION,
-        maxTotal,
-        transport,
+      return new TcpServiceState(host.id, TCP_SERVICE_VERSION, maxTotal, transport, (name) =>
+        host.createDomain(name),
       );
-      let byVersion = states.get(host.runtime);
-      if (byVersion === undefined) states.set(host.runtime, (byVersion = new Map()));
-      byVersion.set(TCP_SERVICE_VERSION, state);
-      return state;
     },
     teardown(state) {
       state.destroyAll();
-      states.get(state.runtime)?.delete(state.version);
     },
     calls: {
       accept: defineCall<AcceptArgs, TcpConnection, TcpServiceState>((ctx, args) => {
@@ -107,8 +93,13 @@ export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDef
         if (!(target instanceof TcpServer) && !(target instanceof TcpConnection)) {
           throw new InvalidArgumentError('args.target', 'a TcpServer or a TcpConnection', target);
         }
+        target._assertFramed();
         target._addMessageSink(ctx as CallContext<TcpMessage>);
         return {
+          // A connection that will read no more (peer ended, closed) completes at once.
+          start: () => {
+            if (target instanceof TcpConnection && target._readingOver) ctx.end();
+          },
           delivered: (message) => message.connection._credit(message.data.length, true),
           discarded: (message) => message.connection._credit(message.data.length, true),
           close: () => target._removeMessageSink(ctx),
@@ -118,6 +109,9 @@ export function createTcpService(options: TcpServiceOptions = {}): TcpServiceDef
         const connection = checkTarget(args?.connection, TcpConnection, 'args.connection');
         connection._addDataSink(ctx);
         return {
+          start: () => {
+            if (connection._readingOver) ctx.end();
+          },
           delivered: (chunk) => connection._credit(chunk.length, false),
           discarded: (chunk) => connection._credit(chunk.length, false),
           close: () => connection._removeDataSink(ctx),

@@ -1,9 +1,10 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { createAem, type Aem } from '@aem/core';
+import { connect as netConnect, createServer, type Socket } from 'node:net';
+import { createAem, RuntimeClosedError, type Aem } from '@aem/core';
 import { createTimersService } from '@aem/timers';
 import { VirtualClock } from '@aem/timers/testing';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { ConnectionClosedError } from './errors/connection-closed.error';
+import { NoFramerError } from './errors/no-framer.error';
 import { SocketFailedError } from './errors/socket-failed.error';
 import { TimersUnavailableError } from './errors/timers-unavailable.error';
 import { contentLength } from './framers/content-length.framer';
@@ -12,7 +13,7 @@ import { lengthPrefixed } from './framers/length-prefixed.framer';
 import { Tcp } from './tcp';
 import { createTcpService } from './tcp-service';
 import type { TcpConnection } from './tcp-connection';
-import type { TcpMessage } from './tcp-message';
+import type { TcpMessage } from './tcp-connection';
 import type { TcpServer } from './tcp-server';
 
 const HOST = '127.0.0.1';
@@ -375,8 +376,9 @@ describe('Tcp', () => {
       });
       expect(client.send(Buffer.alloc(1000))).toBe(true);
       expect(client.send(Buffer.alloc(100_000))).toBe(false);
-      // The server reads only once a consumer registers.
-      server.onMessage(() => undefined);
+      // The server reads only once a consumer registers. (It used server.onMessage, which a
+      // server without a framer now refuses: issue #16.)
+      await until(() => server.openConnections.length === 1, 'accepted');
       for (const connection of server.openConnections) connection.onData(() => undefined);
       await expect(client.drained()).resolves.toBeUndefined();
     });
@@ -448,11 +450,72 @@ describe('Tcp', () => {
       await expect(tcp.connect({ host: HOST, port: 70_000 })).rejects.toThrow(/0 to 65535/);
     });
 
-    it('refuses send after close with a typed error', async () => {
+    it('send after close returns false (a result, not an exception) and drops the bytes', async () => {
+      // Issue #16: it threw ConnectionClosedError, which an async handler racing a close
+      // turned into an AEM_HANDLER_FAILED warning.
       const server = await listen({ host: HOST, port: 0 });
       const client = await tcp.connect({ host: HOST, port: server.address.port });
       client.close();
-      expect(() => client.send('x')).toThrow(ConnectionClosedError);
+      expect(client.send('x')).toBe(false);
+      expect(client.state).not.toBe('open');
+      client.destroy();
+      await client.closed;
+      expect(client.send(Buffer.from('y'))).toBe(false);
+      await expect(client.drained()).rejects.toBeInstanceOf(ConnectionClosedError);
+    });
+
+    describe('traffic never vanishes silently (issue #16)', () => {
+      it('refuses server.onMessage and server.messages without a framer with NoFramerError', async () => {
+        const server = await listen({ host: HOST, port: 0 });
+        expect(() => server.onMessage(() => undefined)).toThrow(NoFramerError);
+        await expect(firstValueFrom(server.messages)).rejects.toMatchObject({
+          code: 'AEM_TCP_NO_FRAMER',
+        });
+        expect(runtime.stats().liveEvents).toBe(0);
+      });
+
+      it('says "without a framer", not "closed", for onMessage on an open raw connection', async () => {
+        const server = await listen({ host: HOST, port: 0 });
+        const client = await tcp.connect({ host: HOST, port: server.address.port });
+        expect(client.state).toBe('open');
+        expect(() => client.onMessage(() => undefined)).toThrow(
+          new NoFramerError(`connection ${client.id}`),
+        );
+        expect(() => client.onMessage(() => undefined)).toThrow(/without a framer/);
+        client.destroy();
+      });
+
+      it('completes messages and data subscribed on a connection that already closed', async () => {
+        const server = await listen({ host: HOST, port: 0, framer: delimited() });
+        const client = await tcp.connect({
+          host: HOST,
+          port: server.address.port,
+          framer: delimited(),
+        });
+        client.destroy();
+        await client.closed;
+        await expect(firstValueFrom(client.messages.pipe(toArray()))).resolves.toEqual([]);
+        await expect(firstValueFrom(client.data.pipe(toArray()))).resolves.toEqual([]);
+        const event = client.onMessage(() => undefined);
+        expect(event.state).toBe('closed');
+        expect(event.closeReason).toBe('ended');
+      });
+
+      it('refuses listen and connect after runtime.close() before binding a port', async () => {
+        const server = await listen({ host: HOST, port: 0 });
+        const port = server.address.port;
+        await server.close();
+        runtime.close();
+        await expect(tcp.listen({ host: HOST, port })).rejects.toBeInstanceOf(RuntimeClosedError);
+        await expect(tcp.connect({ host: HOST, port })).rejects.toBeInstanceOf(RuntimeClosedError);
+        // The port was never bound: a plain node:net server can take it at once.
+        const probe = createServer();
+        await new Promise<void>((resolve, reject) => {
+          probe.once('error', reject);
+          probe.listen(port, HOST, () => resolve());
+        });
+        await new Promise<void>((resolve) => probe.close(() => resolve()));
+      });
     });
 
     it('graceful close lets in-flight handlers reply, then closes with reason "shutdown"', async () => {

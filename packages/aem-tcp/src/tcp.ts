@@ -1,4 +1,10 @@
-import { InvalidArgumentError, type Aem, type ServiceBinding } from '@aem/core';
+import {
+  InvalidArgumentError,
+  RuntimeClosedError,
+  resolveLimits,
+  type Aem,
+  type ServiceBinding,
+} from '@aem/core';
 import { SocketFailedError } from './errors/socket-failed.error';
 import { scheduleOn } from './fallback-clock';
 import type { FramerFactory } from './framers/framer';
@@ -6,8 +12,8 @@ import { IdleSweeper } from './idle-sweeper';
 import { EMPTY, TcpConnection, type ConnectionOwner } from './tcp-connection';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './tcp-limits';
 import { TcpServer } from './tcp-server';
-import { TCP_SERVICE_NAME, tcpService, tcpStateOf, type TcpServiceDefinition } from './tcp-service';
-import type { TcpServiceState } from './tcp-service-state';
+import { TCP_SERVICE_NAME, tcpService, type TcpServiceDefinition } from './tcp-service';
+import { TcpServiceState } from './tcp-service-state';
 
 /** Options shared by {@link Tcp.listen} and {@link Tcp.connect}. */
 export interface ConnectionOptions {
@@ -79,8 +85,8 @@ export class Tcp {
     if (!runtime.services().some((service) => service.name === TCP_SERVICE_NAME))
       runtime.load(tcpService);
     const binding = runtime.bind<TcpServiceDefinition>(TCP_SERVICE_NAME, range);
-    const state = tcpStateOf(runtime, binding.version);
-    if (state === undefined)
+    const state: unknown = binding.state;
+    if (!(state instanceof TcpServiceState))
       throw new InvalidArgumentError(
         'runtime',
         `a runtime where ${binding.id} was loaded by @aem/tcp`,
@@ -93,10 +99,12 @@ export class Tcp {
    * Starts a server. Resolves once it is listening.
    *
    * @throws (rejects) {@link SocketFailedError} (`EADDRINUSE`, `EACCES`, …),
-   *   {@link @aem/core!InvalidArgumentError}, {@link TimersUnavailableError}.
+   *   {@link @aem/core!InvalidArgumentError}, {@link TimersUnavailableError}, and
+   *   {@link @aem/core!RuntimeClosedError} after `runtime.close()` (before any port is bound).
    */
   async listen(options: ListenOptions): Promise<TcpServer> {
-    const limits = resolveLimits(options.limits);
+    if (this.runtime.closed) throw new RuntimeClosedError('listen on a TCP port');
+    const limits = connectionLimits(options.limits);
     const maxConnections = options.maxConnections ?? 10_000;
     checkPort(options.port);
     if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) {
@@ -128,6 +136,7 @@ export class Tcp {
     return new TcpServer({
       server,
       state: this.state,
+      events: this.binding,
       framer: options.framer ?? null,
       limits,
       maxConnections,
@@ -140,10 +149,12 @@ export class Tcp {
    * Opens a client connection. Resolves once connected; the connection reads as soon as a
    * consumer registers (`onMessage`, `messages`, `onData`, `data`).
    *
-   * @throws (rejects) {@link SocketFailedError} (`ECONNREFUSED`, …).
+   * @throws (rejects) {@link SocketFailedError} (`ECONNREFUSED`, …), and
+   *   {@link @aem/core!RuntimeClosedError} after `runtime.close()`.
    */
   async connect(options: ConnectOptions): Promise<TcpConnection> {
-    const limits = resolveLimits(options.limits);
+    if (this.runtime.closed) throw new RuntimeClosedError('open a TCP connection');
+    const limits = connectionLimits(options.limits);
     checkPort(options.port);
     const host = options.host ?? '127.0.0.1';
     const sweeper =
@@ -165,6 +176,7 @@ export class Tcp {
     const connection = new TcpConnection(this.state.connectionId(), {
       socket,
       state: this.state,
+      events: this.binding,
       owner,
       framer: options.framer ?? null,
       limits,
@@ -175,19 +187,8 @@ export class Tcp {
   }
 }
 
-function resolveLimits(overrides: Partial<ConnectionLimits> = {}): ConnectionLimits {
-  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...overrides };
-  for (const [key, value] of Object.entries(limits)) {
-    if (!(key in DEFAULT_CONNECTION_LIMITS)) {
-      throw new InvalidArgumentError(
-        `options.limits.${key}`,
-        `one of ${Object.keys(DEFAULT_CONNECTION_LIMITS).join(', ')}`,
-        key,
-      );
-    }
-    if (!Number.isSafeInteger(value) || value < 1)
-      throw new InvalidArgumentError(`options.limits.${key}`, 'a positive integer', value);
-  }
+function connectionLimits(overrides: Partial<ConnectionLimits> | undefined): ConnectionLimits {
+  const limits = resolveLimits(DEFAULT_CONNECTION_LIMITS, overrides, 'options.limits');
   if (limits.writeHighWaterMark < 16_384) {
     throw new InvalidArgumentError(
       'options.limits.writeHighWaterMark',
@@ -195,7 +196,7 @@ function resolveLimits(overrides: Partial<ConnectionLimits> = {}): ConnectionLim
       limits.writeHighWaterMark,
     );
   }
-  return Object.freeze(limits);
+  return limits;
 }
 
 function checkPort(port: number): void {

@@ -64,7 +64,8 @@ const sha = (buffer) => createHash('sha256').update(buffer).digest('hex');
 test(`the runtime runs on the ${BACKEND} backend`, () => {
   const { runtime } = setup();
   assert.equal(runtime.backendSelection.kind, BACKEND);
-  if (BACKEND === 'kmod') assert.ok(runtime.backend.kernelTcp, 'kernel TCP service bound');
+  if (BACKEND === 'kmod')
+    assert.ok(runtime.backend.kernel.lookup('tcp', '1.0.0'), 'kernel TCP service bound');
 });
 
 test('echo: framed messages round-trip, with the connection and the peer address', async () => {
@@ -75,7 +76,8 @@ test('echo: framed messages round-trip, with the connection and the peer address
     seen.push(message);
     message.connection.send(frame(`echo:${message.data}`));
   });
-  if (BACKEND === 'kmod') assert.equal(runtime.backend.kernelTcp.attached, 1, 'listener attached');
+  if (BACKEND === 'kmod')
+    assert.equal(runtime.backend.kernel.lookup('tcp', '1.0.0').attached, 1, 'listener attached');
   const client = await tcp.connect({
     host: HOST,
     port: server.address.port,
@@ -94,7 +96,8 @@ test('echo: framed messages round-trip, with the connection and the peer address
   assert.equal(info.reason, 'local');
   assert.equal(info.bytesWritten, 3 * 4 + 6);
   await server.close({ deadlineMs: 1000 });
-  if (BACKEND === 'kmod') assert.equal(runtime.backend.kernelTcp.attached, 0, 'all detached');
+  if (BACKEND === 'kmod')
+    assert.equal(runtime.backend.kernel.lookup('tcp', '1.0.0').attached, 0, 'all detached');
 });
 
 test('framing across chunk boundaries: 7-byte writes, and a 300 KB message across many chunks', async () => {
@@ -241,7 +244,8 @@ test('1,000 concurrent connections, each echoed, all closed', async () => {
   await until(() => server.stats().connections === 0, 'every connection closed');
   assert.equal(server.stats().accepted, n);
   await server.close({ deadlineMs: 1000 });
-  if (BACKEND === 'kmod') assert.equal(runtime.backend.kernelTcp.attached, 0, 'all detached');
+  if (BACKEND === 'kmod')
+    assert.equal(runtime.backend.kernel.lookup('tcp', '1.0.0').attached, 0, 'all detached');
 });
 
 test('closing the runtime destroys every server and connection', async () => {

@@ -60,6 +60,7 @@ export type { NodeClockOptions } from './node-clock';
 export type { ClockAlarm, TimerClock } from './timer-clock';
 
 /* Errors */
+export { TimersError } from './errors/timers.error';
 export { ForeignHandleError } from './errors/foreign-handle.error';
 export { InvalidDelayError } from './errors/invalid-delay.error';
 export { SipTransactionTimeoutError } from './errors/sip-transaction-timeout.error';

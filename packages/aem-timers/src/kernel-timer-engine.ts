@@ -1,4 +1,4 @@
-import type { KernelTimers } from '@aem/core';
+import type { KernelTimers } from './kernel-timers';
 import type { TimerEngine } from './timer-engine';
 import type { TimerCallback, TimerHandle } from './timer-handle';
 
@@ -38,9 +38,9 @@ export class KernelTimerEngine implements TimerEngine {
     return id + 1;
   }
 
+  /** `false` for a stale handle (fired one-shot, cancelled), as on the wheel. */
   cancel(handle: TimerHandle): boolean {
-    this.kernel.disarm(handle - 1);
-    return true;
+    return this.kernel.disarm(handle - 1);
   }
 
   reschedule(): boolean {

@@ -1,15 +1,10 @@
-import {
-  defineCall,
-  defineService,
-  type Aem,
-  type CallSpec,
-  type ServiceDefinition,
-} from '@aem/core';
-import { InvalidDelayError } from './errors/invalid-delay.error';
+import { defineCall, defineService, type CallSpec, type ServiceDefinition } from '@aem/core';
+import { checkDelay } from './check-delay';
 import { NodeClock } from './node-clock';
 import type { TimerClock } from './timer-clock';
 import type { TimerExpiration } from './timer-expiration';
 import { KernelTimerEngine } from './kernel-timer-engine';
+import { openKernelTimers } from './kernel-timers';
 import type { TimerEngine } from './timer-engine';
 import { TimerSource } from './timer-source';
 import { TimerWheel } from './timing-wheel';
@@ -125,10 +120,6 @@ export interface TimersServiceOptions {
   readonly initialCapacity?: number;
 }
 
-/** Runtime → service id → state: how {@link Timers} finds the wheel of the version it bound. */
-const states = new WeakMap<Aem, Map<string, TimersState>>();
-const owners = new WeakMap<TimersState, { runtime: Aem; id: string }>();
-
 /**
  * Defines the `timers` service (version {@link TIMERS_SERVICE_VERSION}): each runtime that
  * loads it gets its own {@link TimerWheel}; calls `after` and `every` create timer events whose
@@ -172,26 +163,21 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
       };
       // On the kmod backend the timer events live in the kernel; the wheel still serves the
       // RxJS scheduler and direct wheel users. A virtual clock always means the wheel.
-      const kernel = options.clock === undefined ? host.backend.kernelTimers : undefined;
+      const kernel =
+        options.clock === undefined && host.backend.kernel !== undefined
+          ? openKernelTimers(host.backend.kernel)
+          : undefined;
       (state as { engine: TimerEngine }).engine =
         kernel === undefined
           ? state.wheel
           : new KernelTimerEngine(kernel, () => host.backend.now());
-      let perRuntime = states.get(host.runtime);
-      if (perRuntime === undefined) states.set(host.runtime, (perRuntime = new Map()));
-      perRuntime.set(host.id, state);
-      owners.set(state, { runtime: host.runtime, id: host.id });
       return state;
     },
-    teardown: (state) => {
-      state.wheel.close();
-      const owner = owners.get(state);
-      if (owner !== undefined) states.get(owner.runtime)?.delete(owner.id);
-    },
+    teardown: (state) => state.wheel.close(),
     calls: {
       after: defineCall<AfterArgs, TimerExpiration, TimersState>(
         (ctx, args, state) => {
-          const ms = checkDelay('args.ms', args?.ms, false);
+          const ms = checkDelay('args.ms', args?.ms, 'delay');
           const source = new TimerSource(ctx, state.engine, ms, 0);
           state.sources.set(ctx.event, source);
           return source;
@@ -203,11 +189,11 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
       ),
       every: defineCall<EveryArgs, TimerExpiration, TimersState>(
         (ctx, args, state) => {
-          const ms = checkDelay('args.ms', args?.ms, true);
+          const ms = checkDelay('args.ms', args?.ms, 'period');
           const first =
             args.firstDelayMs === undefined
               ? ms
-              : checkDelay('args.firstDelayMs', args.firstDelayMs, false);
+              : checkDelay('args.firstDelayMs', args.firstDelayMs, 'delay');
           const source = new TimerSource(ctx, state.engine, first, ms);
           state.sources.set(ctx.event, source);
           return source;
@@ -234,15 +220,3 @@ export function createTimersService(options: TimersServiceOptions = {}): TimersS
  * ```
  */
 export const timersService: TimersServiceDefinition = createTimersService();
-
-/** @internal The state of the timers service version `serviceId` loaded in `runtime`. */
-export function timersStateOf(runtime: Aem, serviceId: string): TimersState | undefined {
-  return states.get(runtime)?.get(serviceId);
-}
-
-function checkDelay(name: string, value: unknown, positive: boolean): number {
-  if (typeof value !== 'number' || !(positive ? value > 0 : value >= 0) || value === Infinity) {
-    throw new InvalidDelayError(name, value);
-  }
-  return value;
-}

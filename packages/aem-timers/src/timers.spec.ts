@@ -1,6 +1,13 @@
-import { AbortedError, ServiceNotFoundError, createAem, type Aem } from '@aem/core';
+import {
+  AbortedError,
+  RuntimeClosedError,
+  ServiceNotFoundError,
+  createAem,
+  type Aem,
+} from '@aem/core';
 import { debounceTime, firstValueFrom, Subject, take, toArray } from 'rxjs';
 import { InvalidDelayError } from './errors/invalid-delay.error';
+import { TimersError } from './errors/timers.error';
 import { VirtualClock } from './testing/virtual-clock';
 import type { TimerExpiration } from './timer-expiration';
 import { Timers } from './timers';
@@ -50,6 +57,16 @@ describe('Timers (the timers service)', () => {
       bare.close();
     });
 
+    it('Timers.from binds a loaded version, and loads the default one only when none is', () => {
+      expect(Timers.from(runtime).wheel).toBe(timers.wheel); // the virtual-clock one, kept
+      const bare = createAem({ backend: 'userspace' });
+      const fresh = Timers.from(bare);
+      expect(fresh.binding.id).toBe('timers@1.0.0');
+      expect(Timers.from(bare).wheel).toBe(fresh.wheel);
+      expect(() => Timers.from(bare, '^2')).toThrow(ServiceNotFoundError);
+      bare.close();
+    });
+
     it('timers default to keep-alive; keepAlive: false does not hold the process', async () => {
       const held = timers.after(100, () => undefined);
       expect(runtime.stats().keepAliveRefs).toBe(1);
@@ -70,6 +87,38 @@ describe('Timers (the timers service)', () => {
     it('the default definition is the same service on the real clock', () => {
       expect(timersService.name).toBe('timers');
       expect(timersService.version).toBe('1.0.0');
+    });
+  });
+
+  describe('messages say what is wrong (issue #16)', () => {
+    it('a period of 0 must be > 0, not "≥ 0"', () => {
+      expect(() => timers.every(0, () => undefined)).toThrow(
+        'args.ms must be a finite number of milliseconds > 0, got 0',
+      );
+      expect(() => timers.wheel.every(0, () => undefined)).toThrow(
+        new InvalidDelayError('periodMs', 0, 'period'),
+      );
+    });
+
+    it('a string delay is refused everywhere and named as a string', () => {
+      expect(() => timers.after('100' as never, () => undefined)).toThrow(
+        'args.ms must be a finite number of milliseconds ≥ 0, got the string "100"',
+      );
+      // Regression: the wheel compared '100' >= 0 (true) and armed a timer.
+      let refused: unknown;
+      try {
+        timers.wheel.start('100' as never, () => undefined);
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toBeInstanceOf(TimersError);
+      expect(timers.wheel.size).toBe(0);
+    });
+
+    it('after runtime.close(), a registration says the runtime is closed, not "bind again"', () => {
+      runtime.close();
+      expect(() => timers.after(10, () => undefined)).toThrow(RuntimeClosedError);
+      expect(() => timers.after(10, () => undefined)).not.toThrow(/bind again/);
     });
   });
 

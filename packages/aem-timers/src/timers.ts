@@ -12,13 +12,13 @@ import type { TimerExpiration } from './timer-expiration';
 import {
   TIMERS_SERVICE_NAME,
   createTimersService,
-  timersStateOf,
+  timersService,
   type TimersServiceDefinition,
   type TimersServiceOptions,
   type TimersState,
 } from './timers-service';
-import { InvalidDelayError } from './errors/invalid-delay.error';
-import type { TimerWheel } from './timing-wheel';
+import { checkDelay } from './check-delay';
+import { TimerWheel } from './timing-wheel';
 import { WheelScheduler } from './wheel-scheduler';
 
 /**
@@ -93,8 +93,8 @@ export class Timers {
     range = '^1',
   ) {
     this.binding = runtime.bind<TimersServiceDefinition>(TIMERS_SERVICE_NAME, range);
-    const state = timersStateOf(runtime, this.binding.id);
-    if (state === undefined) {
+    const state = this.binding.state as TimersState | undefined;
+    if (!(state?.wheel instanceof TimerWheel)) {
       // A foreign service registered under our name: it has no wheel we can drive.
       throw new ServiceNotFoundError(TIMERS_SERVICE_NAME, `${range} defined by @aem/timers`, [
         this.binding.version,
@@ -121,6 +121,27 @@ export class Timers {
       .some((info) => info.name === TIMERS_SERVICE_NAME && info.version.startsWith('1.'));
     if (!loaded) runtime.load(createTimersService(options));
     return new Timers(runtime);
+  }
+
+  /**
+   * The timers API of `runtime`, the same entry point as `Tcp.from`: binds the newest loaded
+   * `timers` version satisfying `range`, loading {@link timersService} (the real clock) first
+   * when no version is loaded. Use {@link Timers.load} to load one with options (a virtual
+   * clock), `new Timers(runtime, range)` to bind without loading.
+   *
+   * @example
+   * ```ts
+   * const timers = Timers.from(runtime);
+   * await timers.sleep(10);
+   * ```
+   * @param runtime - the runtime.
+   * @param range - semver range of the service version; default `^1`.
+   * @throws `ServiceNotFoundError` when versions are loaded but none satisfies `range`.
+   */
+  static from(runtime: Aem, range = '^1'): Timers {
+    if (!runtime.services().some((info) => info.name === TIMERS_SERVICE_NAME))
+      runtime.load(timersService);
+    return new Timers(runtime, range);
   }
 
   /** The wheel of this runtime's timers service (for the hot path: `wheel.start(ms, cb, arg)`). */
@@ -173,8 +194,9 @@ export class Timers {
   }
 
   /**
-   * A one-shot timer as a cold Observable (like RxJS `timer(ms)`): each subscription arms its
-   * own timer, emits one {@link TimerExpiration} and completes; unsubscribing cancels.
+   * A one-shot timer as a cold Observable, shaped like RxJS `timer(ms)` but not the same: each
+   * subscription arms its own timer on the wheel, emits one {@link TimerExpiration} (an object,
+   * not RxJS's `0`) and completes; unsubscribing cancels.
    *
    * @example
    * ```ts
@@ -186,7 +208,9 @@ export class Timers {
   }
 
   /**
-   * A periodic timer as a cold Observable (like RxJS `interval(ms)`, emitting expirations).
+   * A periodic timer as a cold Observable, shaped like RxJS `interval(ms)` but not the same: it
+   * emits {@link TimerExpiration} objects whose `count` starts at 1 (RxJS emits `0, 1, 2, …`),
+   * and one emission can cover several expirations (`expirations` > 1 after a stall).
    *
    * @example
    * ```ts
@@ -246,14 +270,7 @@ export class Timers {
   reschedule(event: AemEvent<TimerExpiration, unknown>, ms: number): boolean {
     const source = this.state.sources.get(event);
     if (source === undefined) return false;
-    if (
-      typeof ms !== 'number' ||
-      !(ms > 0 || (ms === 0 && event.call === 'after')) ||
-      ms === Infinity
-    ) {
-      throw new InvalidDelayError('ms', ms);
-    }
-    return source.reschedule(ms);
+    return source.reschedule(checkDelay('ms', ms, event.call === 'after' ? 'delay' : 'period'));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@aem/core';
 import { ForeignHandleError } from './errors/foreign-handle.error';
-import { InvalidDelayError } from './errors/invalid-delay.error';
+import { checkDelay } from './check-delay';
 import { WheelCapacityError } from './errors/wheel-capacity.error';
 import { NodeClock } from './node-clock';
 import type { ClockAlarm, TimerClock } from './timer-clock';
@@ -251,7 +251,7 @@ export class TimerWheel {
    * @throws {@link WheelCapacityError} when the wheel holds `maxTimers` timers.
    */
   start<A>(delayMs: number, callback: TimerCallback<A>, arg?: A, keepAlive = false): TimerHandle {
-    if (!(delayMs >= 0 && delayMs < Infinity)) throw new InvalidDelayError('delayMs', delayMs);
+    checkDelay('delayMs', delayMs, 'delay');
     if (typeof callback !== 'function')
       throw new InvalidArgumentError('callback', 'a function', callback);
     const now = this.clock.now();
@@ -286,8 +286,7 @@ export class TimerWheel {
     arg?: A,
     keepAlive = false,
   ): TimerHandle {
-    if (!(typeof deadlineMs === 'number' && Number.isFinite(deadlineMs)))
-      throw new InvalidDelayError('deadlineMs', deadlineMs);
+    checkDelay('deadlineMs', deadlineMs, 'deadline');
     if (typeof callback !== 'function')
       throw new InvalidArgumentError('callback', 'a function', callback);
     const now = this.clock.now();
@@ -325,10 +324,8 @@ export class TimerWheel {
     arg?: A,
     options: PeriodicOptions = {},
   ): TimerHandle {
-    if (!(periodMs > 0 && periodMs < Infinity)) throw new InvalidDelayError('periodMs', periodMs);
-    const first = options.firstDelayMs ?? periodMs;
-    if (!(first >= 0 && first < Infinity))
-      throw new InvalidDelayError('options.firstDelayMs', first);
+    checkDelay('periodMs', periodMs, 'period');
+    const first = checkDelay('options.firstDelayMs', options.firstDelayMs ?? periodMs, 'delay');
     if (typeof callback !== 'function')
       throw new InvalidArgumentError('callback', 'a function', callback);
     const now = this.clock.now();
@@ -373,7 +370,7 @@ export class TimerWheel {
    * @throws {@link InvalidDelayError}, {@link ForeignHandleError}.
    */
   reschedule(handle: TimerHandle, delayMs: number): boolean {
-    if (!(delayMs >= 0 && delayMs < Infinity)) throw new InvalidDelayError('delayMs', delayMs);
+    checkDelay('delayMs', delayMs, 'delay');
     const i = this.resolve(handle);
     if (i < 0) return false;
     this.unlink(i);

@@ -1,4 +1,4 @@
-import type { SipRequest } from './sip-message';
+import type { SipRequest } from './sip-request';
 
 /**
  * A request this server cannot accept as it is. `status` is the response it deserves (400 for a

@@ -37,7 +37,7 @@ export const SIP_STATE = injectionToken<SipState>('sip-uas:state');
 /**
  * A fresh state on `runtime`.
  *
- * @param runtime - the application's runtime (for call domains and call jobs).
+ * @param runtime - the application's runtime (for call domains).
  * @param onError - receives what a call job threw.
  */
 export function createSipState(runtime: Aem, onError: (error: unknown) => void): SipState {
@@ -48,7 +48,7 @@ export function createSipState(runtime: Aem, onError: (error: unknown) => void):
     registrar: new Map(),
     bindings: 0,
     counters: newCounters(),
-    callJobs: openCallJobs(runtime, onError),
+    callJobs: openCallJobs(onError),
     nextId: Math.floor(Math.random() * 1e9),
   };
 }

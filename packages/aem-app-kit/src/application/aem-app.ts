@@ -12,7 +12,7 @@ import { InvalidConfigError } from '../errors/invalid-config.error';
 import type { RestartBudgetExceededError } from '../errors/restart-budget-exceeded.error';
 import { Lifecycle } from '../lifecycle/lifecycle';
 import { createLogger } from '../logging/create-logger';
-import { openMailbox, type Mailbox } from '../mailbox/mailbox-service';
+import { openMailbox, type Mailbox } from '../mailbox/mailbox';
 import { addressOf, startAdminServer } from '../metrics/admin-server';
 import { AppMetrics } from '../metrics/app-metrics';
 import { OutboundClient } from '../session/outbound-client';
@@ -436,7 +436,8 @@ export class AemApp {
       running.servers.push(server);
       // Registered at once so no connection is accepted unseen; they wait for `serving`.
       server.onConnection((connection) => this.sessions.connected(connection));
-      server.onMessage((message) => this.sessions.message(message));
+      // A listener without a framer has no messages (@aem/tcp refuses onMessage there).
+      if (options.framer !== undefined) server.onMessage((message) => this.sessions.message(message));
     }
     if (running.servers.length > 0) this.container.bindValue(TCP_SERVER, running.servers[0]);
   }
@@ -449,7 +450,8 @@ export class AemApp {
         tcp,
         running.timers,
         (connection) => {
-          connection.onMessage((message) => this.sessions.message(message));
+          if (options.framer !== undefined)
+            connection.onMessage((message) => this.sessions.message(message));
           void this.sessions.connected(connection, options.name);
         },
         running.logger,

@@ -2,7 +2,7 @@ import type { TcpCloseInfo, TcpConnection, TcpMessage } from '@aem/tcp';
 import type { Logger } from 'pino';
 import { Subject, type Observable } from 'rxjs';
 import { RestartBudgetExceededError } from '../errors/restart-budget-exceeded.error';
-import type { Mailbox } from '../mailbox/mailbox-service';
+import type { Mailbox } from '../mailbox/mailbox';
 import type { AppMetrics } from '../metrics/app-metrics';
 import { RestartBudget, type RestartBudgetOptions } from '../supervision/restart-budget';
 import type { BoundHandler, HandlerVersion } from '../upgrade/handler-version';

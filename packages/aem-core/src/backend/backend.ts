@@ -1,5 +1,4 @@
-import type { KernelTcp } from './kernel-tcp';
-import type { KernelTimers } from './kernel-timers';
+import type { KernelChannel } from './kernel-channel';
 
 /** The kinds of backend a runtime can run on. */
 export type BackendKind = 'userspace' | 'kmod';
@@ -12,7 +11,8 @@ export type BackendRequest = BackendKind | 'auto';
  *
  * The `userspace` backend needs nothing but Node: services produce activations from Node's own
  * facilities (one Node timer driving the timing wheel, `node:net` sockets). The `kmod` backend
- * (a later release) receives them from the `aem_core` kernel module through `/dev/aem`.
+ * receives them from the `aem_core` kernel module through `/dev/aem`, and offers the kernel's
+ * service modules to the services through one generic {@link KernelChannel}.
  * Both serve the same services and pass the same conformance suite; only where time is spent
  * differs.
  */
@@ -35,15 +35,11 @@ export interface Backend {
   /** Releases everything the backend holds. Idempotent. */
   close(): void;
   /**
-   * Kernel soft timers, when the backend has them (`kmod`). The timers service arms its timers
-   * there instead of on its own wheel.
+   * The generic channel to the kernel's service modules, when the backend has one (`kmod`):
+   * a service package looks its kernel counterpart up there and runs its events in the kernel
+   * (the timers service on `aem_timers.ko`, the TCP service on `aem_tcp.ko`).
    */
-  readonly kernelTimers?: KernelTimers;
-  /**
-   * Kernel asynchronous sockets, when the backend has them (`kmod` with `aem_tcp.ko`). The TCP
-   * service runs its servers and connections there instead of on `node:net`.
-   */
-  readonly kernelTcp?: KernelTcp;
+  readonly kernel?: KernelChannel;
 }
 
 /** How the runtime's backend was chosen: what was asked for, what was picked, and why. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { BackendUnavailableError } from '../errors/backend-unavailable.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import type { Backend, BackendRequest, BackendSelection } from './backend';
-import { KmodBackend, type KmodDeviceLike, type KmodSockLike } from './kmod-backend';
+import { KmodBackend, type KmodDeviceLike } from './kmod-backend';
 import { UserspaceBackend } from './userspace-backend';
 
 /** Path of the AEM kernel module's device. */
@@ -15,12 +15,15 @@ interface KmodBindingModule {
   RECORD_FIELD: {
     eventId: number;
     type: number;
+    priority: number;
+    userData: number;
     word0: number;
     word1: number;
     dataOffset?: number;
     dataLength?: number;
   };
-  sock?: KmodSockLike;
+  /** Native helpers next to the device (the kernel TCP service's socket calls). */
+  sock?: unknown;
 }
 
 /**
@@ -59,14 +62,17 @@ function openKmod(): { backend: KmodBackend } | { reason: string } {
       fields: binding.FIELDS,
       eventId: field.eventId,
       type: field.type,
+      priority: field.priority,
+      userData: field.userData,
       word0: field.word0,
       word1: field.word1,
       dataOffset: field.dataOffset ?? -1,
       dataLength: field.dataLength ?? -1,
     };
-    // A binding without the data fields predates the TCP service: timers only.
-    const sock = field.dataOffset === undefined ? undefined : binding.sock;
-    return { backend: new KmodBackend(device, layout, sock) };
+    // A binding without the data fields predates the TCP service: no socket helpers then.
+    const natives =
+      field.dataOffset === undefined || binding.sock === undefined ? {} : { sock: binding.sock };
+    return { backend: new KmodBackend(device, layout, natives) };
   } catch (error) {
     return { reason: `${AEM_DEVICE_PATH} cannot be used: ${(error as Error).message}` };
   }

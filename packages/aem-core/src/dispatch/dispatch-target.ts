@@ -1,4 +1,4 @@
-import type { DomainState } from './domain-state';
+import type { ParkedActivations } from './parked-activations';
 
 /** {@link DispatchTarget._gate}: the event is active. @internal */
 export const GATE_RUN = 0;
@@ -35,4 +35,34 @@ export interface DispatchTarget {
   _deliver(payload: unknown): unknown;
   /** Reports a handler failure (thrown or rejected) that happened in `domain`. */
   _failed(error: unknown, domain: DomainState): void;
+}
+
+/**
+ * The dispatcher's bookkeeping for one serialization domain. Implemented by {@link Domain}
+ * (a shared, named domain) and by each event for its own implicit domain, so an event without
+ * an explicit domain costs no extra object.
+ *
+ * Invariants the dispatcher maintains:
+ * - `_busy` is true exactly while an async handler of this domain has not settled.
+ * - `_queued` counts this domain's activations that are ready, parked or held, and is what
+ *   `_maxQueue` bounds.
+ * - While the domain is free and `_parked` is non-empty, exactly one wake-up token for the
+ *   domain is in the ready queue (`_tokenQueued`); activations of a domain that has parked work
+ *   park behind it, so a domain's activations never overtake each other.
+ *
+ * @internal
+ */
+export interface DomainState {
+  /** Name used in errors and metrics. */
+  readonly _name: string;
+  /** True while an async handler of this domain is running. */
+  _busy: boolean;
+  /** Activations of this domain queued anywhere in the dispatcher. */
+  _queued: number;
+  /** Activations that found the domain busy; created on first use. */
+  _parked: ParkedActivations<DispatchTarget> | null;
+  /** True while a wake-up token for this domain sits in the ready queue. */
+  _tokenQueued: boolean;
+  /** Limit on `_queued`. */
+  readonly _maxQueue: number;
 }

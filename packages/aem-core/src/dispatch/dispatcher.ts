@@ -1,7 +1,6 @@
 import { QueueFullError } from '../errors/queue-full.error';
 import { ActivationRing } from './activation-ring';
-import { GATE_HOLD, GATE_RUN, type DispatchTarget } from './dispatch-target';
-import type { DomainState } from './domain-state';
+import { GATE_HOLD, GATE_RUN, type DispatchTarget, type DomainState } from './dispatch-target';
 import { ParkedActivations } from './parked-activations';
 
 /** Number of priority levels; priorities are integers `0` (lowest) to `7` (highest). */

@@ -1,5 +1,3 @@
-import type { DispatchTarget } from './dispatch-target';
-
 /**
  * Activations waiting for their domain to become free, best first: higher priority first, then
  * arrival order (a stable insertion keeps arrival order within one priority).
@@ -7,10 +5,12 @@ import type { DispatchTarget } from './dispatch-target';
  * Almost every domain sees activations of one priority only, so insertion is an append in
  * practice; a higher-priority activation is inserted by a scan from the tail.
  *
+ * @typeParam T - what an activation belongs to (the dispatcher's `DispatchTarget`); generic so
+ *   this file depends on nothing.
  * @internal
  */
-export class ParkedActivations {
-  private events: DispatchTarget[] = [];
+export class ParkedActivations<T> {
+  private events: T[] = [];
   private payloads: unknown[] = [];
   private priorities: number[] = [];
   private head = 0;
@@ -26,7 +26,7 @@ export class ParkedActivations {
   }
 
   /** Parks an activation behind every parked one of equal or higher priority. */
-  insert(event: DispatchTarget, payload: unknown, priority: number): void {
+  insert(event: T, payload: unknown, priority: number): void {
     let at = this.events.length;
     while (at > this.head && this.priorities[at - 1] < priority) at--;
     if (at === this.events.length) {
@@ -41,7 +41,7 @@ export class ParkedActivations {
   }
 
   /** The best parked event. Only valid when `length > 0`. */
-  peekEvent(): DispatchTarget {
+  peekEvent(): T {
     return this.events[this.head];
   }
 
@@ -52,7 +52,7 @@ export class ParkedActivations {
 
   /** Removes the best parked activation (read it first with the `peek*` methods). */
   shift(): void {
-    this.events[this.head] = undefined as unknown as DispatchTarget;
+    this.events[this.head] = undefined as unknown as T;
     this.payloads[this.head] = undefined;
     this.head++;
     if (this.head === this.events.length) {

@@ -15,7 +15,8 @@ export class QueueFullError extends AemError {
   /**
    * @param scope - which limit was hit.
    * @param limit - the configured limit.
-   * @param eventId - the event whose activation was refused.
+   * @param eventId - the event whose activation was refused; `0` for a job posted with
+   *   `Domain.post`.
    * @param domain - the domain name, when the domain limit was hit.
    */
   constructor(
@@ -24,10 +25,11 @@ export class QueueFullError extends AemError {
     readonly eventId: number,
     readonly domain?: string,
   ) {
+    const what = eventId === 0 ? 'job' : `activation of event ${eventId}`;
     super(
       scope === 'domain'
-        ? `activation of event ${eventId} refused: domain "${domain}" already has ${limit} queued activation(s) (limits.maxQueuePerDomain)`
-        : `activation of event ${eventId} refused: the runtime already has ${limit} queued activation(s) (limits.maxQueuedActivations)`,
+        ? `${what} refused: domain "${domain}" already has ${limit} queued activation(s) (limits.maxQueuePerDomain)`
+        : `${what} refused: the runtime already has ${limit} queued activation(s) (limits.maxQueuedActivations)`,
     );
   }
 }

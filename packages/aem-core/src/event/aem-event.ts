@@ -1,27 +1,60 @@
 import type { Domain } from '../dispatch/domain';
-import { GATE_DISCARD, GATE_HOLD, GATE_RUN } from '../dispatch/dispatch-target';
-import type { DomainState } from '../dispatch/domain-state';
+import {
+  GATE_DISCARD,
+  GATE_HOLD,
+  GATE_RUN,
+  type DispatchTarget,
+  type DomainState,
+} from '../dispatch/dispatch-target';
 import type { ParkedActivations } from '../dispatch/parked-activations';
+import { checkPriority } from '../dispatch/priority';
 import { EventClosedError } from '../errors/event-closed.error';
 import { HandlerFailedError } from '../errors/handler-failed.error';
-import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { SourceFailedError } from '../errors/source-failed.error';
-import type { EventSourceHooks } from '../service/service-definition';
-import type { EventHandler } from './event-handler';
-import type { EventHost } from './event-host';
+import type { AemError } from '../errors/aem.error';
+import type { Backend } from '../backend/backend';
+import type { Dispatcher } from '../dispatch/dispatcher';
+import type { EventSourceHooks } from '../service/event-source-hooks';
 import type { EventFlags, HandlerErrorPolicy } from './event-options';
 import type { EventCloseReason, EventState } from './event-state';
+
+/**
+ * A handler: receives the activation's payload — everything it needs: the bytes, the
+ * connection, the expiration count — and the event itself (its id, `context`, domain).
+ * Returning a promise makes the handler async: the next activation of its domain waits for it.
+ */
+export type EventHandler<TPayload, TContext = unknown> = (
+  payload: TPayload,
+  event: AemEvent<TPayload, TContext>,
+) => void | PromiseLike<void>;
+
+/**
+ * What an event needs from the runtime that owns it. Implemented by the runtime's registry
+ * entry for the event's service version.
+ *
+ * @internal
+ */
+export interface EventHost {
+  readonly dispatcher: Dispatcher;
+  readonly backend: Backend;
+  /** `name@version` of the service. */
+  readonly serviceId: string;
+  /** Sends a failure to `Aem.errors`. */
+  reportError(error: AemError): void;
+  /** Called once when an event closes, after its source was released. */
+  eventClosed(event: AemEvent): void;
+}
 
 /** Listener notified once when an event closes. @internal */
 export type CloseListener = (reason: EventCloseReason, error: unknown) => void;
 
 /**
- * One registration of a handler through a service call — the seed's event (`eid`,
+ * One registration of a handler through a service call — the original AEM's event (`eid`,
  * `event_struct`). Returned by `ServiceBinding.call`; the Observable and Promise forms create
  * one per subscription or promise.
  *
  * Control it with {@link AemEvent.start}, {@link AemEvent.stop}, {@link AemEvent.shutdown} and
- * {@link AemEvent.priority} (the seed's `aem_evctl` `EVJOBSTART`, `EVJOBSTOP`, `EVJOBSHTDN`,
+ * {@link AemEvent.priority} (the original AEM's `aem_evctl` `EVJOBSTART`, `EVJOBSTOP`, `EVJOBSHTDN`,
  * `EVJOBPRIO`). See {@link EventState} for the lifecycle.
  *
  * An event without an explicit {@link Domain} is its own serialization domain.
@@ -36,7 +69,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
   /** @internal */ readonly _domain: DomainState;
   /** @internal */ _busy = false;
   /** @internal */ _queued = 0;
-  /** @internal */ _parked: ParkedActivations | null = null;
+  /** @internal */ _parked: ParkedActivations<DispatchTarget> | null = null;
   /** @internal */ _tokenQueued = false;
   /** @internal */ readonly _maxQueue: number;
   /** @internal Kept equal to the gate of {@link AemEvent.state}. */ _gate = GATE_HOLD;
@@ -64,7 +97,7 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
    * @internal Events are created by service calls, never directly.
    */
   constructor(
-    /** Runtime-unique event id (the seed's `eid`). */
+    /** Runtime-unique event id (the original AEM's `eid`). */
     readonly id: number,
     /** Name of the call that registered the event. */
     readonly call: string,
@@ -118,9 +151,9 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
 
   /**
    * Priority from `0` (lowest) to `7` (highest). Setting it affects activations queued from
-   * then on (the seed's `EVJOBPRIO`).
+   * then on (the original AEM's `EVJOBPRIO`).
    *
-   * @throws {@link InvalidArgumentError} for anything but an integer 0–7.
+   * @throws `InvalidArgumentError` for anything but an integer 0–7.
    */
   get priority(): number {
     return this._priority;
@@ -270,15 +303,4 @@ export class AemEvent<TPayload = unknown, TContext = unknown> {
     );
     if (this.onError === 'shutdown') this._close('handler-failed', error);
   }
-}
-
-function checkPriority(priority: number): number {
-  if (!Number.isInteger(priority) || priority < 0 || priority > 7) {
-    throw new InvalidArgumentError(
-      'priority',
-      'an integer from 0 (lowest) to 7 (highest)',
-      priority,
-    );
-  }
-  return priority;
 }

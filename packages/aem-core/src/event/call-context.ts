@@ -2,12 +2,11 @@ import type { Domain } from '../dispatch/domain';
 import { GATE_DISCARD } from '../dispatch/dispatch-target';
 import type { Dispatcher } from '../dispatch/dispatcher';
 import { SourceFailedError } from '../errors/source-failed.error';
-import type { AemEvent } from './aem-event';
-import type { EventHost } from './event-host';
+import type { AemEvent, EventHost } from './aem-event';
 
 /**
  * What a service's call implementation receives: the event it is producing activations for,
- * and the means to produce them. The seed's activation point.
+ * and the means to produce them. The original AEM's activation point.
  *
  * @typeParam TPayload - what each activation carries.
  */

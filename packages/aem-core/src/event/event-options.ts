@@ -1,6 +1,6 @@
 import type { Domain } from '../dispatch/domain';
 
-/** The flags of an event (the seed's `EVF_*`). */
+/** The flags of an event (the original AEM's `EVF_*`). */
 export interface EventFlags {
   /**
    * Close the event after its first activation is delivered (`EVF_ONESHOT`). Promise forms are
@@ -41,6 +41,3 @@ export interface EventOptions<TContext = unknown> {
   /** Start the event at once (default `true`); with `false` it waits in state `idle` for `start()`. */
   readonly start?: boolean;
 }
-
-/** Default priority of an event. */
-export const DEFAULT_PRIORITY = 4;

@@ -2,12 +2,14 @@ import type { Backend } from '../backend/backend';
 import type { Dispatcher } from '../dispatch/dispatcher';
 import type { AemError } from '../errors/aem.error';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { RuntimeClosedError } from '../errors/runtime-closed.error';
 import { ServiceUnloadedError } from '../errors/service-unloaded.error';
 import { AemEvent } from '../event/aem-event';
 import { EventSink } from '../event/call-context';
-import type { EventHandler } from '../event/event-handler';
-import type { EventHost } from '../event/event-host';
-import { DEFAULT_PRIORITY, type EventOptions } from '../event/event-options';
+import type { EventHandler } from '../event/aem-event';
+import type { EventHost } from '../event/aem-event';
+import { DEFAULT_PRIORITY } from '../dispatch/priority';
+import type { EventOptions } from '../event/event-options';
 import type { ServiceDefinition } from './service-definition';
 
 /** What a loaded service needs from its runtime. @internal */
@@ -15,6 +17,8 @@ export interface ServiceRuntime {
   readonly dispatcher: Dispatcher;
   readonly backend: Backend;
   readonly maxQueuePerDomain: number;
+  /** True once the runtime is closed: registrations then fail with `RuntimeClosedError`. */
+  readonly closed: boolean;
   reportError(error: AemError): void;
   /** Reserves one live-event slot; throws an `EventLimitError` over the limit. */
   reserveEvent(service: string, call: string): number;
@@ -85,6 +89,8 @@ export class LoadedService implements EventHost {
     options: EventOptions<C>,
     failuresObserved: boolean,
   ): AemEvent<P, C> {
+    // After `Aem.close()` every version is unloaded, but binding again cannot help: say so.
+    if (this.runtime.closed) throw new RuntimeClosedError(`register an event of ${this.serviceId}`);
     if (this.status !== 'loaded') throw new ServiceUnloadedError(this.serviceId, this.status);
     const calls = this.definition.calls;
     const spec = Object.prototype.hasOwnProperty.call(calls, callName)

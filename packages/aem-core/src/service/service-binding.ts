@@ -2,10 +2,10 @@ import { Observable } from 'rxjs';
 import { AbortedError } from '../errors/aborted.error';
 import { EventClosedError } from '../errors/event-closed.error';
 import type { AemEvent } from '../event/aem-event';
-import type { EventHandler } from '../event/event-handler';
+import type { EventHandler } from '../event/aem-event';
 import type { EventOptions } from '../event/event-options';
 import type { LoadedService } from './loaded-service';
-import type { CallArgs, CallPayload, ServiceDefinition } from './service-definition';
+import type { CallArgs, CallPayload, ServiceDefinition, ServiceState } from './service-definition';
 
 /** Options of {@link ServiceBinding.once}: the event options plus an abort signal. */
 export interface OnceOptions<TContext = unknown> extends Omit<
@@ -22,7 +22,7 @@ export type ObserveOptions<TContext = unknown> = Omit<EventOptions<TContext>, 's
 /**
  * A client's handle on one loaded version of a service, from {@link Aem.bind}. A binding keeps
  * the version it resolved: when a newer version is loaded later, this binding still creates
- * events on the old one (side by side, as the seed's modules did) until it is unloaded.
+ * events on the old one (side by side, as the original AEM's modules did) until it is unloaded.
  *
  * Every call is available in three forms that share one registration model:
  * - {@link ServiceBinding.call}: a callback handler, returns the {@link AemEvent};
@@ -53,7 +53,27 @@ export class ServiceBinding<D extends ServiceDefinition = ServiceDefinition> {
   }
 
   /**
-   * Registers `handler` for the events of call `callName` — the seed's `aem_entry`.
+   * The per-runtime state the version's `setup` created in this runtime: how a service
+   * package's own client (a facade such as `Timers` or `Tcp`) reaches its wheel, sockets or
+   * counters without a registry of its own. Other code should treat it as the service's
+   * internals.
+   *
+   * @example
+   * ```ts
+   * const { wheel } = runtime.bind(timersService).state;
+   * ```
+   */
+  get state(): ServiceState<D> {
+    return this.loaded.state as ServiceState<D>;
+  }
+
+  /** The definition of the version this binding resolved to. */
+  get definition(): ServiceDefinition {
+    return this.loaded.definition;
+  }
+
+  /**
+   * Registers `handler` for the events of call `callName` — the original AEM's `aem_entry`.
    *
    * @example
    * ```ts

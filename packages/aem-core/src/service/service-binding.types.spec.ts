@@ -3,7 +3,7 @@
 import { firstValueFrom, type Observable } from 'rxjs';
 import { createAem } from '../aem';
 import type { AemEvent } from '../event/aem-event';
-import type { CallArgs, CallPayload } from './service-definition';
+import type { CallArgs, CallPayload, ServiceState } from './service-definition';
 import { defineCall } from './service-definition';
 import { defineService } from './define-service';
 
@@ -31,6 +31,20 @@ const assertType = <T extends true>(_check?: T): void => undefined;
 assertType<Exact<CallArgs<typeof sensors, 'watch'>, { sensor: string }>>();
 assertType<Exact<CallPayload<typeof sensors, 'watch'>, Reading>>();
 assertType<Exact<CallPayload<typeof sensors, 'count'>, number>>();
+
+// A service's state reaches its own client typed, through the binding (no registry of its own).
+const counter = defineService({
+  name: 'counter',
+  version: '1.0.0',
+  setup: () => ({ ticks: 0 }),
+  calls: {
+    tick: defineCall<{ by: number }, number, { ticks: number }>((ctx, args, state) => {
+      state.ticks += args.by;
+      queueMicrotask(() => ctx.activate(state.ticks));
+    }),
+  },
+});
+assertType<Exact<ServiceState<typeof counter>, { ticks: number }>>();
 
 describe('ServiceBinding types', () => {
   it('types call names, arguments, payloads and context from the definition', async () => {
@@ -69,5 +83,19 @@ describe('ServiceBinding types', () => {
 
     event.shutdown();
     runtime.close();
+  });
+
+  it('hands each runtime’s state of a service to its bindings, typed', async () => {
+    const first = createAem();
+    const second = createAem();
+    first.load(counter);
+    second.load(counter);
+    const binding = first.bind(counter);
+    assertType<Exact<typeof binding.state, { ticks: number }>>();
+    await expect(binding.once('tick', { by: 2 })).resolves.toBe(2);
+    expect(first.bind(counter).state).toEqual({ ticks: 2 });
+    expect(second.bind(counter).state).toEqual({ ticks: 0 });
+    first.close();
+    second.close();
   });
 });

@@ -1,36 +1,8 @@
-import type { Aem } from '../aem';
 import type { Backend } from '../backend/backend';
+import type { Domain, DomainOptions } from '../dispatch/domain';
 import type { CallContext } from '../event/call-context';
 import type { EventFlags } from '../event/event-options';
-
-/**
- * What a call implementation may return: hooks the core invokes on lifecycle transitions of the
- * event it created. All are optional; each runs at most once per transition.
- */
-export interface EventSourceHooks<TPayload = unknown> {
-  /** The event became active (created with auto-start, or `start()` after `stop()`). */
-  start?(): void;
-  /** The event was stopped: stop producing activations until `start` (pause reading, disarm). */
-  stop?(): void;
-  /**
-   * An activation of this event is being delivered to the handler (called just before it).
-   * This is the source's credit signal, as a ring's consumer position is to a kernel producer:
-   * a TCP connection counts what is queued and resumes reading when enough was consumed.
-   */
-  delivered?(payload: TPayload): void;
-  /**
-   * An activation of this event was dropped because the event closed before it could be
-   * delivered (shutdown discards pending work). With {@link EventSourceHooks.delivered} this
-   * accounts for every activation the source queued: each is reported exactly once, as
-   * delivered or as discarded — possibly after `close`.
-   */
-  discarded?(payload: TPayload): void;
-  /**
-   * The event closed, for any reason (shutdown, one-shot fired, `ctx.end()`, `ctx.fail()`,
-   * runtime closed). Release everything the event holds. Called exactly once.
-   */
-  close?(): void;
-}
+import type { EventSourceHooks } from './event-source-hooks';
 
 /**
  * The implementation of one service call: given the event's {@link CallContext}, the caller's
@@ -81,14 +53,24 @@ export function defineCall<TArgs, TPayload, TState = unknown>(
   return { run, defaults: options.defaults, description: options.description };
 }
 
-/** What a service's `setup` receives when the service is loaded into a runtime. */
+/**
+ * What a service's `setup` receives when the service is loaded into a runtime: the few things
+ * of the runtime a service builds its state from. Deliberately not the runtime itself: the
+ * state `setup` returns reaches the service's clients through {@link ServiceBinding.state}, so a
+ * service needs no registry of its own, and the core's types do not depend on its services.
+ *
+ * @example
+ * ```ts
+ * setup: (host) => ({ clock: host.backend, domain: host.createDomain(`${host.id} control`) }),
+ * ```
+ */
 export interface ServiceHost {
-  /** The runtime loading the service. */
-  readonly runtime: Aem;
-  /** The runtime's backend (its clock, keep-alive references). */
+  /** The runtime's backend (its clock, keep-alive references, kernel channel). */
   readonly backend: Backend;
   /** `name@version` of the service being loaded. */
   readonly id: string;
+  /** Creates a serialization domain in the runtime (see `Aem.createDomain`). */
+  createDomain(name: string, options?: DomainOptions): Domain;
 }
 
 /**
@@ -99,7 +81,7 @@ export interface ServiceHost {
 export type CallMap<TState> = Record<string, CallSpec<TState, any, any>>;
 
 /**
- * A service: a named, versioned set of calls, loadable into a runtime — the seed's event module
+ * A service: a named, versioned set of calls, loadable into a runtime — the original AEM's event module
  * (`aem-timers`, `aem-ip`). Created with {@link defineService}.
  */
 export interface ServiceDefinition<
@@ -112,7 +94,11 @@ export interface ServiceDefinition<
   readonly version: string;
   /** One line for docs and `Aem.services()`. */
   readonly description?: string;
-  /** Creates the per-runtime state when the service is loaded (the module's init). */
+  /**
+   * Creates the per-runtime state when the service is loaded (the module's init). The core
+   * keeps it with the loaded version and hands it to every call implementation and to every
+   * binding ({@link ServiceBinding.state}).
+   */
   setup?(host: ServiceHost): TState;
   /** Releases the per-runtime state when the service is unloaded (the module's exit). */
   teardown?(state: TState): void;
@@ -127,3 +113,8 @@ export type CallArgs<D extends ServiceDefinition, K extends keyof D['calls']> =
 /** The activation payload type of call `K` of service definition `D`. */
 export type CallPayload<D extends ServiceDefinition, K extends keyof D['calls']> =
   D['calls'][K] extends CallSpec<infer _S, infer _A, infer P> ? P : never;
+
+/** The per-runtime state type of service definition `D` (what its `setup` returns). */
+export type ServiceState<D extends ServiceDefinition> =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  D extends ServiceDefinition<infer S, any> ? S : never;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { isIP, type AddressInfo } from 'node:net';
 import { lookup } from 'node:dns/promises';
-import type { KernelTcp, KernelTcpEvent } from '@aem/core';
+import type { KernelTcp, KernelTcpEvent } from './kernel-tcp';
 import type { TcpTransport, TransportServer, TransportSocket } from './transport';
 
 const EAGAIN = -11;

@@ -1,4 +1,4 @@
-import { AemError } from '@aem/core';
+import { TimersError } from './timers.error';
 
 /**
  * Raised when a value given as a {@link TimerHandle} was not made by this wheel: it carries
@@ -24,7 +24,7 @@ import { AemError } from '@aem/core';
  * b.close();
  * ```
  */
-export class ForeignHandleError extends AemError {
+export class ForeignHandleError extends TimersError {
   /** @inheritDoc */
   readonly code = 'AEM_TIMERS_FOREIGN_HANDLE';
 

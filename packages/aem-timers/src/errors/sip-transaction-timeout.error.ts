@@ -1,4 +1,4 @@
-import { AemError } from '@aem/core';
+import { TimersError } from './timers.error';
 
 /**
  * Raised (as the error of the retransmission stream) when an RFC 3261 transaction timeout timer
@@ -15,7 +15,7 @@ import { AemError } from '@aem/core';
  * });
  * ```
  */
-export class SipTransactionTimeoutError extends AemError {
+export class SipTransactionTimeoutError extends TimersError {
   /** @inheritDoc */
   readonly code = 'AEM_SIP_TRANSACTION_TIMEOUT';
 

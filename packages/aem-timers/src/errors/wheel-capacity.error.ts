@@ -1,4 +1,4 @@
-import { AemError } from '@aem/core';
+import { TimersError } from './timers.error';
 
 /**
  * Raised by `TimerWheel.start` when the wheel already holds its maximum number of pending
@@ -18,7 +18,7 @@ import { AemError } from '@aem/core';
  * wheel.close();
  * ```
  */
-export class WheelCapacityError extends AemError {
+export class WheelCapacityError extends TimersError {
   /** @inheritDoc */
   readonly code = 'AEM_TIMERS_CAPACITY';
 

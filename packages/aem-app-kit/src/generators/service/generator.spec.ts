@@ -40,6 +40,15 @@ describe('service generator', () => {
     );
   });
 
+  it('generates a service on the core’s service interface: no registry of its own', async () => {
+    await serviceGenerator(tree, { name: 'presence' });
+    const service = tree.read('packages/aem-presence/src/presence-service.ts', 'utf-8') as string;
+    const client = tree.read('packages/aem-presence/src/presence.ts', 'utf-8') as string;
+    // The state comes back through the binding; no module-level WeakMap, no host.runtime.
+    expect(service).not.toMatch(/WeakMap|host\.runtime/);
+    expect(client).toContain('this.binding.state.subscribers');
+  });
+
   it('refuses an existing package', async () => {
     await serviceGenerator(tree, { name: 'presence' });
     await expect(serviceGenerator(tree, { name: 'presence' })).rejects.toThrow('already exists');
