@@ -87,14 +87,22 @@ export function lineChart({ title, x, y, y2, series }) {
   let body = yAxis(left, 'left', y.label);
   if (right) body += yAxis(right, 'right', y2?.label ?? '', '#555');
   body += `<line x1="${PAD.left}" y1="${HEIGHT - PAD.bottom}" x2="${WIDTH - PAD.right}" y2="${HEIGHT - PAD.bottom}" stroke="#999"/>\n`;
-  for (const v of [...new Set(xs)].sort((a, b) => a - b)) {
+  // A log axis labels its (few) measured steps; a linear one gets evenly spaced round ticks.
+  let ticks = [...new Set(xs)].sort((a, b) => a - b);
+  if (!x.log) {
+    const { step } = niceScale(Math.max(...xs) - Math.min(...xs));
+    ticks = [];
+    for (let v = Math.ceil(Math.min(...xs) / step) * step; v <= Math.max(...xs); v += step) ticks.push(v);
+  }
+  for (const v of ticks) {
     body += `<text x="${px(v)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${fmt(v)}</text>\n`;
   }
   body += `<text x="${PAD.left + plotW / 2}" y="${HEIGHT - PAD.bottom + 34}" text-anchor="middle">${esc(x.label)}</text>\n`;
   series.forEach((s, i) => {
     const scale = s.axis === 'right' ? right : left;
     const colour = COLOURS[i % COLOURS.length];
-    const pts = s.points.map(([a, b]) => `${px(a).toFixed(1)},${py(b, scale).toFixed(1)}`);
+    // Drawn in x order: a benchmark that steps back after a failed rate measured out of order.
+    const pts = [...s.points].sort((p, q) => p[0] - q[0]).map(([a, b]) => `${px(a).toFixed(1)},${py(b, scale).toFixed(1)}`);
     body += `<polyline fill="none" stroke="${colour}" stroke-width="2" ${s.axis === 'right' ? 'stroke-dasharray="6 3" ' : ''}points="${pts.join(' ')}"/>\n`;
     for (const p of pts) body += `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${colour}"/>\n`;
   });
