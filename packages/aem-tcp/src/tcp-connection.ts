@@ -163,8 +163,8 @@ export class TcpConnection {
   private closeInfo: TcpCloseInfo | undefined;
   private closeReason: TcpCloseReason | undefined;
   private closeError: Error | undefined;
-  private resolveClosed: ((info: TcpCloseInfo) => void) | undefined;
-  private closedPromise: Promise<TcpCloseInfo> | undefined;
+  /** Made on the first `closed` read before the close: an idle connection carries one field. */
+  private closedSignal: PromiseWithResolvers<TcpCloseInfo> | undefined;
   private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = EMPTY;
 
   /** @internal Created by the service. */
@@ -252,7 +252,7 @@ export class TcpConnection {
   /** Resolves once the connection is closed, with the reason and byte counts. Never rejects. */
   get closed(): Promise<TcpCloseInfo> {
     if (this.closeInfo !== undefined) return Promise.resolve(this.closeInfo);
-    return (this.closedPromise ??= new Promise((resolve) => (this.resolveClosed = resolve)));
+    return (this.closedSignal ??= Promise.withResolvers<TcpCloseInfo>()).promise;
   }
 
   /**
@@ -718,7 +718,7 @@ export class TcpConnection {
       waiter.reject(new ConnectionClosedError(this.id, 'wait for drain'));
     this.service.forget(this);
     this.owner._connectionClosed(this, info);
-    this.resolveClosed?.(info);
+    this.closedSignal?.resolve(info);
   }
 
   private settleDrain(): void {

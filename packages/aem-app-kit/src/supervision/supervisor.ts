@@ -165,7 +165,7 @@ export class Supervisor {
   private readonly eventsOut = new Subject<SupervisorEvent>();
   private work: Promise<void> = Promise.resolve();
   private ended = false;
-  private terminate!: (error: SupervisorShutdownError | undefined) => void;
+  private readonly shutdownSignal = Promise.withResolvers<SupervisorShutdownError | undefined>();
 
   /**
    * @param children - started in this order, stopped in the reverse.
@@ -180,7 +180,7 @@ export class Supervisor {
     this.strategy = options.strategy ?? 'one_for_one';
     this.budget = new RestartBudget(options);
     this.slots = children.map((spec) => ({ spec, running: undefined, generation: 0 }));
-    this.terminated = new Promise((resolve) => (this.terminate = resolve));
+    this.terminated = this.shutdownSignal.promise;
   }
 
   /** Exits, restarts and the shutdown, as they happen. */
@@ -275,6 +275,6 @@ export class Supervisor {
     this.ended = true;
     if (error !== undefined) this.eventsOut.next({ type: 'shutdown', error });
     this.eventsOut.complete();
-    this.terminate(error);
+    this.shutdownSignal.resolve(error);
   }
 }
