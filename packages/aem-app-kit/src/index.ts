@@ -34,6 +34,8 @@ export {
   TCP,
   TCP_SERVER,
   TIMERS,
+  UDP,
+  UDP_SOCKET,
   configToken,
 } from './container/tokens';
 
@@ -51,6 +53,7 @@ export const APP_KIT_TOKEN_PREFIX = 'aem:';
 export { Handler } from './decorators/handler.decorator';
 export { OnConnection } from './decorators/on-connection.decorator';
 export { OnMessage } from './decorators/on-message.decorator';
+export { OnDatagram } from './decorators/on-datagram.decorator';
 export { OnClose } from './decorators/on-close.decorator';
 export { OnTimer } from './decorators/on-timer.decorator';
 export type { OnTimerOptions } from './decorators/on-timer.decorator';
