@@ -1,92 +1,76 @@
 import {
   defineCall,
   defineService,
-  type CallContext,
+  InvalidArgumentError,
+  resolveLimits,
   type CallSpec,
   type ServiceDefinition,
 } from '@aem/core';
+import { DEFAULT_UDP_LIMITS, type UdpServiceOptions } from './udp-limits';
+import { UdpServiceState } from './udp-service-state';
+import { UdpSocket, type Datagram } from './udp-socket';
+import { selectTransport } from './transport/select-transport';
 
-/** The service's name in the AEM registry. */
+/** Name under which the UDP service registers with `@aem/core`. */
 export const UDP_SERVICE_NAME = 'udp';
+/** Version of the UDP service this package defines. */
+export const UDP_SERVICE_VERSION = '1.0.0';
 
-/** The service's version (semver; bump it with every change of its calls). */
-export const UDP_SERVICE_VERSION = '0.1.0';
-
-/**
- * Arguments of the `events` call.
- *
- * @example
- * ```ts
- * const args: TopicArgs = { topic: 'alarms' };
- * ```
- */
-export interface TopicArgs {
-  /** The topic whose events the registration receives. */
-  readonly topic: string;
+/** Arguments of the `datagrams` call: the socket whose datagrams to report. */
+export interface DatagramsArgs {
+  /** The socket. */
+  readonly socket: UdpSocket;
 }
 
-/**
- * The service's per-runtime state: the registrations of each topic.
- *
- * @example
- * ```ts
- * const state: UdpState = { subscribers: new Map() };
- * ```
- */
-export interface UdpState {
-  /** Call contexts registered per topic. */
-  readonly subscribers: Map<string, Set<CallContext<unknown>>>;
-}
-
-/**
- * The calls of the service.
- *
- * @example
- * ```ts
- * const names: (keyof UdpCalls)[] = ['events'];
- * ```
- */
+/** The calls of the UDP service. */
 export type UdpCalls = {
-  /** One activation per event published on `topic`. */
-  readonly events: CallSpec<UdpState, TopicArgs, unknown>;
+  /** Received datagrams of a socket, each in its socket's domain or its per-key domain. */
+  readonly datagrams: CallSpec<UdpServiceState, DatagramsArgs, Datagram>;
 };
 
-/**
- * The definition's type, to type a binding.
- *
- * @example
- * ```ts
- * const binding = runtime.bind<UdpServiceDefinition>('udp', '^0.1');
- * ```
- */
-export type UdpServiceDefinition = ServiceDefinition<UdpState, UdpCalls>;
+/** The UDP service's definition type. */
+export type UdpServiceDefinition = ServiceDefinition<UdpServiceState, UdpCalls>;
 
 /**
- * The `udp` service: a topic channel. `events { topic }` registers for a topic's
- * events; the client's `publish` activates every registration of the topic. Replace the
- * channel with the service's real activation source (a socket, a device, a timer wheel).
+ * Creates the UDP service definition (`udp@1.0.0`) with service-wide options. Most programs use
+ * {@link udpService} (the defaults) through {@link Udp.from}.
  *
- * Each runtime that loads it gets its own state from `setup`; the core keeps it and hands it to
- * the calls and to every binding (`binding.state`), so the service keeps no registry of its own.
+ * Its one call, `datagrams`, is a registration of interest on a socket the service owns — the
+ * original AEM's `aem-ip` attaching to a socket. Sockets are bound through the {@link Udp}
+ * facade.
  *
  * @example
  * ```ts
- * runtime.load(udpService);
+ * const runtime = createAem();
+ * runtime.load(createUdpService({ limits: { maxQueuedDatagrams: 65_536 } }));
+ * const udp = Udp.from(runtime);
  * ```
+ * @throws {@link @aem/core!InvalidArgumentError} for an unknown or non-positive limit.
  */
-export const udpService: UdpServiceDefinition = defineService<UdpState, UdpCalls>({
-  name: UDP_SERVICE_NAME,
-  version: UDP_SERVICE_VERSION,
-  description: 'the udp service',
-  setup: () => ({ subscribers: new Map() }),
-  teardown: (state) => state.subscribers.clear(),
-  calls: {
-    events: defineCall<TopicArgs, unknown, UdpState>((ctx, args, state) => {
-      let subscribers = state.subscribers.get(args.topic);
-      if (subscribers === undefined) state.subscribers.set(args.topic, (subscribers = new Set()));
-      const registered = subscribers;
-      registered.add(ctx);
-      return { close: () => void registered.delete(ctx) };
-    }),
-  },
-});
+export function createUdpService(options: UdpServiceOptions = {}): UdpServiceDefinition {
+  const limits = resolveLimits(DEFAULT_UDP_LIMITS, options.limits, 'options.limits');
+  return defineService({
+    name: UDP_SERVICE_NAME,
+    version: UDP_SERVICE_VERSION,
+    description: 'asynchronous UDP: datagrams as events, batched sends, per-key domains',
+    setup(host) {
+      return new UdpServiceState(host.id, limits, selectTransport(host), (name) =>
+        host.createDomain(name),
+      );
+    },
+    teardown(state) {
+      state.destroyAll();
+    },
+    calls: {
+      datagrams: defineCall<DatagramsArgs, Datagram, UdpServiceState>((ctx, args) => {
+        const socket = args?.socket;
+        if (!(socket instanceof UdpSocket))
+          throw new InvalidArgumentError('args.socket', 'a UdpSocket', socket);
+        return socket._attach(ctx);
+      }),
+    },
+  });
+}
+
+/** The UDP service with default options. */
+export const udpService: UdpServiceDefinition = createUdpService();
