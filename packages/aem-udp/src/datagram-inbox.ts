@@ -5,23 +5,40 @@ import type { UdpLimits } from './udp-limits';
 const NO_SINKS: never[] = Object.freeze([]) as never[];
 
 /**
+ * What the inbox keeps on each datagram record: how many of its activations are still queued,
+ * and whether one of them reached a handler. Set and read only by the inbox.
+ *
+ * @internal
+ */
+export interface InboxRecord {
+  readonly data: Buffer;
+  _owed: number;
+  _reached: boolean;
+}
+
+/**
  * The receive side of one socket: the registrations its datagrams go to (sinks), the queue
- * limits, and the counters of everything received. Each arriving datagram is either queued as
- * one activation per sink, held (no sink yet), or dropped and counted — never lost unseen:
+ * limits, and the counters of everything received. Each arriving datagram is queued (one
+ * activation per sink), held (no sink yet), or dropped and counted — never lost unseen. Each
+ * datagram has exactly one outcome, however many registrations there are:
  *
  *   received = delivered + queued + droppedQueueFull + droppedDomainsFull + droppedKeyErrors
- *            + droppedUndelivered            (with one registration; each further one adds its
- *                                             own deliveries and drops)
+ *            + droppedUndelivered
  *
- * `queued` counts activations not yet delivered plus held datagrams; it and `queuedBytes` are
- * what `maxQueuedDatagrams` and `maxQueuedBytes` bound. Datagrams arriving while no handler is
- * registered are held (within those limits) and go to the first registration when it starts,
- * as a TCP connection's bytes wait until a consumer reads.
+ * (`delivered`: reached at least one handler; `droppedUndelivered`: every activation of it was
+ * discarded because its event closed first, or it arrived after the end). The one exception: a
+ * datagram that the dispatcher's own queue limits refuse for some registrations but not all is
+ * queued for the others and counted in `droppedQueueFull` as well.
+ *
+ * `queued` counts datagrams with activations not yet delivered, plus held ones; it and
+ * `queuedBytes` are what `maxQueuedDatagrams` and `maxQueuedBytes` bound. Datagrams arriving
+ * while no handler is registered are held (within those limits) and go to the first
+ * registration when it starts, as a TCP connection's bytes wait until a consumer reads.
  *
  * @typeParam T - the datagram record (its `data` is what the byte limit counts).
  * @internal
  */
-export class DatagramInbox<T extends { readonly data: Buffer }> {
+export class DatagramInbox<T extends InboxRecord> {
   delivered = 0;
   droppedQueueFull = 0;
   droppedDomainsFull = 0;
@@ -88,18 +105,25 @@ export class DatagramInbox<T extends { readonly data: Buffer }> {
       this.droppedDomainsFull++;
       return;
     }
+    let owed = 0;
+    let refused = false;
     for (let i = 0; i < sinks.length; i++) {
       try {
-        if (!sinks[i].activate(item, domain)) continue;
+        if (sinks[i].activate(item, domain)) owed++;
       } catch (error) {
         if (!(error instanceof QueueFullError)) throw error;
         // The dispatcher's own limits (per domain, per runtime): a datagram cannot wait.
-        this.droppedQueueFull++;
-        continue;
+        refused = true;
       }
-      this.queued++;
-      this.queuedBytes += bytes;
     }
+    if (refused) this.droppedQueueFull++;
+    if (owed === 0) {
+      if (!refused) this.droppedUndelivered++; // every registration closed meanwhile
+      return;
+    }
+    item._owed = owed;
+    this.queued++;
+    this.queuedBytes += bytes;
   }
 
   /** A registration's call implementation ran: it receives from now on. */
@@ -128,13 +152,17 @@ export class DatagramInbox<T extends { readonly data: Buffer }> {
 
   /** An activation reaches its handler (the `delivered` hook). */
   onDelivered(item: T): void {
-    this.delivered++;
-    this.uncount(item);
+    if (!item._reached) {
+      item._reached = true;
+      this.delivered++;
+    }
+    if (--item._owed === 0) this.uncount(item);
   }
 
   /** An activation was dropped because its event closed first (the `discarded` hook). */
   onDiscarded(item: T): void {
-    this.droppedUndelivered++;
+    if (--item._owed > 0) return;
+    if (!item._reached) this.droppedUndelivered++;
     this.uncount(item);
   }
 

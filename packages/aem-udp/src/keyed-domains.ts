@@ -20,8 +20,9 @@ export interface IdleCheck {
  *   back after its idle domain was forgotten gets a fresh domain — no order is lost, since
  *   nothing of the old one was pending;
  * - idle domains are forgotten when the table is full and a new key arrives (a sweep of the
- *   whole table). When a sweep frees nothing, the next `max / 16` new keys are refused without
- *   sweeping again, so a table full of busy domains costs O(16) per refused datagram, not O(max).
+ *   whole table). When a sweep frees nothing, the next `floor(max / 16)` new keys are refused
+ *   without sweeping again, so a table full of busy domains costs O(16) per refused datagram,
+ *   not O(max) (a table under 16 domains is swept every time).
  *
  * @internal
  */
@@ -39,7 +40,7 @@ export class KeyedDomains<D extends IdleCheck> {
     readonly max: number,
     private readonly create: (key: string) => D,
   ) {
-    this.refusalsPerFailedSweep = Math.max(1, max >> 4);
+    this.refusalsPerFailedSweep = max >> 4;
   }
 
   /** Live domains. */

@@ -1,3 +1,4 @@
+import { SocketFailedError } from './errors/socket-failed.error';
 import type { UdpLimits } from './udp-limits';
 import type { OutgoingDatagram, TransportSocket } from './transport/transport';
 
@@ -30,7 +31,7 @@ export class SendQueue {
   droppedSendQueueFull = 0;
   droppedSendClosed = 0;
   /** The first error of the last batch that had one. */
-  lastError: Error | undefined = undefined;
+  lastError: SocketFailedError | undefined = undefined;
   private outbox: OutgoingDatagram[] = NOTHING;
   private outboxBytes = 0;
   private inFlight = 0;
@@ -121,7 +122,7 @@ export class SendQueue {
       // share of its bytes that its sent datagrams stand for.
       this.sentBytes += errors === 0 ? bytes : Math.round((bytes * sent) / batch.length);
       this.sendErrors += batch.length - sent;
-      if (firstError !== undefined) this.lastError = firstError;
+      if (firstError !== undefined) this.lastError = sendFailed(firstError);
       this.completed += batch.length;
       this.settleWaiters();
     };
@@ -140,4 +141,14 @@ export class SendQueue {
     if (i === 0) return;
     this.waiters = i === waiters.length ? NOTHING : waiters.slice(i);
   }
+}
+
+/** A transport's send error as a {@link SocketFailedError}, naming the peer when it says. */
+function sendFailed(error: Error): SocketFailedError {
+  const { address, port } = error as { address?: unknown; port?: unknown };
+  const target =
+    typeof address === 'string'
+      ? `${address.includes(':') ? `[${address}]` : address}:${String(port)}`
+      : 'a peer';
+  return new SocketFailedError('send', target, error);
 }

@@ -63,6 +63,10 @@ export class Datagram {
   /** @internal */ readonly _address: string;
   /** @internal */ readonly _port: number;
   /** @internal */ readonly _family: 4 | 6;
+  /** @internal Activations of it still queued (kept by the socket's inbox). */
+  _owed = 0;
+  /** @internal Whether one of them reached a handler. */
+  _reached = false;
   private madePeer: UdpPeer | undefined = undefined;
 
   /** @internal Made by the socket. */
