@@ -190,9 +190,11 @@ function retransmit(ctx: SipContext, call: Call, delays: readonly number[]): voi
   if (call.step >= delays.length - 1) {
     if (call.state === 'accepted') {
       counters.ackTimeouts++;
+      ctx.logger.debug({ callId: call.callId }, '2xx never acknowledged: dialog ended with BYE');
       sendByeFor(ctx, call);
     } else {
       counters.timerH++;
+      ctx.logger.debug({ callId: call.callId }, 'non-2xx never acknowledged: timer H');
     }
     terminate(ctx, call);
     return;

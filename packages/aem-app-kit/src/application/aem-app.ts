@@ -533,14 +533,19 @@ export class AemApp {
 
   /**
    * Stop accepting and receiving; let live sessions finish (their close handlers run); bounded.
-   * A UDP socket closes once the datagrams it queued were handled and its replies flushed.
+   * A UDP socket closes once the datagrams it queued were handled and its replies flushed, or
+   * at the deadline (the runtime's close then tears it down).
    */
   private async drain({ servers, sockets, timers }: Running): Promise<void> {
     const deadlineMs = this.options.shutdownDeadlineMs ?? 5_000;
-    await Promise.all([
-      ...sockets.map((socket) => socket.close()),
-      ...servers.map((server) => server.close({ deadlineMs })),
-    ]);
+    const closeSockets = async (): Promise<void> => {
+      if (sockets.length === 0) return;
+      await Promise.race([
+        Promise.all(sockets.map((socket) => socket.close())),
+        timers.sleep(deadlineMs, { keepAlive: false }),
+      ]);
+    };
+    await Promise.all([closeSockets(), ...servers.map((server) => server.close({ deadlineMs }))]);
     // Connections are closed; their @OnClose jobs are queued in their domains.
     await this.sessions.drained(() => timers.sleep(deadlineMs, { keepAlive: false }));
   }
