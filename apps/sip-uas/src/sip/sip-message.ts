@@ -192,6 +192,8 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
   // From here on a response can be formed: each defect is answered with its status.
   if (version !== 'SIP/2.0') throw new SipParseError(505, 'Version Not Supported', request);
   if (duplicate !== undefined) throw new SipParseError(400, `Duplicate ${duplicate}`, request);
+  // A datagram cut short (RFC 3261 §18.3): its last "header line" is a fragment, so say why.
+  if (datagram && !terminated) throw new SipParseError(400, 'Missing End Of Headers', request);
   if (badLine !== undefined) throw new SipParseError(400, 'Malformed Header Line', request);
   if (cseqParts === null || request.cseqNumber >= 2 ** 31) {
     throw new SipParseError(400, 'Bad CSeq', request);
@@ -206,7 +208,7 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
     throw new SipParseError(416, 'Unsupported URI Scheme', request);
   }
   if (datagram) {
-    const length = datagramBody(terminated, contentLength, request.body.length);
+    const length = datagramBody(contentLength, request.body.length);
     if (typeof length === 'string') throw new SipParseError(400, length, request);
     if (length < request.body.length) return { ...request, body: request.body.subarray(0, length) };
   }
@@ -219,16 +221,10 @@ const DIGITS = /^\d{1,10}$/;
 /**
  * RFC 3261 §18.3 for a datagram: the body's length, or the defect that makes it a 400.
  *
- * @param terminated - whether the header block ended with an empty line.
  * @param contentLength - the `Content-Length` value, if any (already checked to be digits).
  * @param available - bytes after the header block.
  */
-function datagramBody(
-  terminated: boolean,
-  contentLength: string | undefined,
-  available: number,
-): number | string {
-  if (!terminated) return 'Missing End Of Headers';
+function datagramBody(contentLength: string | undefined, available: number): number | string {
   if (contentLength === undefined) return available;
   const length = Number(contentLength);
   return length > available ? 'Truncated Body' : length;
