@@ -80,7 +80,8 @@ export function findCall(ctx: SipContext, request: SipRequest): Call | undefined
  */
 export function inCall(ctx: SipContext, call: Call, request: SipRequest, via: SipChannel): void {
   if (call.state === 'terminated') {
-    if (request.method !== 'ACK') respond(ctx, via, request, 481, 'Call/Transaction Does Not Exist');
+    if (request.method !== 'ACK')
+      respond(ctx, via, request, 481, 'Call/Transaction Does Not Exist');
     return;
   }
   switch (request.method) {

@@ -39,7 +39,15 @@ export function route(
   }
   if (refuseExtensions(ctx, request, channel)) return;
   if (method === 'OPTIONS') {
-    respond(ctx, channel, request, 200, 'OK', undefined, `${ALLOW_HEADER}Accept: application/sdp\r\n`);
+    respond(
+      ctx,
+      channel,
+      request,
+      200,
+      'OK',
+      undefined,
+      `${ALLOW_HEADER}Accept: application/sdp\r\n`,
+    );
   } else if (method === 'REGISTER') {
     register(ctx, request, channel);
   } else if (KNOWN_UNSUPPORTED.has(method)) {

@@ -27,10 +27,18 @@ const SDP =
 function request(
   method: string,
   callId: string,
-  options: { branch?: string; cseq?: number; toTag?: string; via?: string; extra?: string; body?: string } = {},
+  options: {
+    branch?: string;
+    cseq?: number;
+    toTag?: string;
+    via?: string;
+    extra?: string;
+    body?: string;
+  } = {},
 ): string {
   const body = options.body ?? '';
-  const via = options.via ?? `SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-${options.branch ?? callId}`;
+  const via =
+    options.via ?? `SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-${options.branch ?? callId}`;
   const to = `<sip:uas@127.0.0.1>${options.toTag === undefined ? '' : `;tag=${options.toTag}`}`;
   const cseqMethod = method === 'ACK' || method === 'CANCEL' ? method : method;
   return (
@@ -63,12 +71,23 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
       throw error;
     });
     const config = { ...configFromEnv({}), ...overrides };
-    ctx = createSipContext({ state, timers, config, logger: pino({ level: 'silent' }), port: 5060 });
+    ctx = createSipContext({
+      state,
+      timers,
+      config,
+      logger: pino({ level: 'silent' }),
+      port: 5060,
+    });
     sent = [];
     socket = {
       address: { address: '127.0.0.1', port: 5060 },
       send: (data, peer) => {
-        sent.push({ at: clock.now(), text: data.toString(), address: peer.address, port: peer.port });
+        sent.push({
+          at: clock.now(),
+          text: data.toString(),
+          address: peer.address,
+          port: peer.port,
+        });
         return true;
       },
     };
@@ -99,14 +118,23 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
 
     it('sends 100 Trying at once, then 180 and 200; a retransmitted INVITE gets the 200 again', async () => {
       await deliver(invite('a'));
-      expect(statusLines()).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
+      expect(statusLines()).toEqual([
+        'SIP/2.0 100 Trying',
+        'SIP/2.0 180 Ringing',
+        'SIP/2.0 200 OK',
+      ]);
       expect(sent.every((s) => s.address === '127.0.0.1' && s.port === 5999)).toBe(true);
       const ok = sent[2].text;
       expect(ok).toContain('Contact: <sip:uas@127.0.0.1:5060;transport=udp>');
       take();
       await deliver(invite('a'));
       expect(take().map((s) => s.text)).toEqual([ok]);
-      expect(state.counters).toMatchObject({ invites: 1, answered: 1, answeredUdp: 1, retransmissionsAbsorbed: 1 });
+      expect(state.counters).toMatchObject({
+        invites: 1,
+        answered: 1,
+        answeredUdp: 1,
+        retransmissionsAbsorbed: 1,
+      });
     });
 
     it('retransmits the 2xx at T1 doubling to T2 until 64·T1, then sends BYE to the Contact (§13.3.1.4)', async () => {
@@ -114,11 +142,15 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
       const ok = take()[2];
       await advance(33_000);
       const copies = sent.filter((s) => s.text === ok.text);
-      expect(copies.map((s) => s.at)).toEqual([500, 1500, 3500, 7500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500]);
+      expect(copies.map((s) => s.at)).toEqual([
+        500, 1500, 3500, 7500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500,
+      ]);
       const bye = sent.find((s) => s.text.startsWith('BYE '))!;
       expect(bye).toMatchObject({ at: 32_000, address: '127.0.0.1', port: 5999 });
       expect(bye.text).toContain(`From: <sip:uas@127.0.0.1>;tag=${toTagOf(ok.text)}\r\n`);
-      expect(bye.text).toMatch(/^Via: SIP\/2\.0\/UDP 127\.0\.0\.1:5060;branch=z9hG4bK\S+;rport\r$/m);
+      expect(bye.text).toMatch(
+        /^Via: SIP\/2\.0\/UDP 127\.0\.0\.1:5060;branch=z9hG4bK\S+;rport\r$/m,
+      );
       expect(state.calls.size).toBe(0);
       expect(state.counters).toMatchObject({ ackTimeouts: 1, retransmissionsSent: 10 });
     });
@@ -181,7 +213,9 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
     it('gives the transaction up at timer H (64·T1) without an ACK', async () => {
       const final = await cancelRinging('e');
       await advance(40_000);
-      expect(sent.map((s) => s.at)).toEqual([500, 1500, 3500, 7500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500]);
+      expect(sent.map((s) => s.at)).toEqual([
+        500, 1500, 3500, 7500, 11_500, 15_500, 19_500, 23_500, 27_500, 31_500,
+      ]);
       expect(sent.every((s) => s.text === final)).toBe(true);
       expect(state.calls.size).toBe(0);
       expect(state.counters).toMatchObject({ timerH: 1, cancelled: 1 });
@@ -222,7 +256,9 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
       await deliver(register);
       await deliver(register);
       const [first, second] = take();
-      expect(first.text).toMatch(/^SIP\/2\.0 200 OK[^]*Contact: <sip:caller@127\.0\.0\.1:5999>;expires=600/);
+      expect(first.text).toMatch(
+        /^SIP\/2\.0 200 OK[^]*Contact: <sip:caller@127\.0\.0\.1:5999>;expires=600/,
+      );
       expect(second.text).toBe(first.text);
       expect(state.counters).toMatchObject({ registers: 1, retransmissionsAbsorbed: 1 });
       expect(state.bindings).toBe(1);
@@ -251,10 +287,13 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
     });
 
     it('no rport: to the source address (received) at the sent-by port, or 5060', async () => {
-      await deliver(request('OPTIONS', 'p1', { via: 'SIP/2.0/UDP host.example:5070;branch=z9hG4bK-p1' }), {
-        address: '192.0.2.2',
-        port: 40_001,
-      });
+      await deliver(
+        request('OPTIONS', 'p1', { via: 'SIP/2.0/UDP host.example:5070;branch=z9hG4bK-p1' }),
+        {
+          address: '192.0.2.2',
+          port: 40_001,
+        },
+      );
       await deliver(request('OPTIONS', 'p2', { via: 'SIP/2.0/UDP 192.0.2.3;branch=z9hG4bK-p2' }), {
         address: '192.0.2.3',
         port: 40_002,
@@ -263,7 +302,9 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
         { address: '192.0.2.2', port: 5070 },
         { address: '192.0.2.3', port: 5060 },
       ]);
-      expect(sent[0].text).toContain('Via: SIP/2.0/UDP host.example:5070;branch=z9hG4bK-p1;received=192.0.2.2\r\n');
+      expect(sent[0].text).toContain(
+        'Via: SIP/2.0/UDP host.example:5070;branch=z9hG4bK-p1;received=192.0.2.2\r\n',
+      );
       expect(sent[1].text).toContain('Via: SIP/2.0/UDP 192.0.2.3;branch=z9hG4bK-p2\r\n');
     });
   });
@@ -293,7 +334,11 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
 
       // Bytes past Content-Length are discarded (§18.3): the call goes through.
       await deliver(`${invite('padded')}garbage after the body`);
-      expect(statusLines()).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
+      expect(statusLines()).toEqual([
+        'SIP/2.0 100 Trying',
+        'SIP/2.0 180 Ringing',
+        'SIP/2.0 200 OK',
+      ]);
     });
   });
 });

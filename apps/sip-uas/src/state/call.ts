@@ -15,12 +15,7 @@ import type { SipChannel } from '../transport/sip-channel';
  * - `terminated`: gone from the tables.
  */
 export type CallState =
-  | 'proceeding'
-  | 'accepted'
-  | 'confirmed'
-  | 'completed'
-  | 'acknowledged'
-  | 'terminated';
+  'proceeding' | 'accepted' | 'confirmed' | 'completed' | 'acknowledged' | 'terminated';
 
 /**
  * One call: its INVITE server transaction and the dialog it creates. Plain data, so that it

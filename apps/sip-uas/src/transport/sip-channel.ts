@@ -8,7 +8,10 @@ import type { ServerTransaction } from '../transaction/server-transaction';
  */
 export interface DatagramSocket {
   readonly address: { readonly address: string; readonly port: number };
-  send(data: Uint8Array | string, peer: { readonly address: string; readonly port: number }): boolean;
+  send(
+    data: Uint8Array | string,
+    peer: { readonly address: string; readonly port: number },
+  ): boolean;
 }
 
 /** Responses over TCP: on the connection the request came on (RFC 3261 §18.2.2). */

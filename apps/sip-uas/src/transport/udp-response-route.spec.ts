@@ -53,7 +53,11 @@ describe('udpResponseRoute (RFC 3261 §18.2.2, RFC 3581)', () => {
       address: '::ffff:192.0.2.9',
       port: 5070,
     });
-    expect(route).toEqual({ via: 'SIP/2.0/UDP 192.0.2.9:5070;branch=z9hG4bK-1', address: '192.0.2.9', port: 5070 });
+    expect(route).toEqual({
+      via: 'SIP/2.0/UDP 192.0.2.9:5070;branch=z9hG4bK-1',
+      address: '192.0.2.9',
+      port: 5070,
+    });
   });
 
   it('property: with rport the response goes back to the source, whatever the sent-by', () => {
@@ -65,7 +69,10 @@ describe('udpResponseRoute (RFC 3261 §18.2.2, RFC 3581)', () => {
         fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }),
         (address, port, host, sentPort) => {
           const sentBy = sentPort === undefined ? host : `${host}:${sentPort}`;
-          const route = udpResponseRoute(`SIP/2.0/UDP ${sentBy};branch=z9hG4bK-x;rport`, { address, port });
+          const route = udpResponseRoute(`SIP/2.0/UDP ${sentBy};branch=z9hG4bK-x;rport`, {
+            address,
+            port,
+          });
           expect(route).toEqual({
             address,
             port,

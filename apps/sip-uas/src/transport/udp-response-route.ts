@@ -52,7 +52,8 @@ export function udpResponseRoute(
   }
   const via = host === sourceAddress ? topVia : withParam(topVia, 'received', sourceAddress);
   const maddr = paramValue(params, 'maddr');
-  const address = maddr !== undefined && isIP(unbracket(maddr)) !== 0 ? unbracket(maddr) : sourceAddress;
+  const address =
+    maddr !== undefined && isIP(unbracket(maddr)) !== 0 ? unbracket(maddr) : sourceAddress;
   return { via, address, port: port ?? 5060 };
 }
 
@@ -71,7 +72,10 @@ function sentBy(text: string): { host: string; port: number | undefined } {
   }
   const port = /^:(\d{1,5})$/.exec(rest);
   const value = port === null ? undefined : Number(port[1]);
-  return { host: host.toLowerCase(), port: value !== undefined && value <= 65_535 ? value : undefined };
+  return {
+    host: host.toLowerCase(),
+    port: value !== undefined && value <= 65_535 ? value : undefined,
+  };
 }
 
 /** A `;name` or `;name=value` parameter's value (`''` for a flag); `undefined` when absent. */

@@ -34,7 +34,10 @@ describe('AemApp with udp', () => {
   });
 
   it('binds at start, hands each datagram to @OnDatagram, injects UDP and UDP_SOCKET', async () => {
-    testApp = await startTestApp({ handlers: defineHandlerModule({ version: '1', handlers: [Echo] }), udp: {} });
+    testApp = await startTestApp({
+      handlers: defineHandlerModule({ version: '1', handlers: [Echo] }),
+      udp: {},
+    });
     const { app } = testApp;
     expect(app.udpSocket?.address).toMatchObject({ address: '127.0.0.1', port: testApp.udpPort });
     expect(app.udpSockets).toHaveLength(1);
@@ -50,7 +53,10 @@ describe('AemApp with udp', () => {
   });
 
   it('closes the sockets on stop, after what they queued was handled', async () => {
-    testApp = await startTestApp({ handlers: defineHandlerModule({ version: '1', handlers: [Echo] }), udp: {} });
+    testApp = await startTestApp({
+      handlers: defineHandlerModule({ version: '1', handlers: [Echo] }),
+      udp: {},
+    });
     const socket = testApp.app.udpSocket!;
     const client = await testApp.datagramClient();
     client.send('last');
@@ -69,7 +75,10 @@ describe('AemApp with udp', () => {
         socket.send('ok', peer);
       }
     }
-    testApp = await startTestApp({ handlers: defineHandlerModule({ version: '1', handlers: [Picky] }), udp: {} });
+    testApp = await startTestApp({
+      handlers: defineHandlerModule({ version: '1', handlers: [Picky] }),
+      udp: {},
+    });
     const client = await testApp.datagramClient();
     for (let i = 0; i < 5; i++) client.send('bad');
     client.send('good');
@@ -120,8 +129,9 @@ describe('AemApp with udp', () => {
 
 /** Async datagram handlers running on the first version (an internal field, read for the test). */
 function inFlight(testApp: TestApp): number {
-  const versions = (testApp.app as unknown as { versions: { versions: { datagramsInFlight: number }[] } })
-    .versions.versions;
+  const versions = (
+    testApp.app as unknown as { versions: { versions: { datagramsInFlight: number }[] } }
+  ).versions.versions;
   return versions[0].datagramsInFlight;
 }
 
