@@ -101,8 +101,16 @@ console.log(`BENCH sip ${JSON.stringify(result)}`);
 async function part(transport) {
   const sippTransport = transport === 'udp' ? 'u1' : 't1';
   const app = await rampUp(`apps/sip-uas ${transport}`, () => startApp(transport), sippTransport);
-  const kamailio = await rampUp(`kamailio ${transport}`, () => startKamailio(transport), sippTransport);
-  const upgrade = await upgradeRun(Math.max(100, Math.floor(app.cps / 2)), transport, sippTransport);
+  const kamailio = await rampUp(
+    `kamailio ${transport}`,
+    () => startKamailio(transport),
+    sippTransport,
+  );
+  const upgrade = await upgradeRun(
+    Math.max(100, Math.floor(app.cps / 2)),
+    transport,
+    sippTransport,
+  );
   const label = transport.toUpperCase();
   writeChart(
     join(appDir, 'bench', 'results', transport === 'udp' ? 'sip-udp.svg' : 'sip.svg'),

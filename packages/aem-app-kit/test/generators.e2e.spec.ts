@@ -1,11 +1,13 @@
 // End to end: a temporary copy of the workspace (sharing node_modules), `nx g` of the
 // application and handler generators through the Nx CLI, then the generated app's own build,
-// lint and test, and a real `serve` that answers on TCP and stops on SIGTERM with exit 0.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+// lint and test, and a real `serve` that answers (on TCP, or UDP with --transport udp) and
+// stops on SIGTERM with exit 0.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineClient } from '../src/application/line-client.spec-helper';
+import { TestDatagramClient } from '../src/testing/test-datagram-client';
 
 const workspace = join(__dirname, '../../..');
 const COPIED = [
@@ -19,6 +21,7 @@ const COPIED = [
   'packages/aem-core',
   'packages/aem-timers',
   'packages/aem-tcp',
+  'packages/aem-udp',
   'packages/aem-app-kit',
 ];
 
@@ -77,21 +80,45 @@ describe('generators end to end (a temporary copy of the workspace)', () => {
     });
     const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
     try {
-      const started = await new Promise<{ tcpPort: number; version: string }>((resolve) => {
-        let buffer = '';
-        serve.stdout.setEncoding('utf8');
-        serve.stdout.on('data', (chunk: string) => {
-          buffer += chunk;
-          for (const line of buffer.split('\n')) {
-            if (line.includes('"application started"')) resolve(JSON.parse(line));
-          }
-        });
-      });
+      const started = await startedLine<{ tcpPort: number; version: string }>(serve);
       expect(started.version).toBe('0.0.0');
       const client = await LineClient.open(started.tcpPort);
       client.send('ping');
       await client.waitFor(2);
       expect(client.lines).toEqual(['demo ready', '1: ping']);
+      serve.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      serve.kill('SIGKILL');
+    }
+  }, 240_000);
+
+  it('nx g application --transport udp: the app builds, lints, passes its tests and answers datagrams', async () => {
+    const nx = join(root, 'node_modules/.bin/nx');
+    run(root, nx, [
+      'g',
+      '@aem/app-kit:application',
+      'resolver',
+      '--transport=udp',
+      '--no-interactive',
+    ]);
+    const app = join(root, 'apps/resolver');
+    run(app, 'npm', ['run', 'build']);
+    run(app, 'npm', ['run', 'lint']);
+    execFileSync('npm', ['test'], { cwd: app, env, encoding: 'utf8', stdio: 'pipe' });
+
+    const serve = spawn(process.execPath, ['dist/main.js'], {
+      cwd: app,
+      env: { ...env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
+    try {
+      const started = await startedLine<{ udpPort: number }>(serve);
+      const client = await TestDatagramClient.open(started.udpPort);
+      client.send('ping');
+      expect(await client.receiveText()).toBe('resolver ready 1: ping');
+      await client.close();
       serve.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {
@@ -111,3 +138,17 @@ describe('generators end to end (a temporary copy of the workspace)', () => {
     expect(bench).toMatch(/^BENCH presence \{"activations":1000000,"perSecond":\d+\}$/m);
   }, 240_000);
 });
+
+/** The `application started` log line of a served app, parsed. */
+function startedLine<T>(serve: ChildProcess): Promise<T> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    serve.stdout?.setEncoding('utf8');
+    serve.stdout?.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (const line of buffer.split('\n')) {
+        if (line.includes('"application started"')) resolve(JSON.parse(line) as T);
+      }
+    });
+  });
+}
