@@ -73,24 +73,14 @@ describe('generators end to end (a temporary copy of the workspace)', () => {
       'demo did not start: PORT must be an integer from 0 to 65535, got "abc"',
     );
 
-    const serve = spawn(process.execPath, ['dist/main.js'], {
-      cwd: app,
-      env: { ...env, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
-    try {
-      const started = await startedLine<{ tcpPort: number; version: string }>(serve);
+    const code = await served<{ tcpPort: number; version: string }>(app, env, async (started) => {
       expect(started.version).toBe('0.0.0');
       const client = await LineClient.open(started.tcpPort);
       client.send('ping');
       await client.waitFor(2);
       expect(client.lines).toEqual(['demo ready', '1: ping']);
-      serve.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      serve.kill('SIGKILL');
-    }
+    });
+    expect(code).toBe(0);
   }, 240_000);
 
   it('nx g application --transport udp: the app builds, lints, passes its tests and answers datagrams', async () => {
@@ -107,23 +97,13 @@ describe('generators end to end (a temporary copy of the workspace)', () => {
     run(app, 'npm', ['run', 'lint']);
     execFileSync('npm', ['test'], { cwd: app, env, encoding: 'utf8', stdio: 'pipe' });
 
-    const serve = spawn(process.execPath, ['dist/main.js'], {
-      cwd: app,
-      env: { ...env, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
-    try {
-      const started = await startedLine<{ udpPort: number }>(serve);
+    const code = await served<{ udpPort: number }>(app, env, async (started) => {
       const client = await TestDatagramClient.open(started.udpPort);
       client.send('ping');
       expect(await client.receiveText()).toBe('resolver ready 1: ping');
       await client.close();
-      serve.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      serve.kill('SIGKILL');
-    }
+    });
+    expect(code).toBe(0);
   }, 240_000);
 
   it('nx g service: the package builds, lints, passes its tests and runs its benchmark', () => {
@@ -138,6 +118,32 @@ describe('generators end to end (a temporary copy of the workspace)', () => {
     expect(bench).toMatch(/^BENCH presence \{"activations":1000000,"perSecond":\d+\}$/m);
   }, 240_000);
 });
+
+/**
+ * Serves the built app in `app` on a free port, runs `check` with its `application started`
+ * log line, then stops it with SIGTERM (SIGKILL if anything failed first).
+ *
+ * @returns the exit code after SIGTERM.
+ */
+async function served<T>(
+  app: string,
+  env: NodeJS.ProcessEnv,
+  check: (started: T) => Promise<void>,
+): Promise<number | null> {
+  const serve = spawn(process.execPath, ['dist/main.js'], {
+    cwd: app,
+    env: { ...env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
+  try {
+    await check(await startedLine<T>(serve));
+    serve.kill('SIGTERM');
+    return await exited;
+  } finally {
+    serve.kill('SIGKILL');
+  }
+}
 
 /** The `application started` log line of a served app, parsed. */
 function startedLine<T>(serve: ChildProcess): Promise<T> {

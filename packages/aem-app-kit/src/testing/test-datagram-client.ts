@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { ReceivedQueue } from './received-queue';
 
 /**
  * A UDP client of an application under test (plain `node:dgram`, bound to 127.0.0.1 on a free
@@ -12,20 +13,14 @@ import { createSocket, type Socket } from 'node:dgram';
  * ```
  */
 export class TestDatagramClient {
-  /** Every datagram received so far, oldest first (including those already returned). */
-  readonly received: Buffer[] = [];
-  private read = 0;
-  private readonly waiters: (() => void)[] = [];
+  private readonly queue = new ReceivedQueue('datagram');
   private isClosed = false;
 
   private constructor(
     private readonly socket: Socket,
     private readonly target: { readonly address: string; readonly port: number },
   ) {
-    socket.on('message', (data) => {
-      this.received.push(data);
-      this.wake();
-    });
+    socket.on('message', (data) => this.queue.push(data));
     socket.on('error', () => undefined); // an ICMP error shows as nothing received
   }
 
@@ -51,9 +46,14 @@ export class TestDatagramClient {
     return { address, port };
   }
 
+  /** Every datagram received so far, oldest first (including those already returned). */
+  get received(): readonly Buffer[] {
+    return this.queue.received;
+  }
+
   /** Datagrams received and not yet returned by {@link TestDatagramClient.receive}. */
   get pending(): number {
-    return this.received.length - this.read;
+    return this.queue.pending;
   }
 
   /** Sends one datagram to the application. */
@@ -68,24 +68,8 @@ export class TestDatagramClient {
    * @throws (rejects) an `Error` saying how many came before when the time runs out or the
    *   client is closed first.
    */
-  async receive(timeoutMs = 5_000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.read >= this.received.length) {
-      if (this.isClosed) throw new Error(`client closed after ${this.read} datagram(s)`);
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`no datagram within ${timeoutMs} ms (received ${this.read} before)`);
-      await new Promise<void>((resolve) => {
-        // Real time, on purpose: the network is real even when the app's clock is virtual.
-        // eslint-disable-next-line no-restricted-globals
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return this.received[this.read++];
+  receive(timeoutMs = 5_000): Promise<Buffer> {
+    return this.queue.next(timeoutMs, 'client closed');
   }
 
   /** {@link TestDatagramClient.receive} as UTF-8 text. */
@@ -97,11 +81,7 @@ export class TestDatagramClient {
   close(): Promise<void> {
     if (this.isClosed) return Promise.resolve();
     this.isClosed = true;
-    this.wake();
+    this.queue.end();
     return new Promise((resolve) => this.socket.close(() => resolve()));
-  }
-
-  private wake(): void {
-    for (const waiter of this.waiters.splice(0)) waiter();
   }
 }
