@@ -509,6 +509,13 @@ export class AemApp {
 
   /** Hands each socket's datagrams (those held since the bind first) to the handlers. */
   private serveDatagrams(running: Running): void {
+    if (running.sockets.length > 0 && this.versions.current().handlers.datagram.length === 0) {
+      // Not an error (a handler may read UDP_SOCKET's datagrams() itself), but never silent.
+      running.logger.warn(
+        { udpPort: running.sockets[0].address.port },
+        'udp sockets bound but the handler module has no @OnDatagram handler',
+      );
+    }
     const host = this.datagramHost;
     for (const socket of running.sockets) socket.onDatagram((datagram) => host.datagram(datagram));
   }
