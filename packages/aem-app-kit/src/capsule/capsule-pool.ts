@@ -145,16 +145,26 @@ export class CapsulePool {
    * @param task - the named task.
    * @param payload - its argument, structured-cloned (owned ArrayBuffers moved, see
    *   {@link CapsulePoolOptions.transfer}).
+   * @param options - `timeoutMs` for this job instead of the pool's.
    * @returns (resolves) the task's result.
    * @throws (rejects) {@link CapsuleQueueFullError}, {@link CapsuleClosedError},
    *   {@link CapsuleTaskFailedError}, {@link CapsuleTimeoutError},
    *   {@link CapsuleWorkerCrashedError} — never anything else.
    */
-  run<R = unknown>(task: CapsuleTask, payload: unknown): Promise<R> {
+  run<R = unknown>(
+    task: CapsuleTask,
+    payload: unknown,
+    options: { readonly timeoutMs?: number } = {},
+  ): Promise<R> {
     if (this.closing !== undefined) return Promise.reject(new CapsuleClosedError(this.name));
     if (this.full) return Promise.reject(new CapsuleQueueFullError(this.name, this.size + this.maxQueue));
+    const timeoutMs =
+      options.timeoutMs === undefined
+        ? this.timeoutMs
+        : checkInt('timeoutMs', options.timeoutMs, 1, 2 ** 31 - 1);
     this.pendingNow++;
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    // The job's deadline counts from submission: time queued behind busy workers is included.
+    const signal = AbortSignal.timeout(timeoutMs);
     const job: CapsuleJob = {
       module: task.module,
       exportName: task.exportName,
@@ -175,9 +185,42 @@ export class CapsulePool {
       (error: unknown) => {
         this.pendingNow--;
         this.failedNow++;
-        throw this.translate(task, error, signal);
+        throw this.translate(task, error, signal, timeoutMs);
       },
     );
+  }
+
+  /**
+   * An event handler that runs `task` in the pool: the activation's payload (or what `input`
+   * picks from it) goes to a worker, and `then` gets the result back on the main thread. Its
+   * promise keeps the activation's domain busy until `then` returned, so the domain's order holds;
+   * a failure rejects it, which the core reports as for any handler (`HandlerFailedError` on
+   * `aem.errors`, its `cause` the capsule error).
+   *
+   * @example
+   * ```ts
+   * server.onMessage(pool.handler(digest, {
+   *   input: (message: TcpMessage) => message.data,
+   *   then: (hash: Uint8Array, message) => message.connection.send(hash),
+   * }));
+   * ```
+   * @param task - the named task.
+   * @param options - `input` picks the payload (default: the activation's payload as is);
+   *   `then` handles the result in the domain (default: nothing).
+   * @returns the handler.
+   */
+  handler<P, R = unknown>(
+    task: CapsuleTask,
+    options: {
+      readonly input?: (payload: P) => unknown;
+      readonly then?: (result: R, payload: P) => unknown;
+    } = {},
+  ): (payload: P) => Promise<void> {
+    const { input, then } = options;
+    return async (payload) => {
+      const result = await this.run<R>(task, input === undefined ? payload : input(payload));
+      await then?.(result, payload);
+    };
   }
 
   /**
@@ -202,9 +245,14 @@ export class CapsulePool {
     return this.closing;
   }
 
-  private translate(task: CapsuleTask, error: unknown, signal: AbortSignal): Error {
+  private translate(
+    task: CapsuleTask,
+    error: unknown,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Error {
     const label = taskLabel(task);
-    if (signal.aborted) return new CapsuleTimeoutError(label, this.timeoutMs);
+    if (signal.aborted) return new CapsuleTimeoutError(label, timeoutMs);
     if (this.closing !== undefined) return new CapsuleClosedError(this.name);
     if (error instanceof Error && error.message === 'Task queue is at limit')
       return new CapsuleQueueFullError(this.name, this.size + this.maxQueue);
