@@ -44,3 +44,10 @@ export function throwsLater() {
 export function measure(bytes) {
   return bytes.byteLength;
 }
+
+/** A line task for the application tests: `<ms> <word>` waits `ms`, then returns `word`. */
+export function line(bytes) {
+  const [ms, word] = new TextDecoder().decode(bytes).split(' ');
+  if (word === 'fail') throw new Error('refused');
+  return new Promise((resolve) => setTimeout(() => resolve(word), Number(ms)));
+}
