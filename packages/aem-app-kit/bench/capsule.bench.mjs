@@ -98,12 +98,15 @@ function startServer(mode, iterations) {
   });
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 /** Open-loop mixed load; returns the echo latencies' p50/p99 and the heavy replies per second. */
 async function mixed(mode, iterations) {
   const server = await startServer(mode, iterations);
-  const heavy = await Promise.all(Array.from({ length: HEAVY_CONNECTIONS }, () => open(server.port)));
+  const heavy = await Promise.all(
+    Array.from({ length: HEAVY_CONNECTIONS }, () => open(server.port)),
+  );
   const echo = await Promise.all(Array.from({ length: ECHO_CONNECTIONS }, () => open(server.port)));
   const heavyPerTick = ((HEAVY_LOAD * 1000) / HEAVY_MS) * (TICK_MS / 1000);
   const echoPerTick = ECHO_RATE * (TICK_MS / 1000);
@@ -135,7 +138,8 @@ async function mixed(mode, iterations) {
     }, TICK_MS);
   });
   // Let what is in flight come back before measuring.
-  while ([...heavy, ...echo].some((c) => c.inFlight > 0)) await new Promise((r) => setTimeout(r, 10));
+  while ([...heavy, ...echo].some((c) => c.inFlight > 0))
+    await new Promise((r) => setTimeout(r, 10));
   const seconds = (performance.now() - started) / 1000;
   for (const c of [...heavy, ...echo]) c.socket.destroy();
   await server.stop();
@@ -151,7 +155,9 @@ async function mixed(mode, iterations) {
 /** Heavy frames only, SATURATE_INFLIGHT in flight per connection, against the pool server. */
 async function saturate(iterations) {
   const server = await startServer('pool', iterations);
-  const clients = await Promise.all(Array.from({ length: HEAVY_CONNECTIONS }, () => open(server.port)));
+  const clients = await Promise.all(
+    Array.from({ length: HEAVY_CONNECTIONS }, () => open(server.port)),
+  );
   let done = 0;
   let stop = false;
   let id = 0;
@@ -204,8 +210,20 @@ writeChart(
     title: `Echo latency beside a 2 ms handler at ${HEAVY_LOAD * 100} % of a core`,
     y: { label: 'echo round trip (ms)' },
     groups: [
-      { label: 'p50', bars: [{ name: 'inline', value: inline.echoP50Ms }, { name: `pool of ${POOL_SIZE}`, value: pool.echoP50Ms }] },
-      { label: 'p99', bars: [{ name: 'inline', value: inline.echoP99Ms }, { name: `pool of ${POOL_SIZE}`, value: pool.echoP99Ms }] },
+      {
+        label: 'p50',
+        bars: [
+          { name: 'inline', value: inline.echoP50Ms },
+          { name: `pool of ${POOL_SIZE}`, value: pool.echoP50Ms },
+        ],
+      },
+      {
+        label: 'p99',
+        bars: [
+          { name: 'inline', value: inline.echoP99Ms },
+          { name: `pool of ${POOL_SIZE}`, value: pool.echoP99Ms },
+        ],
+      },
     ],
   }),
 );

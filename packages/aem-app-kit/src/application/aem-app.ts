@@ -218,7 +218,8 @@ export class AemApp {
           start: () =>
             this.container.bindFactory(
               CAPSULE,
-              () => (this.capsule ??= new CapsulePool({ name: this.name, ...this.options.capsule })),
+              () =>
+                (this.capsule ??= new CapsulePool({ name: this.name, ...this.options.capsule })),
             ),
           stop: () => this.capsule?.close({ force: true }),
         },
@@ -459,7 +460,8 @@ export class AemApp {
       // Registered at once so no connection is accepted unseen; they wait for `serving`.
       server.onConnection((connection) => this.sessions.connected(connection));
       // A listener without a framer has no messages (@aem/tcp refuses onMessage there).
-      if (options.framer !== undefined) server.onMessage((message) => this.sessions.message(message));
+      if (options.framer !== undefined)
+        server.onMessage((message) => this.sessions.message(message));
     }
     if (running.servers.length > 0) this.container.bindValue(TCP_SERVER, running.servers[0]);
   }

@@ -75,19 +75,24 @@ describe('CapsulePool', () => {
 
     it('times a job out, terminating its worker, and replaces the worker', async () => {
       pool = new CapsulePool({ size: 1 });
-      await expect(pool.run(task('hangs'), 1, { timeoutMs: 200 })).rejects.toBeInstanceOf(CapsuleTimeoutError);
+      await expect(pool.run(task('hangs'), 1, { timeoutMs: 200 })).rejects.toBeInstanceOf(
+        CapsuleTimeoutError,
+      );
       await expect(pool.run(task('measure'), new Uint8Array(5))).resolves.toBe(5);
     });
 
     it.each([
       ['process.exit in the task', 'exits'],
       ['an uncaught exception thrown outside the task', 'throwsLater'],
-    ])('reports a worker killed by %s as CapsuleWorkerCrashedError and replaces it', async (_, name) => {
-      pool = new CapsulePool({ size: 1 });
-      await expect(pool.run(task(name), 1)).rejects.toBeInstanceOf(CapsuleWorkerCrashedError);
-      await expect(pool.run(task('measure'), new Uint8Array(4))).resolves.toBe(4);
-      expect(pool.pending).toBe(0);
-    });
+    ])(
+      'reports a worker killed by %s as CapsuleWorkerCrashedError and replaces it',
+      async (_, name) => {
+        pool = new CapsulePool({ size: 1 });
+        await expect(pool.run(task(name), 1)).rejects.toBeInstanceOf(CapsuleWorkerCrashedError);
+        await expect(pool.run(task('measure'), new Uint8Array(4))).resolves.toBe(4);
+        expect(pool.pending).toBe(0);
+      },
+    );
 
     it('refuses a job with CapsuleQueueFullError when workers and queue are full', async () => {
       pool = new CapsulePool({ size: 1, maxQueue: 2, timeoutMs: 10_000 });
@@ -217,7 +222,11 @@ describe('CapsulePool', () => {
 
     it('force: fails every running and queued job with CapsuleClosedError, nothing hangs', async () => {
       pool = new CapsulePool({ size: 1, timeoutMs: 60_000 });
-      const jobs = [pool.run(task('hangs'), 1), pool.run(task('hangs'), 2), pool.run(task('echo'), 3)];
+      const jobs = [
+        pool.run(task('hangs'), 1),
+        pool.run(task('hangs'), 2),
+        pool.run(task('echo'), 3),
+      ];
       const settling = Promise.allSettled(jobs);
       await pool.close({ force: true });
       const settled = await settling;

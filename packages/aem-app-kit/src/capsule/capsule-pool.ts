@@ -157,7 +157,8 @@ export class CapsulePool {
     options: { readonly timeoutMs?: number } = {},
   ): Promise<R> {
     if (this.closing !== undefined) return Promise.reject(new CapsuleClosedError(this.name));
-    if (this.full) return Promise.reject(new CapsuleQueueFullError(this.name, this.size + this.maxQueue));
+    if (this.full)
+      return Promise.reject(new CapsuleQueueFullError(this.name, this.size + this.maxQueue));
     const timeoutMs =
       options.timeoutMs === undefined
         ? this.timeoutMs

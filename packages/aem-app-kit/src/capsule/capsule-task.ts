@@ -42,7 +42,10 @@ export interface CapsuleTask {
  */
 export function capsuleTask(module: string, exportName: string, version = ''): CapsuleTask {
   if (typeof module !== 'string' || !isAbsolute(module))
-    throw new InvalidHandlerError('capsule task module', `must be an absolute path, got ${String(module)}`);
+    throw new InvalidHandlerError(
+      'capsule task module',
+      `must be an absolute path, got ${String(module)}`,
+    );
   if (typeof exportName !== 'string' || exportName.length === 0)
     throw new InvalidHandlerError('capsule task export', 'must be a non-empty string');
   return { module, exportName, version };

@@ -60,7 +60,14 @@ describe("@OnMessage({ execution: 'pool' })", () => {
     for (const line of ['200 a', '100 b', '0 c', '50 d']) client.send(line);
     await client.waitFor(8);
     expect(client.lines).toEqual([
-      'pool a', 'inline a', 'pool b', 'inline b', 'pool c', 'inline c', 'pool d', 'inline d',
+      'pool a',
+      'inline a',
+      'pool b',
+      'inline b',
+      'pool c',
+      'inline c',
+      'pool d',
+      'inline d',
     ]);
   });
 

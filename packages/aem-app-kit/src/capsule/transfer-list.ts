@@ -19,7 +19,11 @@
 export function transferListOf(payload: unknown): ArrayBuffer[] {
   const found = new Set<ArrayBuffer>();
   addOwned(payload, found);
-  if (payload !== null && typeof payload === 'object' && Object.getPrototypeOf(payload) === Object.prototype) {
+  if (
+    payload !== null &&
+    typeof payload === 'object' &&
+    Object.getPrototypeOf(payload) === Object.prototype
+  ) {
     for (const value of Object.values(payload)) addOwned(value, found);
   }
   return [...found];

@@ -56,9 +56,15 @@ export type OnMessageOptions =
 export function OnMessage(options: OnMessageOptions = {}): MethodDecorator {
   const execution = options.execution ?? 'inline';
   if (execution !== 'inline' && execution !== 'pool')
-    throw new InvalidHandlerError('@OnMessage execution', `must be 'inline' or 'pool', got ${String(execution)}`);
+    throw new InvalidHandlerError(
+      '@OnMessage execution',
+      `must be 'inline' or 'pool', got ${String(execution)}`,
+    );
   if (options.execution === 'pool' && (typeof options.task !== 'object' || options.task === null))
-    throw new InvalidHandlerError('@OnMessage', "execution 'pool' needs a task { module, exportName }");
+    throw new InvalidHandlerError(
+      '@OnMessage',
+      "execution 'pool' needs a task { module, exportName }",
+    );
   return (target, key) =>
     addHandlerMethod(target, {
       kind: 'message',

@@ -65,7 +65,9 @@ export class HandlerVersion {
           ms,
           once,
           call:
-            pool === undefined ? (...args) => fn.apply(instance, args) : this.pooled(pool, fn, instance),
+            pool === undefined
+              ? (...args) => fn.apply(instance, args)
+              : this.pooled(pool, fn, instance),
         });
       }
     }

@@ -1,5 +1,6 @@
 // Tasks the capsule pool's tests run in real worker threads.
 import { createHash } from 'node:crypto';
+import { TextDecoder } from 'node:util';
 
 /** sha256 of the bytes, as a Uint8Array owning its buffer (moved back). */
 export function digest(bytes) {
