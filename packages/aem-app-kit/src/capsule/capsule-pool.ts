@@ -88,6 +88,7 @@ export class CapsulePool {
   private pendingNow = 0;
   private completedNow = 0;
   private failedNow = 0;
+  private workerErrorsNow = 0;
   private closing: Promise<void> | undefined;
   private forced = false;
 
@@ -111,8 +112,9 @@ export class CapsulePool {
       maxQueue: this.maxQueue,
       idleTimeout: Number.MAX_SAFE_INTEGER,
     });
-    // A worker that dies between jobs is replaced by piscina; nothing is pending to fail.
-    this.piscina.on('error', () => undefined);
+    // A worker that dies between jobs is replaced by piscina; no job is pending on it, so it
+    // is counted (`workerErrors`), not thrown.
+    this.piscina.on('error', () => void this.workerErrorsNow++);
   }
 
   /** Jobs submitted and not settled yet (running or queued). */
@@ -128,6 +130,11 @@ export class CapsulePool {
   /** Jobs that settled with an error (any of the capsule errors). */
   get failed(): number {
     return this.failedNow;
+  }
+
+  /** Workers that died while running no job (each replaced); deaths under a job fail the job. */
+  get workerErrors(): number {
+    return this.workerErrorsNow;
   }
 
   /** True when a job submitted now would be refused with {@link CapsuleQueueFullError}. */
