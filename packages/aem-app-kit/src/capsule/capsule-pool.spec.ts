@@ -188,10 +188,12 @@ describe('CapsulePool', () => {
             `export const answer = ({ ms }) => new Promise((r) => setTimeout(() => r('${tag}'), ms));\n`,
           );
         write('v1');
-        pool = new CapsulePool({ size: 2 });
+        // One worker, so the worker that runs v2 is the one that loaded v1 (a worker meeting v1
+        // for the first time after the file changed would read v2: see the README).
+        pool = new CapsulePool({ size: 1 });
         const v1 = capsuleTask(file, 'answer', '1.0.0');
+        await expect(pool.run(v1, { ms: 0 })).resolves.toBe('v1');
         const inFlight = pool.run(v1, { ms: 300 });
-        await pool.run(v1, { ms: 0 }); // both workers may now hold v1
         write('v2');
         const v2 = capsuleTask(file, 'answer', '2.0.0');
         await expect(pool.run(v2, { ms: 0 })).resolves.toBe('v2');
