@@ -2,7 +2,8 @@
 // @aem/tcp with 2-byte length-prefixed frames. A frame whose first payload byte is 'H' is heavy
 // (pbkdf2, about 2 ms of CPU: inline on the event loop, or in a CapsulePool), any other is echoed.
 // Each connection is its own domain, so a connection's frames are answered in order.
-// Messages: parent → { mode: 'inline' | 'pool', poolSize, iterations }; child → { port }.
+// Messages: parent → { mode: 'inline' | 'pool', poolSize, niceIncrement, iterations };
+// child → { port }.
 import { createAem } from '@aem/core';
 import { lengthPrefixed, Tcp } from '@aem/tcp';
 import { CapsulePool, capsuleTask } from '@aem/app-kit';
@@ -20,9 +21,12 @@ function frame(payload) {
   return out;
 }
 
-process.once('message', async ({ mode, poolSize, iterations }) => {
+process.once('message', async ({ mode, poolSize, niceIncrement, iterations }) => {
   const runtime = createAem({ backend: 'userspace' });
-  const pool = mode === 'pool' ? new CapsulePool({ size: poolSize, maxQueue: 4096 }) : undefined;
+  const pool =
+    mode === 'pool'
+      ? new CapsulePool({ size: poolSize, maxQueue: 4096, niceIncrement })
+      : undefined;
   const server = await Tcp.from(runtime).listen({
     host: '127.0.0.1',
     port: 0,

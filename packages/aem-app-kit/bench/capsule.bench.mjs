@@ -7,7 +7,8 @@
 // keeps HEAVY_LOAD (50 %) of one core busy, echoes on ECHO_CONNECTIONS others at ECHO_RATE/s.
 //   1. inline: the heavy handler runs on the event loop — every echo queued behind it waits;
 //   2. pool: the heavy handler runs in a CapsulePool of POOL_SIZE (2) workers;
-// each reports the echo's round-trip p50/p99. 3. throughput: the pool server saturated with
+// each reports the echo's round-trip p50/p99 (the pool's workers at nice +BENCH_NICE, 10).
+// 3. throughput: the pool server saturated with
 // heavy frames (SATURATE_INFLIGHT in flight per connection) — heavy frames answered per second.
 // BENCH_DURATION_MS (default 10 s per phase) shortens a smoke run. Last line: BENCH capsule {json}.
 import { fork } from 'node:child_process';
@@ -26,6 +27,8 @@ const HEAVY_CONNECTIONS = 4;
 const ECHO_CONNECTIONS = 8;
 const ECHO_RATE = env('BENCH_ECHO_RATE', 1000);
 const POOL_SIZE = env('BENCH_POOL_SIZE', 2);
+/** The pool's niceIncrement: workers yield a contended core to the event loop. */
+const NICE = env('BENCH_NICE', 10);
 const SATURATE_INFLIGHT = 8;
 const TICK_MS = 2;
 
@@ -94,7 +97,7 @@ function startServer(mode, iterations) {
           }),
       }),
     );
-    child.send({ mode, poolSize: POOL_SIZE, iterations });
+    child.send({ mode, poolSize: POOL_SIZE, niceIncrement: NICE, iterations });
   });
 }
 
@@ -195,6 +198,7 @@ const result = {
   heavyLoad: HEAVY_LOAD,
   echoRate: ECHO_RATE,
   poolSize: POOL_SIZE,
+  niceIncrement: NICE,
   inlineEchoP50Ms: inline.echoP50Ms,
   inlineEchoP99Ms: inline.echoP99Ms,
   poolEchoP50Ms: pool.echoP50Ms,

@@ -1,6 +1,6 @@
 import { createAem, JobFailedError, type Aem, type AemRuntimeError } from '@aem/core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CapsuleClosedError } from '../errors/capsule-closed.error';
 import { CapsuleQueueFullError } from '../errors/capsule-queue-full.error';
@@ -41,6 +41,13 @@ describe('CapsulePool', () => {
       const slice = Buffer.from('abc'); // a view into Node's shared buffer pool
       expect(await pool.run(task('measure'), slice)).toBe(3);
       expect(slice.toString()).toBe('abc'); // copied: the pool's buffer is not detached
+    });
+
+    it('lowers the workers’ priority by niceIncrement, not the event loop’s', async () => {
+      const before = getPriority();
+      pool = new CapsulePool({ size: 1, niceIncrement: 5 });
+      await expect(pool.run(task('priority'), null)).resolves.toBe(Math.min(19, before + 5));
+      expect(getPriority()).toBe(before);
     });
 
     it('copies when transfer is off', async () => {
@@ -109,6 +116,7 @@ describe('CapsulePool', () => {
       expect(() => new CapsulePool({ size: 0 })).toThrow(InvalidConfigError);
       expect(() => new CapsulePool({ maxQueue: -1 })).toThrow(InvalidConfigError);
       expect(() => new CapsulePool({ timeoutMs: 1.5 })).toThrow(InvalidConfigError);
+      expect(() => new CapsulePool({ niceIncrement: 20 })).toThrow(InvalidConfigError);
       expect(() => capsuleTask('relative.js', 'x')).toThrow(InvalidHandlerError);
       expect(() => capsuleTask(TASKS, '')).toThrow(InvalidHandlerError);
     });

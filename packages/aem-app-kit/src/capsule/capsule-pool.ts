@@ -41,6 +41,12 @@ export interface CapsulePoolOptions {
    * {@link transferListOf}); the caller's buffers are detached. Default `true`.
    */
   readonly transfer?: boolean;
+  /**
+   * Added to the workers' nice value (0–19; Linux gives each thread its own): with a positive
+   * increment the event loop wins a contended core, so its latency holds while the pool is busy.
+   * Default 0 (the process's priority).
+   */
+  readonly niceIncrement?: number;
 }
 
 /** Options of {@link CapsulePool.close}. */
@@ -111,6 +117,9 @@ export class CapsulePool {
       // Our own count (`pending`) enforces the limit first; piscina's is a second guard.
       maxQueue: this.maxQueue,
       idleTimeout: Number.MAX_SAFE_INTEGER,
+      workerData: {
+        niceIncrement: checkInt('capsule.niceIncrement', options.niceIncrement ?? 0, 0, 19),
+      },
     });
     // A worker that dies between jobs is replaced by piscina; no job is pending on it, so it
     // is counted (`workerErrors`), not thrown.

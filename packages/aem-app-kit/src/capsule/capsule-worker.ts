@@ -12,8 +12,29 @@ const loaded = new Map<string, Promise<TaskFn>>();
 
 const { createRequire } = process.getBuiltinModule('node:module');
 const { pathToFileURL } = process.getBuiltinModule('node:url');
+const { getPriority, setPriority } = process.getBuiltinModule('node:os');
 const localRequire = createRequire(__filename);
-const { move } = localRequire('piscina') as { move: (value: object) => unknown };
+const { move, Piscina } = localRequire('piscina') as {
+  move: (value: object) => unknown;
+  Piscina: { workerData: { niceIncrement?: number } | undefined };
+};
+
+/**
+ * Lowers this worker thread's scheduling priority once, by the pool's `niceIncrement`. On Linux
+ * a thread has its own nice value, so the event loop's thread keeps its priority: when workers
+ * and the loop compete for a core, the loop (latency) wins and the workers (throughput) wait.
+ */
+let niced = false;
+function applyNice(): void {
+  niced = true;
+  const increment = Piscina.workerData?.niceIncrement ?? 0;
+  if (increment === 0) return;
+  try {
+    setPriority(Math.min(19, getPriority() + increment));
+  } catch {
+    // Where a thread cannot change its own priority the job still runs, at normal priority.
+  }
+}
 
 async function loadTask(job: CapsuleJob): Promise<TaskFn> {
   let exports: Record<string, unknown>;
@@ -54,6 +75,7 @@ function errorOf(error: unknown): { name: string; message: string; stack?: strin
 }
 
 async function runCapsuleJob(job: CapsuleJob): Promise<unknown> {
+  if (!niced) applyNice();
   const key = `${job.module}\0${job.exportName}\0${job.version}`;
   let fn = loaded.get(key);
   if (fn === undefined) {

@@ -52,3 +52,9 @@ export function line(bytes) {
   if (word === 'fail') throw new Error('refused');
   return new Promise((resolve) => setTimeout(() => resolve(word), Number(ms)));
 }
+
+/** The worker thread's nice value. */
+export async function priority() {
+  const { getPriority } = await import('node:os');
+  return getPriority();
+}
