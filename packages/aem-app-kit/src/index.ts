@@ -2,7 +2,8 @@
  * The AEM application kit: an application is a few handler classes — the kit does the wiring
  * (an inversify container wrapped behind a small stable API), the lifecycle with graceful stop
  * on signals, per-session state and `gen_statem`-like state machines on the timers service,
- * supervision with a restart budget, hot upgrade of the handler code in a running process,
+ * supervision with a restart budget, hot upgrade of the handler code in a running process, a
+ * worker-thread pool that runs CPU-heavy handler steps off the event loop (the capsule),
  * pino logging, and Prometheus metrics with `/metrics` and `/health`.
  *
  * @packageDocumentation

@@ -270,7 +270,8 @@ export class CapsulePool {
   ): Error {
     const label = taskLabel(task);
     if (signal.aborted) return new CapsuleTimeoutError(label, timeoutMs);
-    if (this.closing !== undefined) return new CapsuleClosedError(this.name);
+    // Only a forced close fails jobs; a worker dying during a drain is still a crash.
+    if (this.forced) return new CapsuleClosedError(this.name);
     if (error instanceof Error && error.message === 'Task queue is at limit')
       return new CapsuleQueueFullError(this.name, this.size + this.maxQueue);
     return new CapsuleWorkerCrashedError(label, error);
