@@ -105,7 +105,12 @@ export async function requestResponse(client, kind, extraEnv) {
 /** One flood round at `rate`: what arrived, what was lost, the server's CPU per datagram. */
 async function floodRound(client, server, rate) {
   const before = await server.stats();
-  const { sent, seconds } = await ask(client, { cmd: 'flood', port: server.port, rate, ms: ROUND_MS });
+  const { sent, seconds } = await ask(client, {
+    cmd: 'flood',
+    port: server.port,
+    rate,
+    ms: ROUND_MS,
+  });
   await pause(100); // the tail of the round reaches the handler
   const after = await server.stats();
   const received = after.received - before.received;
@@ -187,7 +192,12 @@ export async function syscallsPerMessage(client, kind, mode, extraEnv) {
     await pause(500); // attached to every thread
     const before = await server.stats();
     if (mode === 'echo') {
-      await ask(client, { cmd: 'rr', port: server.port, inFlight: SYSCALL_IN_FLIGHT, ms: ROUND_MS });
+      await ask(client, {
+        cmd: 'rr',
+        port: server.port,
+        inFlight: SYSCALL_IN_FLIGHT,
+        ms: ROUND_MS,
+      });
     } else {
       await ask(client, { cmd: 'flood', port: server.port, rate: SYSCALL_RATE, ms: ROUND_MS });
     }

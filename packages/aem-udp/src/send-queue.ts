@@ -42,9 +42,18 @@ export class SendQueue {
   private waiters: FlushWaiter[] = NOTHING;
   private closed = false;
 
+  /**
+   * @param socket - where batches go.
+   * @param limits - the socket's limits.
+   * @param schedule - runs the outbox's send later; `setImmediate` (tests step it by hand).
+   */
   constructor(
     private readonly socket: Pick<TransportSocket, 'sendBatch'>,
     private readonly limits: UdpLimits,
+    private readonly schedule: (
+      send: (queue: SendQueue) => void,
+      queue: SendQueue,
+    ) => void = setImmediate,
   ) {}
 
   /** Datagrams waiting in the outbox or in flight. */
@@ -74,7 +83,7 @@ export class SendQueue {
     }
     if (this.outbox === NOTHING) {
       this.outbox = [{ data, address, port }];
-      setImmediate(SendQueue.flushLater, this);
+      this.schedule(SendQueue.flushLater, this);
     } else {
       this.outbox.push({ data, address, port });
     }

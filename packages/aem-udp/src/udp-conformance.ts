@@ -127,11 +127,15 @@ export function udpConformance(options: UdpConformanceOptions): void {
     test('datagrams that arrive before the first handler are held for it', async (t) => {
       const socket = await t.udp.bind({ host: '127.0.0.1', port: 0 });
       const client = await rawClient(t, 'udp4', '127.0.0.1');
-      for (const text of ['early-1', 'early-2']) client.send(text, socket.address.port, '127.0.0.1');
+      for (const text of ['early-1', 'early-2'])
+        client.send(text, socket.address.port, '127.0.0.1');
       await until(() => socket.stats.received === 2, 'two datagrams received');
       assert.equal(socket.stats.queuedDatagrams, 2);
       const texts = await firstValueFrom(socket.datagrams().pipe(take(2), toArray()));
-      assert.deepEqual(texts.map((d) => String(d.data)), ['early-1', 'early-2']);
+      assert.deepEqual(
+        texts.map((d) => String(d.data)),
+        ['early-1', 'early-2'],
+      );
       await socket.close();
     });
 
@@ -207,7 +211,10 @@ export function udpConformance(options: UdpConformanceOptions): void {
       await until(() => socket.stats.received + socket.stats.kernelDrops === 50, '50 datagrams');
       let stats = socket.stats;
       assert.equal(stats.queuedDatagrams, 10);
-      assert.equal(stats.received, stats.delivered + stats.queuedDatagrams + stats.droppedQueueFull);
+      assert.equal(
+        stats.received,
+        stats.delivered + stats.queuedDatagrams + stats.droppedQueueFull,
+      );
       assert.ok(stats.droppedQueueFull >= 39 - stats.kernelDrops, JSON.stringify(stats));
       gate.resolve();
       await until(() => socket.stats.queuedDatagrams === 0, 'the queue drained');
@@ -232,7 +239,10 @@ export function udpConformance(options: UdpConformanceOptions): void {
       client.send('six', socket.address.port, '::1');
       client.send(payload, socket.address.port, '::1');
       const replies = await client.next(2);
-      assert.deepEqual(replies.map((r) => r.length).sort((x, y) => x - y), [3, MAX_IPV4_PAYLOAD]);
+      assert.deepEqual(
+        replies.map((r) => r.length).sort((x, y) => x - y),
+        [3, MAX_IPV4_PAYLOAD],
+      );
       assert.deepEqual(peers, ['IPv6 ::1', 'IPv6 ::1']);
       // Sending from an IPv6 socket to an AEM IPv6 socket, with the peer object as given.
       const other = await t.udp.bind({ host: '::1', port: 0 });
@@ -321,11 +331,18 @@ export function udpConformance(options: UdpConformanceOptions): void {
       const client = await rawClient(t, 'udp4', '127.0.0.1');
       for (let seq = 0; seq < 25; seq++)
         for (const key of keys) client.send(`${key}:${seq}`, socket.address.port, '127.0.0.1');
-      await until(() => socket.stats.delivered === 100 && socket.stats.queuedDatagrams === 0, '100');
+      await until(
+        () => socket.stats.delivered === 100 && socket.stats.queuedDatagrams === 0,
+        '100',
+      );
       await socket.close();
       assert.equal(overlaps, 0, 'a key never ran two handlers at once');
       for (const key of keys)
-        assert.deepEqual(order.get(key), Array.from({ length: 25 }, (_, i) => i), key);
+        assert.deepEqual(
+          order.get(key),
+          Array.from({ length: 25 }, (_, i) => i),
+          key,
+        );
       // While one key's handler awaited, another key's ran: the trace switches keys early.
       assert.notDeepEqual(trace.slice(0, 4), ['a', 'a', 'a', 'a']);
       assert.ok(socket.stats.domains <= 4);
@@ -404,11 +421,18 @@ export function udpConformance(options: UdpConformanceOptions): void {
       });
       await assert.rejects(
         udp.bind({ host: '127.0.0.1', port: socket.address.port }),
-        (error: unknown) => error instanceof SocketFailedError && error.syscallCode === 'EADDRINUSE',
+        (error: unknown) =>
+          error instanceof SocketFailedError && error.syscallCode === 'EADDRINUSE',
       );
       const peer = { address: '127.0.0.1', port: socket.address.port };
-      assert.throws(() => socket.send('x', { address: 'localhost', port: 1 }), InvalidArgumentError);
-      assert.throws(() => socket.send('x', { address: '127.0.0.1', port: 0 }), InvalidArgumentError);
+      assert.throws(
+        () => socket.send('x', { address: 'localhost', port: 1 }),
+        InvalidArgumentError,
+      );
+      assert.throws(
+        () => socket.send('x', { address: '127.0.0.1', port: 0 }),
+        InvalidArgumentError,
+      );
       assert.throws(() => socket.send(42 as never, peer), InvalidArgumentError);
       assert.throws(() => socket.send(Buffer.alloc(101), peer), DatagramTooLargeError);
       assert.equal(socket.send('1', peer), true);
@@ -488,11 +512,15 @@ async function rawClient(t: TestContext, type: 'udp4' | 'udp6', host: string): P
     peer: { address: host, port: socket.address().port },
     send: (data, port, address) => socket.send(data, port, address),
     async next(count) {
-      await until(() => inbox.length >= count, `${count} datagram(s)`, () => {
-        const { promise, resolve } = Promise.withResolvers<void>();
-        wake = resolve;
-        return promise;
-      });
+      await until(
+        () => inbox.length >= count,
+        `${count} datagram(s)`,
+        () => {
+          const { promise, resolve } = Promise.withResolvers<void>();
+          wake = resolve;
+          return promise;
+        },
+      );
       return inbox.splice(0, count);
     },
   };
