@@ -16,7 +16,7 @@ mkdir -p /tmp
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec >/dev/ttyS1 2>&1
 
-tests="t_abi:60 t_ring:60 t_timers:60 t_isolation:60 t_fuzz:60 t_kill:60 t_tcp:60 t_tcp_kill:60 t_tcp_fuzz:60 t_versions:60"
+tests="t_abi:60 t_ring:60 t_timers:60 t_isolation:60 t_fuzz:60 t_kill:60 t_tcp:60 t_tcp_kill:60 t_tcp_fuzz:60 t_udp:60 t_udp_kill:120 t_udp_fuzz:60 t_versions:60"
 pkg="" node=""
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
@@ -38,6 +38,7 @@ tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok
 insmod /aem/aem_core.ko; tap $? "insmod aem_core.ko"
 insmod /aem/aem_timers.ko; tap $? "insmod aem_timers.ko"
 insmod /aem/aem_tcp.ko; tap $? "insmod aem_tcp.ko"
+insmod /aem/aem_udp.ko; tap $? "insmod aem_udp.ko"
 [ -c /dev/aem ]; tap $? "/dev/aem is a character device"
 # Loopback for the TCP tests and benchmarks.
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
@@ -126,7 +127,7 @@ done
 # Unload: refcounts back to zero and rmmod succeeds.
 echo "AEM-TAP-BEGIN unload"
 n=0; fail=0
-for m in aem_timers_v1_2 aem_timers aem_tcp; do
+for m in aem_timers_v1_2 aem_timers aem_tcp aem_udp; do
 	[ -d /sys/module/$m ] || continue
 	r=$(cat /sys/module/$m/refcnt)
 	[ "$r" = 0 ]; tap $? "$m refcnt is 0 after the tests ($r)"

@@ -42,7 +42,7 @@ if [ -n "$AEM_MISSING" ]; then
 	exit 3
 fi
 
-default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_tcp_userspace,t_versions"
+default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_udp,t_udp_kill,t_udp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_tcp_userspace,t_udp_conformance,t_versions"
 tests="${tests:-${AEM_VM_TESTS:-$default_tests}}"
 skipped=""
 
@@ -52,6 +52,7 @@ skipped=""
 declare -A limit=(
 	[t_abi]=60 [t_ring]=60 [t_timers]=60 [t_isolation]=60 [t_fuzz]=60 [t_kill]=60
 	[t_tcp]=60 [t_tcp_kill]=300 [t_tcp_fuzz]=60 [t_versions]=60
+	[t_udp]=60 [t_udp_kill]=120 [t_udp_fuzz]=60
 	[t_binding]=60 [t_conformance]=90 [t_tcp_conformance]=120 [t_tcp_userspace]=120
 	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500
 )
@@ -113,7 +114,10 @@ echo "== initramfs"
 cp /bin/busybox "$out/root/bin/busybox"
 cp "$pkg/scripts/vm-init.sh" "$out/root/init"
 cp "$pkg/src/aem_core.ko" "$pkg/src/aem_timers.ko" "$pkg/src/aem_tcp.ko" \
-	"$pkg/tests/kmod/aem_timers_v1_2.ko" "$out/root/aem/"
+	"$pkg/src/aem_udp.ko" "$pkg/tests/kmod/aem_timers_v1_2.ko" "$out/root/aem/"
+# t_udp fills a socket's send buffer through a dummy device that never answers ARP.
+dummy="/lib/modules/$AEM_KVER/kernel/drivers/net/dummy.ko"
+[ -r "$dummy" ] && cp "$dummy" "$out/root/aem/"
 cp "$pkg"/build/t_* "$pkg"/build/b_* "$out/root/aem/"
 mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
 # The Node suites run the host's node in the guest, from the initramfs: the binary, its libraries
