@@ -105,6 +105,11 @@ for entry in $tests; do
 		ulimit -n 65536
 		node_suite "$pkg/../aem-tcp/test/tcp-conformance.test.mjs" \
 			AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_BACKEND=kmod
+	elif [ "$t" = t_udp_conformance ]; then
+		# @aem/udp on the kmod backend (aem_udp.ko): the same suite as on the host.
+		ulimit -n 65536
+		node_suite "$pkg/../aem-udp/test/udp-conformance.test.mjs" \
+			AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_BACKEND=kmod
 	elif [ "$t" = t_tcp_userspace ]; then
 		# The same suite on the userspace backend (node:net), in the same guest kernel.
 		ulimit -n 65536

@@ -54,6 +54,7 @@ declare -A limit=(
 	[t_tcp]=60 [t_tcp_kill]=300 [t_tcp_fuzz]=60 [t_versions]=60
 	[t_udp]=60 [t_udp_kill]=120 [t_udp_fuzz]=60
 	[t_binding]=60 [t_conformance]=90 [t_tcp_conformance]=120 [t_tcp_userspace]=120
+	[t_udp_conformance]=120
 	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500
 )
 # Booting, loading the modules, unloading them and collecting dmesg.
@@ -77,9 +78,9 @@ fi
 
 # The suites and benchmarks that run the host's own node inside the guest (staged into the
 # initramfs below); all but b_tcp load the binding.
-node_suites='^(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|b_node|b_tcp|b_tcp_kmod)$'
+node_suites='^(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|t_udp_conformance|b_node|b_tcp|b_tcp_kmod|b_udp_kmod)$'
 node_bin="$(command -v node || true)"
-if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|b_node|b_tcp_kmod), ]]; then
+if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|t_udp_conformance|b_node|b_tcp_kmod|b_udp_kmod), ]]; then
 	if [ -z "$node_bin" ]; then
 		why="no node on the host"
 	elif ! make -C "$pkg" binding >>"$out/build.log" 2>&1; then
@@ -88,8 +89,8 @@ if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|
 		why=""
 	fi
 	if [ -n "$why" ]; then
-		skipped="t_binding, t_conformance, t_tcp_conformance, t_tcp_userspace — $why"
-		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,b_node,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
+		skipped="t_binding, t_conformance, t_tcp_conformance, t_tcp_userspace, t_udp_conformance — $why"
+		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,t_udp_conformance,/,/; s/,b_node,/,/; s/,b_tcp_kmod,/,/; s/,b_udp_kmod,/,/; s/^,//; s/,$//')"
 	fi
 fi
 # @aem/tcp's conformance suite (on both backends) and the TCP benchmark: build core and tcp.
@@ -98,6 +99,14 @@ if [[ ",$tests," == *,t_tcp_conformance,* || ",$tests," == *,t_tcp_userspace,* |
 		cd ../aem-tcp && node ../../tools/build-package.mjs) >>"$out/build.log" 2>&1; then
 		skipped="t_tcp_conformance, t_tcp_userspace — @aem/core or @aem/tcp did not build: see $out/build.log"
 		tests="$(echo ",$tests," | sed 's/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
+	fi
+fi
+# @aem/udp's conformance suite on the kmod backend and the UDP benchmark: build core and udp.
+if [[ ",$tests," == *,t_udp_conformance,* || ",$tests," == *,b_udp_kmod,* ]]; then
+	if ! (cd "$pkg/../aem-core" && node ../../tools/build-package.mjs &&
+		cd ../aem-udp && node ../../tools/build-package.mjs) >>"$out/build.log" 2>&1; then
+		skipped="t_udp_conformance — @aem/core or @aem/udp did not build: see $out/build.log"
+		tests="$(echo ",$tests," | sed 's/,t_udp_conformance,/,/; s/,b_udp_kmod,/,/; s/^,//; s/,$//')"
 	fi
 fi
 # The conformance suite runs @aem/timers on @aem/core's kmod backend: build both.
@@ -127,9 +136,9 @@ if tr , '\n' <<<"$tests" | grep -qE "$node_suites"; then
 	staged_node="$node_bin"
 	# b_tcp_kmod counts the servers' system calls with strace, where the host has it.
 	tools=""
-	[[ ",$tests," == *,b_tcp_kmod,* ]] && tools="$(command -v strace || true)"
+	[[ ",$tests," =~ ,(b_tcp_kmod|b_udp_kmod), ]] && tools="$(command -v strace || true)"
 	node "$pkg/scripts/vm-stage.mjs" --root "$out/root" --node "$node_bin" \
-		--workspace "$(cd "$pkg/../.." && pwd)" --packages aem-core,aem-timers,aem-tcp,aem-kmod \
+		--workspace "$(cd "$pkg/../.." && pwd)" --packages aem-core,aem-timers,aem-tcp,aem-udp,aem-kmod \
 		${tools:+--tools "$tools"}
 fi
 # Uncompressed: the guest unpacks it with a copy instead of inflating ~110 MB under emulation.

@@ -493,7 +493,7 @@ static long aem_udp_send(struct aem_udp *u, void __user *arg, u32 len)
 		return -EFAULT;
 	if (!hd.count || hd.count > AEM_UDP_SEND_COUNT_MAX || hd.flags ||
 	    hd.done || hd.sent || hd.errors || hd.first_error || hd.status ||
-	    hd.reserved)
+	    hd.first_failed)
 		return -EINVAL;
 	if (!u->attached)
 		return -EINVAL;
@@ -524,14 +524,15 @@ static long aem_udp_send(struct aem_udp *u, void __user *arg, u32 len)
 			ret = 0;
 			break;
 		}
-		hd.done++;
 		if (ret < 0) {
-			hd.errors++;
-			if (!hd.first_error)
+			if (!hd.errors++) {
 				hd.first_error = -ret;
+				hd.first_failed = hd.done;
+			}
 		} else {
 			hd.sent++;
 		}
+		hd.done++;
 		ret = 0;
 		if (fatal_signal_pending(current))
 			break;	/* the caller is dying: nobody waits */

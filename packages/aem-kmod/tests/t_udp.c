@@ -351,6 +351,9 @@ static void test_batch_send(struct aem *aem)
 	   "2 sent, 2 refused, the first with EINVAL (sent %u errors %u first %d)",
 	   ubatch_head(&b)->sent, ubatch_head(&b)->errors,
 	   ubatch_head(&b)->first_error);
+	ok(ubatch_head(&b)->first_failed == 1,
+	   "the first refused is the second message (%u)",
+	   ubatch_head(&b)->first_failed);
 	ok(recv(cfd, q, sizeof(q), 0) == 1 && q[0] == 'a' &&
 	   recv(cfd, q, sizeof(q), 0) == 1 && q[0] == 'd',
 	   "the good ones arrive");

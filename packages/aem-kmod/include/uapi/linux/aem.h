@@ -600,7 +600,8 @@ struct aem_udp_record {
  * @errors: out: datagrams refused (done - sent)
  * @first_error: out: positive errno of the first refused datagram, or 0
  * @status: out: AEM_UDP_SEND_*
- * @reserved: zero
+ * @first_failed: out: index of the first refused datagram (valid when
+ *	@errors is not 0)
  *
  * Every out field must be zero on input.  The argument is this struct
  * followed by @count messages, each a struct aem_udp_msg and its len bytes
@@ -622,7 +623,7 @@ struct aem_udp_send {
 	__u32 errors;
 	__s32 first_error;
 	__u32 status;
-	__u32 reserved;
+	__u32 first_failed;
 };
 
 /**
