@@ -33,6 +33,14 @@ export interface UdpConformanceOptions {
   readonly label?: string;
   /** Whether `::1` is usable here; without it the IPv6 tests pass trivially. Default `true`. */
   readonly ipv6?: boolean;
+  /**
+   * Whether a burst of 2,000 datagrams of 1,000 bytes at a socket with a 4 KiB receive buffer
+   * must overflow it (`kernelDrops > 0`). True for `node:dgram`, which reads the socket only
+   * when its loop turn comes; a kernel transport that drains the socket into a larger ring as
+   * datagrams arrive may take them all. Either way every datagram must be received or counted.
+   * Default `true`.
+   */
+  readonly burstOverflows?: boolean;
 }
 
 /** The largest UDP payload over IPv4. */
@@ -56,6 +64,7 @@ const MAX_IPV4_PAYLOAD = 65_507;
 export function udpConformance(options: UdpConformanceOptions): void {
   const { describe, it } = options.framework;
   const ipv6 = options.ipv6 ?? true;
+  const burstOverflows = options.burstOverflows ?? true;
   const label = options.label ?? 'the runtime’s backend';
 
   /** Runs `body` with a fresh runtime and UDP API, closing the runtime and clients after. */
@@ -184,7 +193,8 @@ export function udpConformance(options: UdpConformanceOptions): void {
       await until(() => receiver.stats.queuedDatagrams === 0, 'the handlers caught up');
       const stats = receiver.stats;
       assert.equal(stats.received + stats.kernelDrops, sender.stats.sent, JSON.stringify(stats));
-      assert.ok(stats.kernelDrops > 0, `a 4 KiB buffer overflowed (${JSON.stringify(stats)})`);
+      if (burstOverflows)
+        assert.ok(stats.kernelDrops > 0, `a 4 KiB buffer overflowed (${JSON.stringify(stats)})`);
       assert.equal(
         stats.delivered + stats.droppedQueueFull + stats.droppedUndelivered,
         stats.received,

@@ -23,6 +23,7 @@ import type { DatagramReceiver, TransportSocket } from './transport/transport';
 export interface UdpPeer {
   /** An IP literal (`127.0.0.1`, `::1`, `::ffff:10.0.0.1` on a dual-stack socket). */
   readonly address: string;
+  /** The UDP port. */
   readonly port: number;
   /** The address family of the socket it came on. */
   readonly family: 'IPv4' | 'IPv6';
