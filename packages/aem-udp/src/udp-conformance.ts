@@ -223,10 +223,7 @@ export function udpConformance(options: UdpConformanceOptions): void {
       // 10 queued behind the one in the handler when datagrams arrive one at a time (node:dgram);
       // 9 when the whole burst arrives in one batch (the kernel transport): the queue filled
       // before the first delivery took one out of it.
-      assert.ok(
-        stats.queuedDatagrams === 10 || stats.queuedDatagrams === 9,
-        JSON.stringify(stats),
-      );
+      assert.ok(stats.queuedDatagrams === 10 || stats.queuedDatagrams === 9, JSON.stringify(stats));
       assert.equal(
         stats.received,
         stats.delivered + stats.queuedDatagrams + stats.droppedQueueFull,

@@ -35,8 +35,8 @@ const parsed = new Map<string, KernelAddress | null>();
 
 /**
  * The text of the address in `struct aem_udp_addr` at `at` of `data`, as node:dgram prints a
- * peer: dotted quad, or RFC 5952 IPv6 (`::1`, `::ffff:127.0.0.1` for an IPv4 peer of a
- * dual-stack socket, `%<scope>` after a link-local one).
+ * peer: dotted quad, or IPv6 as libuv writes it (`::1`, `::ffff:127.0.0.1` for an IPv4 peer of a
+ * dual-stack socket), with `%<scope id>` after a link-local one.
  */
 export function addressText(data: Uint8Array, at: number): string {
   const family = data[at] | (data[at + 1] << 8);
@@ -82,16 +82,17 @@ export function addressText(data: Uint8Array, at: number): string {
   return text;
 }
 
-/** RFC 5952: lowercase hex groups, the longest run of two or more zero groups as `::`. */
+/**
+ * IPv6 text as libuv's `inet_ntop` writes it (so as node:dgram reports peers): lowercase hex
+ * groups, the first longest run of two or more zero groups as `::`, and a dotted IPv4 tail for
+ * IPv4-mapped (`::ffff:a.b.c.d`) and IPv4-compatible (`::a.b.c.d`) addresses.
+ */
 function formatIpv6(data: Uint8Array, a: number): string {
   const groups: number[] = [];
   for (let g = 0; g < 8; g++) groups.push((data[a + 2 * g] << 8) | data[a + 2 * g + 1]);
-  // IPv4-mapped (::ffff:a.b.c.d), as node prints the IPv4 peers of a dual-stack socket.
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
-    return `::ffff:${data[a + 12]}.${data[a + 13]}.${data[a + 14]}.${data[a + 15]}`;
   let best = -1;
   let bestLength = 1;
-  for (let g = 0; g < 8; ) {
+  for (let g = 0; g < 8;) {
     if (groups[g] !== 0) {
       g++;
       continue;
@@ -103,6 +104,10 @@ function formatIpv6(data: Uint8Array, a: number): string {
       bestLength = end - g;
     }
     g = end;
+  }
+  if (best === 0 && (bestLength === 6 || (bestLength === 5 && groups[5] === 0xffff))) {
+    const tail = `${data[a + 12]}.${data[a + 13]}.${data[a + 14]}.${data[a + 15]}`;
+    return bestLength === 6 ? `::${tail}` : `::ffff:${tail}`;
   }
   const hex = groups.map((g) => g.toString(16));
   return best < 0

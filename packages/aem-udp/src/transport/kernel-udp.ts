@@ -89,13 +89,7 @@ export interface KernelUdp {
 
 /** The binding's socket calls (the `sock` native table of `@aem/kmod/binding`). */
 interface KmodSock {
-  udpBind(
-    host: string,
-    port: number,
-    reusePort: boolean,
-    recvBufferSize: number,
-    sendBufferSize: number,
-  ): number;
+  udpBind: KernelUdp['bind'];
   addresses(fd: number): KernelUdpAddress;
   close(fd: number): number;
   errnoName(errno: number): string;
@@ -327,4 +321,3 @@ export class UdpRecordDecoder {
     return end;
   }
 }
-

@@ -12,6 +12,8 @@ import type { UdpTransport } from './transport';
  */
 export function selectTransport(host: ServiceHost): UdpTransport {
   const kernel =
-    host.backend.kernel === undefined ? undefined : openKernelUdp(host.backend.kernel, host.backend);
+    host.backend.kernel === undefined
+      ? undefined
+      : openKernelUdp(host.backend.kernel, host.backend);
   return kernel === undefined ? nodeTransport : kmodTransport(kernel);
 }
