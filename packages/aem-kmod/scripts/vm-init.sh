@@ -25,6 +25,7 @@ for arg in $(cat /proc/cmdline); do
 	aem.tests=*) tests=$(echo "${arg#aem.tests=}" | tr , ' ') ;;
 	aem.bench=*) bench_args=$(echo "${arg#aem.bench=}" | tr , ' ') ;;
 	aem.tcpbench=*) tcp_bench_args=$(echo "${arg#aem.tcpbench=}" | tr , ' ') ;;
+	aem.udpbench=*) udp_bench_args=$(echo "${arg#aem.udpbench=}" | tr , ' ') ;;
 	aem.env=*) extra_env=$(echo "${arg#aem.env=}" | tr , ' ') ;;
 	esac
 done
@@ -100,6 +101,13 @@ for entry in $tests; do
 		env AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_TCP_LOAD="$pkg/build/b_tcp_echo" \
 			HOME=/tmp TMPDIR=/tmp timeout -s KILL "$limit" "$node" \
 			"$pkg/../aem-tcp/bench/tcp-kmod.bench.mjs" ${tcp_bench_args:-}
+	elif [ "$t" = b_udp_kmod ]; then
+		# @aem/udp's echo server on the kmod and userspace backends, one C load generator.
+		ulimit -n 65536
+		# shellcheck disable=SC2086
+		env AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_UDP_LOAD="$pkg/build/b_udp_echo" \
+			HOME=/tmp TMPDIR=/tmp timeout -s KILL "$limit" "$node" \
+			"$pkg/../aem-udp/bench/udp-kmod.bench.mjs" ${udp_bench_args:-}
 	elif [ "$t" = t_tcp_conformance ]; then
 		# @aem/tcp on the kmod backend (aem_tcp.ko): the same suite as on the host.
 		ulimit -n 65536

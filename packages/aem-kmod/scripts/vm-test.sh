@@ -17,6 +17,7 @@
 # AEM_VM_MEM (MiB, 2048),
 # AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated),
 # AEM_VM_TCP_BENCH_ARGS (conns,depth,size,seconds,rounds of the TCP benchmark),
+# AEM_VM_UDP_BENCH_ARGS (inFlight,size,seconds,rounds of the UDP benchmark),
 # AEM_VM_OUT (the run's directory, default build/vm: a benchmark uses its own,
 # so it and a test run do not clobber each other), AEM_VM_ENV (NAME=value,… for the guest's
 # node in the TCP idle benchmark, b_tcp), AEM_VM_LOCK (the lock file that keeps one guest at a
@@ -55,7 +56,7 @@ declare -A limit=(
 	[t_udp]=60 [t_udp_kill]=120 [t_udp_fuzz]=60
 	[t_binding]=60 [t_conformance]=90 [t_tcp_conformance]=120 [t_tcp_userspace]=120
 	[t_udp_conformance]=120
-	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500
+	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500 [b_udp_kmod]=600
 )
 # Booting, loading the modules, unloading them and collecting dmesg.
 boot_limit=120
@@ -163,6 +164,7 @@ budget=$((budget + retry))
 append+=" aem.tests=$with_limits aem.pkg=$pkg${staged_node:+ aem.node=$staged_node}"
 [ -n "${AEM_VM_BENCH_ARGS:-}" ] && append+=" aem.bench=$AEM_VM_BENCH_ARGS"
 [ -n "${AEM_VM_TCP_BENCH_ARGS:-}" ] && append+=" aem.tcpbench=$AEM_VM_TCP_BENCH_ARGS"
+[ -n "${AEM_VM_UDP_BENCH_ARGS:-}" ] && append+=" aem.udpbench=$AEM_VM_UDP_BENCH_ARGS"
 # Environment for the guest's node in b_tcp: AEM_VM_ENV=NAME=value,NAME=value.
 [ -n "${AEM_VM_ENV:-}" ] && append+=" aem.env=$AEM_VM_ENV"
 timeout_s="${AEM_VM_TIMEOUT:-$budget}"
