@@ -175,6 +175,12 @@ static void aem_udp_callback(struct sock *sk, void (*self)(struct sock *sk))
 	read_lock_bh(&sk->sk_callback_lock);
 	u = aem_udp_of(sk);
 	if (self == aem_udp_write_space) {
+		/*
+		 * Pairs with the barrier in aem_udp_send(): sock_wfree() lowered
+		 * sk_wmem_alloc before calling us; either this load sees the
+		 * batch's want_write, or its check sees the room.
+		 */
+		smp_mb();
 		if (u && atomic_read(&u->want_write))
 			aem_udp_room(u, sk);
 		next = u ? u->saved_write_space : READ_ONCE(sk->sk_write_space);
@@ -519,7 +525,7 @@ static long aem_udp_send(struct aem_udp *u, void __user *arg, u32 len)
 			/* Full send buffer: stop, and say when there is room. */
 			hd.status |= AEM_UDP_SEND_BLOCKED;
 			atomic_set(&u->want_write, 1);
-			smp_mb__after_atomic();
+			smp_mb();	/* pairs with aem_udp_callback() */
 			aem_udp_room(u, u->sock->sk);
 			ret = 0;
 			break;
