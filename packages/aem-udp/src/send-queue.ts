@@ -14,9 +14,13 @@ interface FlushWaiter {
 
 /**
  * The send side of one socket: every `send` of a tick goes into the outbox, and the outbox
- * leaves as one batch (`TransportSocket.sendBatch`) from `setImmediate` — after the I/O
- * callbacks of the loop turn that queued it, so the replies to every datagram read in one turn
- * travel together (one ioctl on the kernel transport).
+ * leaves as one batch (`TransportSocket.sendBatch`) from `process.nextTick` — once the I/O
+ * callback that queued it and the handlers the dispatcher ran from it are done. A kernel
+ * transport delivers a whole batch of datagrams in one callback, so the replies to all of them
+ * travel together (one ioctl); `node:dgram` delivers one datagram per callback and has no
+ * `sendmmsg`, so there a batch is one reply, sent without waiting for the loop's next turn.
+ * (`setImmediate` would gather the replies of a whole loop turn, but on `node:dgram` that buys
+ * no system call and costs one: the zero-timeout `epoll_wait` it forces.)
  *
  * Bounded: the outbox plus the batches still in flight hold at most `maxSendQueueDatagrams`
  * datagrams and `maxSendQueueBytes` bytes; past that `push` refuses and counts. Every accepted
@@ -45,7 +49,7 @@ export class SendQueue {
   /**
    * @param socket - where batches go.
    * @param limits - the socket's limits.
-   * @param schedule - runs the outbox's send later; `setImmediate` (tests step it by hand).
+   * @param schedule - runs the outbox's send later; `process.nextTick` (tests step it by hand).
    */
   constructor(
     private readonly socket: Pick<TransportSocket, 'sendBatch'>,
@@ -53,7 +57,7 @@ export class SendQueue {
     private readonly schedule: (
       send: (queue: SendQueue) => void,
       queue: SendQueue,
-    ) => void = setImmediate,
+    ) => void = process.nextTick,
   ) {}
 
   /** Datagrams waiting in the outbox or in flight. */
