@@ -1,6 +1,6 @@
 /**
  * The AEM asynchronous UDP service: datagrams as events and RxJS streams, sends batched per
- * loop turn, one domain per socket or per key, explicit limits with counted drops, IPv4 and
+ * tick, one domain per socket or per key, explicit limits with counted drops, IPv4 and
  * IPv6.
  *
  * @packageDocumentation

@@ -14,9 +14,13 @@ interface FlushWaiter {
 
 /**
  * The send side of one socket: every `send` of a tick goes into the outbox, and the outbox
- * leaves as one batch (`TransportSocket.sendBatch`) from `setImmediate` — after the I/O
- * callbacks of the loop turn that queued it, so the replies to every datagram read in one turn
- * travel together (one ioctl on the kernel transport).
+ * leaves as one batch (`TransportSocket.sendBatch`) from `process.nextTick` — once the I/O
+ * callback that queued it and the handlers the dispatcher ran from it are done. A kernel
+ * transport delivers a whole batch of datagrams in one callback, so the replies to all of them
+ * travel together (one ioctl); `node:dgram` delivers one datagram per callback and has no
+ * `sendmmsg`, so there a batch is one reply, sent without waiting for the loop's next turn.
+ * (`setImmediate` would gather the replies of a whole loop turn, but on `node:dgram` that buys
+ * no system call and costs one: the zero-timeout `epoll_wait` it forces.)
  *
  * Bounded: the outbox plus the batches still in flight hold at most `maxSendQueueDatagrams`
  * datagrams and `maxSendQueueBytes` bytes; past that `push` refuses and counts. Every accepted
@@ -42,9 +46,18 @@ export class SendQueue {
   private waiters: FlushWaiter[] = NOTHING;
   private closed = false;
 
+  /**
+   * @param socket - where batches go.
+   * @param limits - the socket's limits.
+   * @param schedule - runs the outbox's send later; `process.nextTick` (tests step it by hand).
+   */
   constructor(
     private readonly socket: Pick<TransportSocket, 'sendBatch'>,
     private readonly limits: UdpLimits,
+    private readonly schedule: (
+      send: (queue: SendQueue) => void,
+      queue: SendQueue,
+    ) => void = process.nextTick,
   ) {}
 
   /** Datagrams waiting in the outbox or in flight. */
@@ -74,7 +87,7 @@ export class SendQueue {
     }
     if (this.outbox === NOTHING) {
       this.outbox = [{ data, address, port }];
-      setImmediate(SendQueue.flushLater, this);
+      this.schedule(SendQueue.flushLater, this);
     } else {
       this.outbox.push({ data, address, port });
     }

@@ -33,6 +33,14 @@ export interface UdpConformanceOptions {
   readonly label?: string;
   /** Whether `::1` is usable here; without it the IPv6 tests pass trivially. Default `true`. */
   readonly ipv6?: boolean;
+  /**
+   * Whether a burst of 2,000 datagrams of 1,000 bytes at a socket with a 4 KiB receive buffer
+   * must overflow it (`kernelDrops > 0`). True for `node:dgram`, which reads the socket only
+   * when its loop turn comes; a kernel transport that drains the socket into a larger ring as
+   * datagrams arrive may take them all. Either way every datagram must be received or counted.
+   * Default `true`.
+   */
+  readonly burstOverflows?: boolean;
 }
 
 /** The largest UDP payload over IPv4. */
@@ -56,6 +64,7 @@ const MAX_IPV4_PAYLOAD = 65_507;
 export function udpConformance(options: UdpConformanceOptions): void {
   const { describe, it } = options.framework;
   const ipv6 = options.ipv6 ?? true;
+  const burstOverflows = options.burstOverflows ?? true;
   const label = options.label ?? 'the runtime’s backend';
 
   /** Runs `body` with a fresh runtime and UDP API, closing the runtime and clients after. */
@@ -127,11 +136,15 @@ export function udpConformance(options: UdpConformanceOptions): void {
     test('datagrams that arrive before the first handler are held for it', async (t) => {
       const socket = await t.udp.bind({ host: '127.0.0.1', port: 0 });
       const client = await rawClient(t, 'udp4', '127.0.0.1');
-      for (const text of ['early-1', 'early-2']) client.send(text, socket.address.port, '127.0.0.1');
+      for (const text of ['early-1', 'early-2'])
+        client.send(text, socket.address.port, '127.0.0.1');
       await until(() => socket.stats.received === 2, 'two datagrams received');
       assert.equal(socket.stats.queuedDatagrams, 2);
       const texts = await firstValueFrom(socket.datagrams().pipe(take(2), toArray()));
-      assert.deepEqual(texts.map((d) => String(d.data)), ['early-1', 'early-2']);
+      assert.deepEqual(
+        texts.map((d) => String(d.data)),
+        ['early-1', 'early-2'],
+      );
       await socket.close();
     });
 
@@ -180,7 +193,8 @@ export function udpConformance(options: UdpConformanceOptions): void {
       await until(() => receiver.stats.queuedDatagrams === 0, 'the handlers caught up');
       const stats = receiver.stats;
       assert.equal(stats.received + stats.kernelDrops, sender.stats.sent, JSON.stringify(stats));
-      assert.ok(stats.kernelDrops > 0, `a 4 KiB buffer overflowed (${JSON.stringify(stats)})`);
+      if (burstOverflows)
+        assert.ok(stats.kernelDrops > 0, `a 4 KiB buffer overflowed (${JSON.stringify(stats)})`);
       assert.equal(
         stats.delivered + stats.droppedQueueFull + stats.droppedUndelivered,
         stats.received,
@@ -206,8 +220,14 @@ export function udpConformance(options: UdpConformanceOptions): void {
       for (let i = 0; i < 50; i++) client.send(`d${i}`, socket.address.port, '127.0.0.1');
       await until(() => socket.stats.received + socket.stats.kernelDrops === 50, '50 datagrams');
       let stats = socket.stats;
-      assert.equal(stats.queuedDatagrams, 10);
-      assert.equal(stats.received, stats.delivered + stats.queuedDatagrams + stats.droppedQueueFull);
+      // 10 queued behind the one in the handler when datagrams arrive one at a time (node:dgram);
+      // 9 when the whole burst arrives in one batch (the kernel transport): the queue filled
+      // before the first delivery took one out of it.
+      assert.ok(stats.queuedDatagrams === 10 || stats.queuedDatagrams === 9, JSON.stringify(stats));
+      assert.equal(
+        stats.received,
+        stats.delivered + stats.queuedDatagrams + stats.droppedQueueFull,
+      );
       assert.ok(stats.droppedQueueFull >= 39 - stats.kernelDrops, JSON.stringify(stats));
       gate.resolve();
       await until(() => socket.stats.queuedDatagrams === 0, 'the queue drained');
@@ -232,7 +252,10 @@ export function udpConformance(options: UdpConformanceOptions): void {
       client.send('six', socket.address.port, '::1');
       client.send(payload, socket.address.port, '::1');
       const replies = await client.next(2);
-      assert.deepEqual(replies.map((r) => r.length).sort((x, y) => x - y), [3, MAX_IPV4_PAYLOAD]);
+      assert.deepEqual(
+        replies.map((r) => r.length).sort((x, y) => x - y),
+        [3, MAX_IPV4_PAYLOAD],
+      );
       assert.deepEqual(peers, ['IPv6 ::1', 'IPv6 ::1']);
       // Sending from an IPv6 socket to an AEM IPv6 socket, with the peer object as given.
       const other = await t.udp.bind({ host: '::1', port: 0 });
@@ -321,11 +344,18 @@ export function udpConformance(options: UdpConformanceOptions): void {
       const client = await rawClient(t, 'udp4', '127.0.0.1');
       for (let seq = 0; seq < 25; seq++)
         for (const key of keys) client.send(`${key}:${seq}`, socket.address.port, '127.0.0.1');
-      await until(() => socket.stats.delivered === 100 && socket.stats.queuedDatagrams === 0, '100');
+      await until(
+        () => socket.stats.delivered === 100 && socket.stats.queuedDatagrams === 0,
+        '100',
+      );
       await socket.close();
       assert.equal(overlaps, 0, 'a key never ran two handlers at once');
       for (const key of keys)
-        assert.deepEqual(order.get(key), Array.from({ length: 25 }, (_, i) => i), key);
+        assert.deepEqual(
+          order.get(key),
+          Array.from({ length: 25 }, (_, i) => i),
+          key,
+        );
       // While one key's handler awaited, another key's ran: the trace switches keys early.
       assert.notDeepEqual(trace.slice(0, 4), ['a', 'a', 'a', 'a']);
       assert.ok(socket.stats.domains <= 4);
@@ -404,11 +434,18 @@ export function udpConformance(options: UdpConformanceOptions): void {
       });
       await assert.rejects(
         udp.bind({ host: '127.0.0.1', port: socket.address.port }),
-        (error: unknown) => error instanceof SocketFailedError && error.syscallCode === 'EADDRINUSE',
+        (error: unknown) =>
+          error instanceof SocketFailedError && error.syscallCode === 'EADDRINUSE',
       );
       const peer = { address: '127.0.0.1', port: socket.address.port };
-      assert.throws(() => socket.send('x', { address: 'localhost', port: 1 }), InvalidArgumentError);
-      assert.throws(() => socket.send('x', { address: '127.0.0.1', port: 0 }), InvalidArgumentError);
+      assert.throws(
+        () => socket.send('x', { address: 'localhost', port: 1 }),
+        InvalidArgumentError,
+      );
+      assert.throws(
+        () => socket.send('x', { address: '127.0.0.1', port: 0 }),
+        InvalidArgumentError,
+      );
       assert.throws(() => socket.send(42 as never, peer), InvalidArgumentError);
       assert.throws(() => socket.send(Buffer.alloc(101), peer), DatagramTooLargeError);
       assert.equal(socket.send('1', peer), true);
@@ -488,11 +525,15 @@ async function rawClient(t: TestContext, type: 'udp4' | 'udp6', host: string): P
     peer: { address: host, port: socket.address().port },
     send: (data, port, address) => socket.send(data, port, address),
     async next(count) {
-      await until(() => inbox.length >= count, `${count} datagram(s)`, () => {
-        const { promise, resolve } = Promise.withResolvers<void>();
-        wake = resolve;
-        return promise;
-      });
+      await until(
+        () => inbox.length >= count,
+        `${count} datagram(s)`,
+        () => {
+          const { promise, resolve } = Promise.withResolvers<void>();
+          wake = resolve;
+          return promise;
+        },
+      );
       return inbox.splice(0, count);
     },
   };

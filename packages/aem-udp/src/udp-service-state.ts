@@ -24,6 +24,8 @@ export interface OwnedSocket {
 export class UdpServiceState {
   /** @internal */
   readonly sockets = new Set<OwnedSocket>();
+  /** True once the service version was unloaded (or its runtime closed): no more sockets. */
+  unloaded = false;
 
   /** @internal */
   constructor(
@@ -39,6 +41,7 @@ export class UdpServiceState {
 
   /** Destroys every socket (service unload or runtime close). @internal */
   destroyAll(): void {
+    this.unloaded = true;
     for (const socket of [...this.sockets]) socket._destroy();
   }
 }

@@ -23,6 +23,7 @@ import type { DatagramReceiver, TransportSocket } from './transport/transport';
 export interface UdpPeer {
   /** An IP literal (`127.0.0.1`, `::1`, `::ffff:10.0.0.1` on a dual-stack socket). */
   readonly address: string;
+  /** The UDP port. */
   readonly port: number;
   /** The address family of the socket it came on. */
   readonly family: 'IPv4' | 'IPv6';
@@ -136,8 +137,9 @@ const CLOSED = 2;
  * are typical keys. At most `limits.maxDomains` per-key domains live at once; idle ones are
  * reclaimed.
  *
- * Sending is batched: every {@link UdpSocket.send} of one loop turn leaves together, after the
- * turn's I/O callbacks (`setImmediate`). Limits are counted drops, never silent: see
+ * Sending is batched: every {@link UdpSocket.send} of one tick leaves together
+ * (`process.nextTick`): the replies to a kernel batch of datagrams in one ioctl. Limits are
+ * counted drops, never silent: see
  * {@link UdpSocketStats}.
  *
  * @example
@@ -292,7 +294,7 @@ export class UdpSocket {
   }
 
   /**
-   * Queues one datagram for this loop turn's batch.
+   * Queues one datagram for this tick's batch.
    *
    * A socket closing while a handler awaits something is a routine race, so sending on a closed
    * socket is a result, not an exception.

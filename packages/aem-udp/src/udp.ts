@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import {
   InvalidArgumentError,
   RuntimeClosedError,
+  ServiceUnloadedError,
   resolveLimits,
   type Aem,
   type ServiceBinding,
@@ -94,11 +95,13 @@ export class Udp {
    * const socket = await udp.bind({ host: '::1', port: 0, domainKey: (d) => d.peer.address });
    * ```
    * @throws (rejects) {@link SocketFailedError} (`EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`, …),
-   *   {@link @aem/core!InvalidArgumentError} for bad options, and
-   *   {@link @aem/core!RuntimeClosedError} after `runtime.close()`.
+   *   {@link @aem/core!InvalidArgumentError} for bad options,
+   *   {@link @aem/core!RuntimeClosedError} after `runtime.close()`, and
+   *   {@link @aem/core!ServiceUnloadedError} once the service version was unloaded.
    */
   async bind(options: BindOptions): Promise<UdpSocket> {
     if (this.runtime.closed) throw new RuntimeClosedError('bind a UDP socket');
+    if (this.state.unloaded) throw new ServiceUnloadedError(this.binding.id, 'unloaded');
     if (typeof options !== 'object' || options === null)
       throw new InvalidArgumentError('options', 'an object', options);
     const { port, host = '0.0.0.0', reusePort = false, domainKey } = options;
@@ -137,10 +140,11 @@ export class Udp {
     } catch (error) {
       throw new SocketFailedError('bind', target, error);
     }
-    if (this.runtime.closed) {
-      // Closed while binding: teardown has run, so this socket would be nobody's.
+    if (this.runtime.closed || this.state.unloaded) {
+      // Closed or unloaded while binding: teardown has run, so this socket would be nobody's.
       await socket.close();
-      throw new RuntimeClosedError('bind a UDP socket');
+      if (this.runtime.closed) throw new RuntimeClosedError('bind a UDP socket');
+      throw new ServiceUnloadedError(this.binding.id, 'unloaded');
     }
     return new UdpSocket({
       socket,

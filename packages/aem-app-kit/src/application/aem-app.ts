@@ -6,8 +6,10 @@ import { Timers } from '@aem/timers';
 import type { BindOptions, UdpSocket } from '@aem/udp';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
+import { CapsulePool } from '../capsule/capsule-pool';
 import { AppContainer } from '../container/app-container';
 import {
+  CAPSULE,
   CONFIG,
   ERRORS,
   LOGGER,
@@ -112,6 +114,7 @@ export class AemApp {
   readonly name: string;
   private statusNow: AppStatus = 'created';
   private running: Running | undefined;
+  private capsule: CapsulePool | undefined;
   private readonly sessions = new SessionHost();
   private readonly versions: HandlerVersions;
   private readonly datagramHost: DatagramHost;
@@ -236,6 +239,18 @@ export class AemApp {
         { name: 'timers', start: () => this.container.bindValue(TIMERS, running.timers) },
         { name: 'mailbox', start: () => undefined, stop: () => running.mailbox.close() },
         { name: 'http', start: () => this.startHttp(running), stop: () => this.stopHttp(running) },
+        // Stopped after the sessions drained (steps stop in reverse): what is still in the pool
+        // then belongs to sessions past the deadline, so it is failed at once, never awaited.
+        {
+          name: 'capsule',
+          start: () =>
+            this.container.bindFactory(
+              CAPSULE,
+              () =>
+                (this.capsule ??= new CapsulePool({ name: this.name, ...this.options.capsule })),
+            ),
+          stop: () => this.capsule?.close({ force: true }),
+        },
         { name: 'tcp', start: () => this.listen(running) },
         {
           name: 'udp',

@@ -43,8 +43,7 @@ export function ipv6Bytes(literal: string): Uint8Array {
 
 /** The local address column of a socket bound to `address:port`, as the kernel prints it. */
 export function procLocalAddress(address: string, port: number, family: 4 | 6): string {
-  const bytes =
-    family === 4 ? Uint8Array.from(address.split('.').map(Number)) : ipv6Bytes(address);
+  const bytes = family === 4 ? Uint8Array.from(address.split('.').map(Number)) : ipv6Bytes(address);
   let hex = '';
   for (let word = 0; word < bytes.length; word += 4) {
     const b = bytes.subarray(word, word + 4);
