@@ -1,3 +1,6 @@
+/** The realm the registrar challenges with when `SIP_REALM` is not set. */
+export const DEFAULT_REALM = 'sip-uas';
+
 /** The SIP server's configuration (injectable with `@Inject(CONFIG)`). */
 export interface SipUasConfig {
   /** Address to listen on. Env `SIP_HOST`, default `127.0.0.1`. */

@@ -25,8 +25,11 @@ export interface FloodGuardOptions {
   readonly onBan?: (source: string, reason: BanReason) => void;
 }
 
-/** Why a source was banned: its request rate, or the application's own {@link FloodGuard.ban}. */
-export type BanReason = 'rate' | 'manual';
+/**
+ * Why a source was banned: its request rate, failed authentication (`auth`, from an
+ * authenticator), or the application's own {@link FloodGuard.ban}.
+ */
+export type BanReason = 'rate' | 'auth' | 'manual';
 
 /** Counters of a {@link FloodGuard} (totals since it was made, plus the current sizes). */
 export interface FloodGuardStats {
