@@ -14,6 +14,8 @@ import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './tcp-limits';
 import { TcpServer } from './tcp-server';
 import { TCP_SERVICE_NAME, tcpService, type TcpServiceDefinition } from './tcp-service';
 import { TcpServiceState } from './tcp-service-state';
+import type { TlsClientOptions, TlsServerOptions } from './tls-options';
+import { tlsTransport } from './transport/tls-transport';
 
 /** Options shared by {@link Tcp.listen} and {@link Tcp.connect}. */
 export interface ConnectionOptions {
@@ -41,6 +43,11 @@ export interface ListenOptions extends ConnectionOptions {
   readonly backlog?: number;
   /** Most connections open at once; more are closed at once and counted. Default 10,000. */
   readonly maxConnections?: number;
+  /**
+   * Serve TLS (over `node:tls`, on either backend): connections are reported once their
+   * handshake is done; failed handshakes are counted in `stats().tlsHandshakeFailures`.
+   */
+  readonly tls?: TlsServerOptions;
 }
 
 /** Options of {@link Tcp.connect}. */
@@ -49,6 +56,8 @@ export interface ConnectOptions extends ConnectionOptions {
   readonly port: number;
   /** Host to connect to. Default `127.0.0.1`. */
   readonly host?: string;
+  /** Connect over TLS; the server's certificate is verified. */
+  readonly tls?: TlsClientOptions;
 }
 
 /**
@@ -121,7 +130,9 @@ export class Tcp {
     const target = `${options.host ?? '*'}:${options.port}`;
     let server;
     try {
-      server = await this.state.transport.listen({
+      const transport =
+        options.tls === undefined ? this.state.transport : tlsTransport({ server: options.tls });
+      server = await transport.listen({
         port: options.port,
         ...(options.host === undefined ? {} : { host: options.host }),
         backlog: options.backlog ?? 511,
@@ -163,7 +174,9 @@ export class Tcp {
         : new IdleSweeper(this.runtime, options.idleTimeoutMs);
     let socket;
     try {
-      socket = await this.state.transport.connect({ port: options.port, host });
+      const transport =
+        options.tls === undefined ? this.state.transport : tlsTransport({ client: options.tls });
+      socket = await transport.connect({ port: options.port, host });
     } catch (error) {
       sweeper?.close();
       throw new SocketFailedError('connect', `${host}:${options.port}`, error);
