@@ -10,7 +10,7 @@ import { SocketFailedError } from './errors/socket-failed.error';
 import { delimited } from './framers/delimiter.framer';
 import { Tcp } from './tcp';
 import type { TcpServer } from './tcp-server';
-import type { TlsServerOptions } from './tls-options';
+import type { TlsClientOptions, TlsServerOptions } from './tls-options';
 
 // Certificates made at run time by openssl (tools/make-test-certs.mjs): a CA, a server and a
 // client certificate it signed, and a self-signed "rogue" one nobody trusts.
@@ -42,18 +42,15 @@ describe('TLS', () => {
     return server;
   }
 
+  /** Connects over TLS (trusting the test CA), sends one line, expects it echoed. */
+  async function expectEcho(port: number, line: string, tls: TlsClientOptions = {}): Promise<void> {
+    await expectEcho(port, 'mutual', { cert: pem('client.crt'), key: pem('client.key') });
+  }
+
   it('carries framed messages both ways, verified against the CA', async () => {
     const server = await echoServer({ key: pem('server.key'), cert: pem('server.crt') });
-    const client = await tcp.connect({
-      port: server.address.port,
-      framer: delimited(),
-      tls: { ca: pem('ca.crt'), servername: 'localhost' },
-    });
-    const reply = firstValueFrom(client.messages);
-    client.send('hello over tls\r\n');
-    expect((await reply).data.toString()).toBe('hello over tls');
+    await expectEcho(server.address.port, 'hello over tls');
     expect(server.stats()).toMatchObject({ accepted: 1, tlsHandshakeFailures: 0 });
-    client.close();
   });
 
   it('refuses a server whose certificate the client does not trust, and the server counts it', async () => {
@@ -112,15 +109,7 @@ describe('TLS', () => {
     plain.write('INVITE sip:bob@example.org SIP/2.0\r\n\r\n');
     await waitFor(() => server.stats().tlsHandshakeFailures === 1);
     plain.destroy();
-    const client = await tcp.connect({
-      port: server.address.port,
-      framer: delimited(),
-      tls: { ca: pem('ca.crt'), servername: 'localhost' },
-    });
-    const reply = firstValueFrom(client.messages);
-    client.send('still here\r\n');
-    expect((await reply).data.toString()).toBe('still here');
-    client.close();
+    await expectEcho(server.address.port, 'still here');
   });
 });
 
