@@ -44,7 +44,15 @@ describe('TLS', () => {
 
   /** Connects over TLS (trusting the test CA), sends one line, expects it echoed. */
   async function expectEcho(port: number, line: string, tls: TlsClientOptions = {}): Promise<void> {
-    await expectEcho(port, 'mutual', { cert: pem('client.crt'), key: pem('client.key') });
+    const client = await tcp.connect({
+      port,
+      framer: delimited(),
+      tls: { ca: pem('ca.crt'), servername: 'localhost', ...tls },
+    });
+    const reply = firstValueFrom(client.messages);
+    client.send(`${line}\r\n`);
+    expect((await reply).data.toString()).toBe(line);
+    client.close();
   }
 
   it('carries framed messages both ways, verified against the CA', async () => {
@@ -86,20 +94,7 @@ describe('TLS', () => {
     });
     expect(refused).toMatch(/CERTIFICATE_REQUIRED|ECONNRESET|closed/);
     await waitFor(() => server.stats().tlsHandshakeFailures === 1);
-    const client = await tcp.connect({
-      port,
-      framer: delimited(),
-      tls: {
-        ca: pem('ca.crt'),
-        servername: 'localhost',
-        cert: pem('client.crt'),
-        key: pem('client.key'),
-      },
-    });
-    const reply = firstValueFrom(client.messages);
-    client.send('mutual\r\n');
-    expect((await reply).data.toString()).toBe('mutual');
-    client.close();
+    await expectEcho(port, 'mutual', { cert: pem('client.crt'), key: pem('client.key') });
   });
 
   it('counts a client that does not speak TLS and keeps serving', async () => {
