@@ -41,6 +41,13 @@ export interface ListenOptions extends ConnectionOptions {
   readonly host?: string;
   /** Listen backlog. Default 511. */
   readonly backlog?: number;
+  /**
+   * `SO_REUSEPORT`: several processes (cluster workers) each bind their own socket to the port
+   * and the kernel spreads new connections over them. In a cluster worker the socket is the
+   * worker's own (not the primary's shared handle). Userspace backend only: on the kmod backend
+   * `listen` rejects with {@link @aem/core!InvalidArgumentError}. Default `false`.
+   */
+  readonly reusePort?: boolean;
   /** Most connections open at once; more are closed at once and counted. Default 10,000. */
   readonly maxConnections?: number;
   /**
@@ -116,6 +123,16 @@ export class Tcp {
     const limits = connectionLimits(options.limits);
     const maxConnections = options.maxConnections ?? 10_000;
     checkPort(options.port);
+    if (
+      options.reusePort === true &&
+      options.tls === undefined &&
+      this.state.transport.kind === 'kmod'
+    )
+      throw new InvalidArgumentError(
+        'options.reusePort',
+        'false on the kmod backend (the kernel TCP path binds one socket per port)',
+        true,
+      );
     if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) {
       throw new InvalidArgumentError(
         'options.maxConnections',
@@ -136,6 +153,7 @@ export class Tcp {
         port: options.port,
         ...(options.host === undefined ? {} : { host: options.host }),
         backlog: options.backlog ?? 511,
+        reusePort: options.reusePort ?? false,
       });
     } catch (error) {
       sweeper?.close();

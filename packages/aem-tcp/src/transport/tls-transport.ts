@@ -52,7 +52,7 @@ export function tlsTransport(options: {
 }): TcpTransport {
   return {
     kind: 'node',
-    async listen({ port, host, backlog }): Promise<TransportServer> {
+    async listen({ port, host, backlog, reusePort }): Promise<TransportServer> {
       const tls = options.server!;
       const server = createServer({
         key: tls.key,
@@ -65,7 +65,8 @@ export function tlsTransport(options: {
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ port, host, backlog }, () => {
+        // exclusive: a cluster worker binds its own socket (with reusePort) instead of the primary's.
+        server.listen({ port, host, backlog, reusePort, exclusive: reusePort === true }, () => {
           server.off('error', reject);
           resolve();
         });
