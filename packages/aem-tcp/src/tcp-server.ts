@@ -209,7 +209,7 @@ export class TcpServer {
   _destroy(): void {
     this.closing ??= Promise.resolve();
     this.server.close();
-    for (const connection of [...this.live]) connection._shutdown();
+    for (const connection of [...this.live]) connection._destroyForShutdown();
     for (const sink of [...this.acceptSinks, ...this.messageSinks]) sink.end();
     this.state.servers.delete(this);
     this.setup.sweeper?.close();
@@ -239,13 +239,13 @@ export class TcpServer {
   private async shutdown(deadlineMs: number): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const all = [...this.live];
-    for (const connection of all) connection._stopReading();
+    // Each connection stops reading now and sends FIN once what it already received was
+    // handled: no poll — the connection's domain says when (see `_closeWhenHandled`), and
+    // each connection's `closed` promise says when it is gone.
+    for (const connection of all) connection._closeWhenHandled();
     const deadline = this.setup.schedule(deadlineMs, () => {
-      for (const connection of [...this.live]) connection._shutdown();
+      for (const connection of [...this.live]) connection._destroyForShutdown();
     });
-    // Each connection ends (FIN) once what it already received was handled: no poll, the
-    // connection's domain says when (see `_endWhenHandled`).
-    for (const connection of all) connection._endWhenHandled();
     await Promise.all(all.map((connection) => connection.closed));
     deadline.cancel();
     await stopped;

@@ -14,8 +14,8 @@ export interface OwnedServer {
 
 /** What the state needs of a connection it owns (a `TcpConnection`). @internal */
 export interface OwnedConnection {
-  /** Closes the connection now. */
-  _shutdown(): void;
+  /** Closes the connection now (reason `shutdown`, the socket destroyed). */
+  _destroyForShutdown(): void;
   /** The service-wide byte total fell under half its limit. */
   _totalRelieved(): void;
 }
@@ -90,6 +90,6 @@ export class TcpServiceState {
   /** Destroys every server and connection (service unload or runtime close). @internal */
   destroyAll(): void {
     for (const server of [...this.servers]) server._destroy();
-    for (const connection of [...this.clients]) connection._shutdown();
+    for (const connection of [...this.clients]) connection._destroyForShutdown();
   }
 }

@@ -2,7 +2,7 @@ import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { createAem, RuntimeClosedError, type Aem } from '@aem/core';
 import { createTimersService } from '@aem/timers';
 import { VirtualClock } from '@aem/timers/testing';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, take, takeWhile, toArray } from 'rxjs';
 import { ConnectionClosedError } from './errors/connection-closed.error';
 import { NoFramerError } from './errors/no-framer.error';
 import { SocketFailedError } from './errors/socket-failed.error';
@@ -567,6 +567,61 @@ describe('Tcp', () => {
       const serverSide = server.openConnections[0];
       await server.close({ deadlineMs: 50 });
       await expect(serverSide.closed).resolves.toMatchObject({ reason: 'shutdown' });
+    });
+
+    describe('close paths', () => {
+      it('end() half-closes: the peer’s bytes still arrive, and its FIN closes with reason "peer"', async () => {
+        const server = await listen({ host: HOST, port: 0 });
+        const socket = netConnect({ host: HOST, port: server.address.port, allowHalfOpen: true });
+        sockets.push(socket);
+        await until(() => server.openConnections.length === 1, 'accepted');
+        const serverSide = server.openConnections[0];
+        const chunks: string[] = [];
+        serverSide.onData((chunk) => void chunks.push(String(chunk)));
+        serverSide.send('bye');
+        serverSide.end();
+        expect(serverSide.state).toBe('open'); // a half-close records no reason
+        let heard = '';
+        socket.on('data', (chunk) => (heard += String(chunk)));
+        await new Promise<void>((resolve) => socket.once('end', resolve));
+        expect(heard).toBe('bye');
+        socket.end('late'); // after our FIN, the peer's bytes still reach the handler
+        await expect(serverSide.closed).resolves.toMatchObject({ reason: 'peer' });
+        expect(chunks.join('')).toBe('late');
+      });
+
+      it('frames waiting when the last message handler leaves go to the next one', async () => {
+        // Regression: credit for the discarded messages pumped the framer with no sink left,
+        // and the frames it still held were dropped without a trace.
+        const server = await listen({ host: HOST, port: 0 });
+        const client = await tcp.connect({
+          host: HOST,
+          port: server.address.port,
+          framer: delimited(),
+          limits: { maxQueuedMessages: 2 },
+        });
+        await until(() => server.openConnections.length === 1, 'accepted');
+        const lines = Array.from({ length: 10 }, (_, i) => `${i + 1}`);
+        const first: string[] = [];
+        const event = client.onMessage(({ data }) => {
+          first.push(String(data));
+          event.shutdown();
+        });
+        server.openConnections[0].send(lines.map((line) => `${line}\r\n`).join(''));
+        await until(() => event.state === 'closed' && client.queuedMessageCount === 0, 'left');
+        const rest = firstValueFrom(
+          client.messages.pipe(
+            takeWhile((message) => String(message.data) !== '10', true),
+            toArray(),
+          ),
+        );
+        const got = (await rest).map((message) => String(message.data));
+        expect(first).toEqual(['1']);
+        expect(got.at(-1)).toBe('10');
+        // Only the messages the first handler's shutdown discarded (by request) are missing.
+        expect(got).toEqual(lines.slice(lines.length - got.length));
+        expect(got.length).toBeGreaterThanOrEqual(7);
+      });
     });
 
     it('closing the runtime destroys every server and connection', async () => {
