@@ -24,6 +24,9 @@ describe('@aem/app-kit entry point', () => {
       'loadHandlerModule',
       'runCli',
       'AppKitError',
+      'CapsulePool',
+      'capsuleTask',
+      'CapsuleTaskFailedError',
     ])
       expect(typeof (kit as Record<string, unknown>)[name]).toBe('function');
   });

@@ -2,7 +2,8 @@
  * The AEM application kit: an application is a few handler classes — the kit does the wiring
  * (an inversify container wrapped behind a small stable API), the lifecycle with graceful stop
  * on signals, per-session state and `gen_statem`-like state machines on the timers service,
- * supervision with a restart budget, hot upgrade of the handler code in a running process,
+ * supervision with a restart budget, hot upgrade of the handler code in a running process, a
+ * worker-thread pool that runs CPU-heavy handler steps off the event loop (the capsule),
  * pino logging, and Prometheus metrics with `/metrics` and `/health`.
  *
  * @packageDocumentation
@@ -27,6 +28,7 @@ export type {
 export { injectionToken } from './container/injection-token';
 export type { InjectionToken, ServiceKey } from './container/injection-token';
 export {
+  CAPSULE,
   CONFIG,
   ERRORS,
   LOGGER,
@@ -51,6 +53,7 @@ export const APP_KIT_TOKEN_PREFIX = 'aem:';
 export { Handler } from './decorators/handler.decorator';
 export { OnConnection } from './decorators/on-connection.decorator';
 export { OnMessage } from './decorators/on-message.decorator';
+export type { OnMessageOptions } from './decorators/on-message.decorator';
 export { OnClose } from './decorators/on-close.decorator';
 export { OnTimer } from './decorators/on-timer.decorator';
 export type { OnTimerOptions } from './decorators/on-timer.decorator';
@@ -59,6 +62,13 @@ export type { HandlerClass, HandlerKind, HandlerMethod } from './decorators/hand
 export type { OnStart, OnStop } from './decorators/lifecycle-hooks';
 export { Session } from './session/session';
 export type { AppClientOptions, BackoffOptions } from './session/outbound-client';
+
+/* Capsule: handlers off the event loop */
+export { CapsulePool } from './capsule/capsule-pool';
+export type { CapsuleCloseOptions, CapsulePoolOptions } from './capsule/capsule-pool';
+export { capsuleTask } from './capsule/capsule-task';
+export type { CapsuleTask } from './capsule/capsule-task';
+export { transferListOf } from './capsule/transfer-list';
 
 /* State machines */
 export { StateMachine } from './statem/state-machine';
@@ -121,3 +131,8 @@ export { SupervisorShutdownError } from './errors/supervisor-shutdown.error';
 export { StateMachineStoppedError } from './errors/state-machine-stopped.error';
 export { RestartBudgetExceededError } from './errors/restart-budget-exceeded.error';
 export { UpgradeFailedError } from './errors/upgrade-failed.error';
+export { CapsuleClosedError } from './errors/capsule-closed.error';
+export { CapsuleQueueFullError } from './errors/capsule-queue-full.error';
+export { CapsuleTaskFailedError } from './errors/capsule-task-failed.error';
+export { CapsuleTimeoutError } from './errors/capsule-timeout.error';
+export { CapsuleWorkerCrashedError } from './errors/capsule-worker-crashed.error';

@@ -5,8 +5,18 @@ import { Tcp, type TcpServer } from '@aem/tcp';
 import { Timers } from '@aem/timers';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
+import { CapsulePool } from '../capsule/capsule-pool';
 import { AppContainer } from '../container/app-container';
-import { CONFIG, ERRORS, LOGGER, RUNTIME, TCP, TCP_SERVER, TIMERS } from '../container/tokens';
+import {
+  CAPSULE,
+  CONFIG,
+  ERRORS,
+  LOGGER,
+  RUNTIME,
+  TCP,
+  TCP_SERVER,
+  TIMERS,
+} from '../container/tokens';
 import { AppStateError } from '../errors/app-state.error';
 import { InvalidConfigError } from '../errors/invalid-config.error';
 import type { RestartBudgetExceededError } from '../errors/restart-budget-exceeded.error';
@@ -92,6 +102,7 @@ export class AemApp {
   readonly name: string;
   private statusNow: AppStatus = 'created';
   private running: Running | undefined;
+  private capsule: CapsulePool | undefined;
   private readonly sessions = new SessionHost();
   private readonly versions: HandlerVersions;
   private lifecycle: Lifecycle | undefined;
@@ -200,6 +211,18 @@ export class AemApp {
         { name: 'timers', start: () => this.container.bindValue(TIMERS, running.timers) },
         { name: 'mailbox', start: () => undefined, stop: () => running.mailbox.close() },
         { name: 'http', start: () => this.startHttp(running), stop: () => this.stopHttp(running) },
+        // Stopped after the sessions drained (steps stop in reverse): what is still in the pool
+        // then belongs to sessions past the deadline, so it is failed at once, never awaited.
+        {
+          name: 'capsule',
+          start: () =>
+            this.container.bindFactory(
+              CAPSULE,
+              () =>
+                (this.capsule ??= new CapsulePool({ name: this.name, ...this.options.capsule })),
+            ),
+          stop: () => this.capsule?.close({ force: true }),
+        },
         { name: 'tcp', start: () => this.listen(running) },
         {
           name: 'handlers',
@@ -437,7 +460,8 @@ export class AemApp {
       // Registered at once so no connection is accepted unseen; they wait for `serving`.
       server.onConnection((connection) => this.sessions.connected(connection));
       // A listener without a framer has no messages (@aem/tcp refuses onMessage there).
-      if (options.framer !== undefined) server.onMessage((message) => this.sessions.message(message));
+      if (options.framer !== undefined)
+        server.onMessage((message) => this.sessions.message(message));
     }
     if (running.servers.length > 0) this.container.bindValue(TCP_SERVER, running.servers[0]);
   }

@@ -2,6 +2,7 @@ import type { Aem } from '@aem/core';
 import type { ListenOptions } from '@aem/tcp';
 import type { TimerClock } from '@aem/timers';
 import type { Logger, LoggerOptions } from 'pino';
+import type { CapsulePoolOptions } from '../capsule/capsule-pool';
 import type { AppContainer } from '../container/app-container';
 import type { AdminHttpOptions } from '../metrics/admin-server';
 import type { AppClientOptions } from '../session/outbound-client';
@@ -53,6 +54,11 @@ export interface AppOptions {
   readonly http?: AdminHttpOptions;
   /** Failures tolerated per domain before the supervisor closes it. Default 3 within 5 s. */
   readonly restartBudget?: RestartBudgetOptions;
+  /**
+   * The worker pool of `@OnMessage({ execution: 'pool' })` handlers ({@link CAPSULE}): size,
+   * queue limit, job timeout. Started on first use. Default: 2 workers, 32 queued jobs, 30 s.
+   */
+  readonly capsule?: CapsulePoolOptions;
   /** How long a graceful stop lets live sessions finish. Default 5,000 ms. */
   readonly shutdownDeadlineMs?: number;
   /** Adds the application's own bindings to the container before the handlers are built. */

@@ -3,6 +3,7 @@ import type { Tcp, TcpServer } from '@aem/tcp';
 import type { Timers } from '@aem/timers';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
+import type { CapsulePool } from '../capsule/capsule-pool';
 import { injectionToken, type InjectionToken } from './injection-token';
 
 /**
@@ -102,3 +103,15 @@ export const LOGGER: InjectionToken<Logger> = injectionToken<Logger>('logger');
  */
 export const ERRORS: InjectionToken<Observable<AemRuntimeError>> =
   injectionToken<Observable<AemRuntimeError>>('errors');
+
+/**
+ * The application's worker pool for `@OnMessage({ execution: 'pool' })` handlers, sized by
+ * `AppOptions.capsule`; started on first use, closed when the application stops. Inject it to
+ * run other CPU-heavy steps off the event loop.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(CAPSULE) private readonly pool: CapsulePool) {}
+ * ```
+ */
+export const CAPSULE: InjectionToken<CapsulePool> = injectionToken<CapsulePool>('capsule');

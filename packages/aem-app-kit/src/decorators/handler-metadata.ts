@@ -1,3 +1,4 @@
+import type { CapsuleTask } from '../capsule/capsule-task';
 import { InvalidHandlerError } from '../errors/invalid-handler.error';
 
 /**
@@ -27,6 +28,11 @@ export interface HandlerMethod {
   readonly ms?: number;
   /** For `timer`: fire once (`true`) or periodically (default). */
   readonly once?: boolean;
+  /** For `message` with `execution: 'pool'`: the task run in a worker first. */
+  readonly pool?: {
+    readonly task: Pick<CapsuleTask, 'module' | 'exportName'>;
+    readonly timeoutMs?: number;
+  };
 }
 
 /**

@@ -1,7 +1,13 @@
 import type { AemEvent } from '@aem/core';
 import type { TimerExpiration } from '@aem/timers';
+import { capsuleTask } from '../capsule/capsule-task';
 import type { AppContainer } from '../container/app-container';
-import { handlerMethodsOf, type HandlerKind } from '../decorators/handler-metadata';
+import { CAPSULE } from '../container/tokens';
+import {
+  handlerMethodsOf,
+  type HandlerKind,
+  type HandlerMethod,
+} from '../decorators/handler-metadata';
 import type { RestartBudget } from '../supervision/restart-budget';
 import type { HandlerModule } from './handler-module';
 
@@ -52,13 +58,16 @@ export class HandlerVersion {
     for (const cls of this.module.handlers) {
       const instance = this.container.get(cls) as Hooks & Record<string | symbol, unknown>;
       this.instances.push(instance);
-      for (const { kind, method, ms, once } of handlerMethodsOf(cls)) {
+      for (const { kind, method, ms, once, pool } of handlerMethodsOf(cls)) {
         const fn = instance[method] as (...args: unknown[]) => unknown;
         this.handlers[kind].push({
           name: `${cls.name}.${String(method)}`,
           ms,
           once,
-          call: (...args) => fn.apply(instance, args),
+          call:
+            pool === undefined
+              ? (...args) => fn.apply(instance, args)
+              : this.pooled(pool, fn, instance),
         });
       }
     }
@@ -66,6 +75,26 @@ export class HandlerVersion {
       await instance.onStart?.();
       this.started++;
     }
+  }
+
+  /**
+   * A message handler whose first step runs in the capsule pool: the message's data goes to a
+   * worker, then the method runs here with `(result, message, session)`. The task carries this
+   * version's name, so after a hot upgrade the workers load the new file for the new version's
+   * sessions while jobs of older sessions finish on the code they were given.
+   */
+  private pooled(
+    { task, timeoutMs }: NonNullable<HandlerMethod['pool']>,
+    fn: (...args: unknown[]) => unknown,
+    instance: object,
+  ): (...args: unknown[]) => Promise<unknown> {
+    const versioned = capsuleTask(task.module, task.exportName, this.version);
+    const pool = this.container.get(CAPSULE);
+    const options = timeoutMs === undefined ? {} : { timeoutMs };
+    return async (message, ...rest) => {
+      const result = await pool.run(versioned, (message as { data: unknown }).data, options);
+      return fn.call(instance, result, message, ...rest);
+    };
   }
 
   /** Awaits `onStop` of the started instances, in reverse order. */

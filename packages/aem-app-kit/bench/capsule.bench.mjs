@@ -1,0 +1,234 @@
+// The capsule (worker-pool execution) against inline execution, in one run on loopback (not a
+// test; `npm run bench:capsule` from the workspace root).
+//
+// The server (capsule-server.mjs, a process of its own) answers two kinds of 2-byte
+// length-prefixed frames: heavy ones (pbkdf2 calibrated to HEAVY_MS ≈ 2 ms of CPU) and cheap
+// echoes. The load is open-loop: heavy frames on HEAVY_CONNECTIONS connections at a rate that
+// keeps HEAVY_LOAD (50 %) of one core busy, echoes on ECHO_CONNECTIONS others at ECHO_RATE/s.
+//   1. inline: the heavy handler runs on the event loop — every echo queued behind it waits;
+//   2. pool: the heavy handler runs in a CapsulePool of POOL_SIZE (2) workers;
+// each reports the echo's round-trip p50/p99 (the pool's workers at nice +BENCH_NICE, 10).
+// 3. throughput: the pool server saturated with
+// heavy frames (SATURATE_INFLIGHT in flight per connection) — heavy frames answered per second.
+// BENCH_DURATION_MS (default 10 s per phase) shortens a smoke run. Last line: BENCH capsule {json}.
+import { fork } from 'node:child_process';
+import { pbkdf2Sync } from 'node:crypto';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { barChart, writeChart } from '../../../tools/bench-chart.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const env = (name, fallback) => Number(process.env[name] ?? fallback);
+const DURATION_MS = env('BENCH_DURATION_MS', 10_000);
+const HEAVY_MS = env('BENCH_HEAVY_MS', 2);
+const HEAVY_LOAD = env('BENCH_HEAVY_LOAD', 0.5);
+const HEAVY_CONNECTIONS = 4;
+const ECHO_CONNECTIONS = 8;
+const ECHO_RATE = env('BENCH_ECHO_RATE', 1000);
+const POOL_SIZE = env('BENCH_POOL_SIZE', 2);
+/** The pool's niceIncrement: workers yield a contended core to the event loop. */
+const NICE = env('BENCH_NICE', 10);
+const SATURATE_INFLIGHT = 8;
+const TICK_MS = 2;
+
+/** pbkdf2 iterations costing about HEAVY_MS here (median of a few timed runs). */
+function calibrate() {
+  const bytes = Buffer.alloc(62, 0x48);
+  const probe = 2000;
+  const times = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    pbkdf2Sync(bytes, 'aem-capsule', probe, 32, 'sha256');
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return Math.max(1, Math.round((probe * HEAVY_MS) / times[Math.floor(times.length / 2)]));
+}
+
+function frame(kind, id) {
+  const out = Buffer.alloc(64, kind);
+  out.writeUInt16BE(62, 0);
+  out.writeUInt32BE(id, 3);
+  return out;
+}
+
+/** A client connection: counts replies and resolves each frame's reply in order (FIFO). */
+function open(port) {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', noDelay: true }, () => resolve(client));
+    socket.once('error', reject);
+    let pending = Buffer.alloc(0);
+    const waiting = [];
+    const client = {
+      socket,
+      replies: 0,
+      send(buffer, onReply) {
+        waiting.push(onReply);
+        socket.write(buffer);
+      },
+      get inFlight() {
+        return waiting.length;
+      },
+    };
+    socket.on('data', (chunk) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      while (pending.length >= 2) {
+        const total = 2 + pending.readUInt16BE(0);
+        if (pending.length < total) break;
+        pending = pending.subarray(total);
+        client.replies++;
+        waiting.shift()?.();
+      }
+    });
+  });
+}
+
+function startServer(mode, iterations) {
+  const child = fork(join(here, 'capsule-server.mjs'), { stdio: 'inherit' });
+  return new Promise((resolve) => {
+    child.once('message', ({ port }) =>
+      resolve({
+        port,
+        stop: () =>
+          new Promise((done) => {
+            child.once('exit', done);
+            child.send('stop');
+          }),
+      }),
+    );
+    child.send({ mode, poolSize: POOL_SIZE, niceIncrement: NICE, iterations });
+  });
+}
+
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+/** Open-loop mixed load; returns the echo latencies' p50/p99 and the heavy replies per second. */
+async function mixed(mode, iterations) {
+  const server = await startServer(mode, iterations);
+  const heavy = await Promise.all(
+    Array.from({ length: HEAVY_CONNECTIONS }, () => open(server.port)),
+  );
+  const echo = await Promise.all(Array.from({ length: ECHO_CONNECTIONS }, () => open(server.port)));
+  const heavyPerTick = ((HEAVY_LOAD * 1000) / HEAVY_MS) * (TICK_MS / 1000);
+  const echoPerTick = ECHO_RATE * (TICK_MS / 1000);
+  const latencies = [];
+  let heavyDebt = 0;
+  let echoDebt = 0;
+  let id = 0;
+  let heavyDone = 0;
+  const warmupUntil = performance.now() + Math.min(1000, DURATION_MS / 5);
+  const started = performance.now();
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      // Debts carry fractions over, so the rates hold whatever TICK_MS the host gives.
+      heavyDebt += heavyPerTick;
+      echoDebt += echoPerTick;
+      for (; heavyDebt >= 1; heavyDebt--) {
+        heavy[id % HEAVY_CONNECTIONS].send(frame(0x48, id++), () => heavyDone++);
+      }
+      for (; echoDebt >= 1; echoDebt--) {
+        const sent = performance.now();
+        echo[id % ECHO_CONNECTIONS].send(frame(0x45, id++), () => {
+          if (sent >= warmupUntil) latencies.push(performance.now() - sent);
+        });
+      }
+      if (performance.now() - started >= DURATION_MS) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, TICK_MS);
+  });
+  // Let what is in flight come back before measuring.
+  while ([...heavy, ...echo].some((c) => c.inFlight > 0))
+    await new Promise((r) => setTimeout(r, 10));
+  const seconds = (performance.now() - started) / 1000;
+  for (const c of [...heavy, ...echo]) c.socket.destroy();
+  await server.stop();
+  latencies.sort((a, b) => a - b);
+  return {
+    echoP50Ms: +percentile(latencies, 0.5).toFixed(3),
+    echoP99Ms: +percentile(latencies, 0.99).toFixed(3),
+    echoSamples: latencies.length,
+    heavyPerSec: Math.round(heavyDone / seconds),
+  };
+}
+
+/** Heavy frames only, SATURATE_INFLIGHT in flight per connection, against the pool server. */
+async function saturate(iterations) {
+  const server = await startServer('pool', iterations);
+  const clients = await Promise.all(
+    Array.from({ length: HEAVY_CONNECTIONS }, () => open(server.port)),
+  );
+  let done = 0;
+  let stop = false;
+  let id = 0;
+  const keep = (client) => {
+    if (stop) return;
+    client.send(frame(0x48, id++), () => {
+      done++;
+      keep(client);
+    });
+  };
+  for (const client of clients) for (let i = 0; i < SATURATE_INFLIGHT; i++) keep(client);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, DURATION_MS));
+  const perSec = Math.round(done / ((performance.now() - t0) / 1000));
+  stop = true;
+  while (clients.some((c) => c.inFlight > 0)) await new Promise((r) => setTimeout(r, 10));
+  for (const c of clients) c.socket.destroy();
+  await server.stop();
+  return perSec;
+}
+
+const iterations = calibrate();
+console.log(`pbkdf2 iterations for ~${HEAVY_MS} ms: ${iterations}; ${DURATION_MS} ms per phase`);
+const inline = await mixed('inline', iterations);
+console.log('inline', inline);
+const pool = await mixed('pool', iterations);
+console.log('pool  ', pool);
+const heavyPerSec = await saturate(iterations);
+console.log(`pool of ${POOL_SIZE}, saturated: ${heavyPerSec} heavy/s`);
+
+const result = {
+  durationMs: DURATION_MS,
+  heavyMs: HEAVY_MS,
+  iterations,
+  heavyLoad: HEAVY_LOAD,
+  echoRate: ECHO_RATE,
+  poolSize: POOL_SIZE,
+  niceIncrement: NICE,
+  inlineEchoP50Ms: inline.echoP50Ms,
+  inlineEchoP99Ms: inline.echoP99Ms,
+  poolEchoP50Ms: pool.echoP50Ms,
+  poolEchoP99Ms: pool.echoP99Ms,
+  echoP99Ratio: +(inline.echoP99Ms / pool.echoP99Ms).toFixed(2),
+  mixedHeavyPerSec: { inline: inline.heavyPerSec, pool: pool.heavyPerSec },
+  heavyPerSec,
+  target: { echoP99Ratio: 5 },
+};
+writeChart(
+  join(here, 'results/capsule.svg'),
+  barChart({
+    title: `Echo latency beside a 2 ms handler at ${HEAVY_LOAD * 100} % of a core`,
+    y: { label: 'echo round trip (ms)' },
+    groups: [
+      {
+        label: 'p50',
+        bars: [
+          { name: 'inline', value: inline.echoP50Ms },
+          { name: `pool of ${POOL_SIZE}`, value: pool.echoP50Ms },
+        ],
+      },
+      {
+        label: 'p99',
+        bars: [
+          { name: 'inline', value: inline.echoP99Ms },
+          { name: `pool of ${POOL_SIZE}`, value: pool.echoP99Ms },
+        ],
+      },
+    ],
+  }),
+);
+console.log(`BENCH capsule ${JSON.stringify(result)}`);

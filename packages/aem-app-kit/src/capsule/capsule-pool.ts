@@ -1,0 +1,298 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { CapsuleClosedError } from '../errors/capsule-closed.error';
+import { CapsuleQueueFullError } from '../errors/capsule-queue-full.error';
+import { CapsuleTaskFailedError } from '../errors/capsule-task-failed.error';
+import { CapsuleTimeoutError } from '../errors/capsule-timeout.error';
+import { CapsuleWorkerCrashedError } from '../errors/capsule-worker-crashed.error';
+import { InvalidConfigError } from '../errors/invalid-config.error';
+import type { CapsuleJob, CapsuleReply } from './capsule-protocol';
+import { taskLabel, type CapsuleTask } from './capsule-task';
+import { transferListOf } from './transfer-list';
+
+/**
+ * Options of a {@link CapsulePool}. Every limit is explicit: a full pool refuses work with a
+ * typed error rather than queueing without bound.
+ *
+ * @example
+ * ```ts
+ * const options: CapsulePoolOptions = { size: 2, maxQueue: 64, timeoutMs: 5_000 };
+ * ```
+ */
+export interface CapsulePoolOptions {
+  /** Name shown in errors. Default `capsule`. */
+  readonly name?: string;
+  /** Worker threads, all started up front and kept. Default 2. */
+  readonly size?: number;
+  /**
+   * Jobs that may wait for a worker when all are busy; one more is refused with
+   * {@link CapsuleQueueFullError}. Default `16 × size`.
+   */
+  readonly maxQueue?: number;
+  /**
+   * Longest a job may take from submission to its reply; past it the worker running it is
+   * terminated (and replaced) and the job fails with {@link CapsuleTimeoutError}. Default 30 s.
+   * Finite on purpose: it is what guarantees every job settles.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Move owned ArrayBuffers of the payload to the worker instead of copying them (see
+   * {@link transferListOf}); the caller's buffers are detached. Default `true`.
+   */
+  readonly transfer?: boolean;
+  /**
+   * Added to the workers' nice value (0–19; Linux gives each thread its own): with a positive
+   * increment the event loop wins a contended core, so its latency holds while the pool is busy.
+   * Default 0 (the process's priority).
+   */
+  readonly niceIncrement?: number;
+}
+
+/** Options of {@link CapsulePool.close}. */
+export interface CapsuleCloseOptions {
+  /**
+   * `false` (default): refuse new jobs and wait for the submitted ones to finish (each is bounded
+   * by `timeoutMs`). `true`: fail every queued and running job with {@link CapsuleClosedError}
+   * now and terminate the workers.
+   */
+  readonly force?: boolean;
+}
+
+/**
+ * A pool of worker threads running named tasks ({@link CapsuleTask}) off the event loop — the
+ * AEM's `EVF_CAPSULE`: a CPU-heavy handler step (a digest, a signature, a codec) runs in a worker
+ * while connections, timers and calls go on. It wraps piscina (a well-kept pool) and adds what an
+ * AEM handler needs: explicit limits, and typed errors that tell a task's own failure
+ * ({@link CapsuleTaskFailedError}) from a timeout ({@link CapsuleTimeoutError}), a worker's
+ * death ({@link CapsuleWorkerCrashedError}, the worker is replaced), a full queue
+ * ({@link CapsuleQueueFullError}) and a closed pool ({@link CapsuleClosedError}).
+ *
+ * Ordering is the caller's domain's: a handler that returns `pool.run(...)` (or awaits it) keeps
+ * its AEM domain busy until the result is handled, so the domain's next activation waits while
+ * other domains run. `@OnMessage({ execution: 'pool', task })` in the kit does exactly that.
+ *
+ * @example
+ * ```ts
+ * const pool = new CapsulePool({ size: 2, maxQueue: 32, timeoutMs: 2_000 });
+ * const digest = capsuleTask(require.resolve('./digest.task.js'), 'digest');
+ * channel.call('messages', {}, (bytes: Uint8Array) => pool.run(digest, bytes).then(reply), { domain });
+ * await pool.close();
+ * ```
+ */
+export class CapsulePool {
+  /** The pool's name (errors). */
+  readonly name: string;
+  /** Worker threads. */
+  readonly size: number;
+  /** Jobs that may wait beyond the running ones. */
+  readonly maxQueue: number;
+  /** Per-job time limit in ms. */
+  readonly timeoutMs: number;
+  private readonly transfer: boolean;
+  private readonly piscina: Piscina<CapsuleJob, CapsuleReply>;
+  private pendingNow = 0;
+  private completedNow = 0;
+  private failedNow = 0;
+  private workerErrorsNow = 0;
+  private closing: Promise<void> | undefined;
+  private forced = false;
+
+  /**
+   * @param options - size, limits and transfer policy.
+   * @throws {@link InvalidConfigError} for a size, queue limit or timeout out of range.
+   */
+  constructor(options: CapsulePoolOptions = {}) {
+    this.name = options.name ?? 'capsule';
+    this.size = checkInt('capsule.size', options.size ?? 2, 1, 1024);
+    this.maxQueue = checkInt('capsule.maxQueue', options.maxQueue ?? 16 * this.size, 0, 1 << 24);
+    this.timeoutMs = checkInt('capsule.timeoutMs', options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1);
+    this.transfer = options.transfer ?? true;
+    this.piscina = new Piscina<CapsuleJob, CapsuleReply>({
+      filename: workerFile(),
+      minThreads: this.size,
+      maxThreads: this.size,
+      // One job per worker at a time: the work is CPU-bound, concurrency would only interleave it.
+      concurrentTasksPerWorker: 1,
+      // Our own count (`pending`) enforces the limit first; piscina's is a second guard.
+      maxQueue: this.maxQueue,
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      workerData: {
+        niceIncrement: checkInt('capsule.niceIncrement', options.niceIncrement ?? 0, 0, 19),
+      },
+    });
+    // A worker that dies between jobs is replaced by piscina; no job is pending on it, so it
+    // is counted (`workerErrors`), not thrown.
+    this.piscina.on('error', () => void this.workerErrorsNow++);
+  }
+
+  /** Jobs submitted and not settled yet (running or queued). */
+  get pending(): number {
+    return this.pendingNow;
+  }
+
+  /** Jobs that settled with a result. */
+  get completed(): number {
+    return this.completedNow;
+  }
+
+  /** Jobs that settled with an error (any of the capsule errors). */
+  get failed(): number {
+    return this.failedNow;
+  }
+
+  /** Workers that died while running no job (each replaced); deaths under a job fail the job. */
+  get workerErrors(): number {
+    return this.workerErrorsNow;
+  }
+
+  /** True when a job submitted now would be refused with {@link CapsuleQueueFullError}. */
+  get full(): boolean {
+    return this.pendingNow >= this.size + this.maxQueue;
+  }
+
+  /**
+   * Runs `task` on `payload` in a worker.
+   *
+   * @example
+   * ```ts
+   * const hash = await pool.run(digest, new Uint8Array([1, 2, 3]));
+   * ```
+   * @param task - the named task.
+   * @param payload - its argument, structured-cloned (owned ArrayBuffers moved, see
+   *   {@link CapsulePoolOptions.transfer}).
+   * @param options - `timeoutMs` for this job instead of the pool's.
+   * @returns (resolves) the task's result.
+   * @throws (rejects) {@link CapsuleQueueFullError}, {@link CapsuleClosedError},
+   *   {@link CapsuleTaskFailedError}, {@link CapsuleTimeoutError},
+   *   {@link CapsuleWorkerCrashedError} — never anything else.
+   */
+  run<R = unknown>(
+    task: CapsuleTask,
+    payload: unknown,
+    options: { readonly timeoutMs?: number } = {},
+  ): Promise<R> {
+    if (this.closing !== undefined) return Promise.reject(new CapsuleClosedError(this.name));
+    if (this.full)
+      return Promise.reject(new CapsuleQueueFullError(this.name, this.size + this.maxQueue));
+    const timeoutMs =
+      options.timeoutMs === undefined
+        ? this.timeoutMs
+        : checkInt('timeoutMs', options.timeoutMs, 1, 2 ** 31 - 1);
+    this.pendingNow++;
+    // The job's deadline counts from submission: time queued behind busy workers is included.
+    const signal = AbortSignal.timeout(timeoutMs);
+    const job: CapsuleJob = {
+      module: task.module,
+      exportName: task.exportName,
+      version: task.version,
+      payload,
+    };
+    const transferList = this.transfer ? transferListOf(payload) : [];
+    return this.piscina.run(job, { signal, transferList }).then(
+      (reply) => {
+        this.pendingNow--;
+        if (reply.ok) {
+          this.completedNow++;
+          return reply.value as R;
+        }
+        this.failedNow++;
+        throw new CapsuleTaskFailedError(taskLabel(task), reply.phase, remoteError(reply.error));
+      },
+      (error: unknown) => {
+        this.pendingNow--;
+        this.failedNow++;
+        throw this.translate(task, error, signal, timeoutMs);
+      },
+    );
+  }
+
+  /**
+   * An event handler that runs `task` in the pool: the activation's payload (or what `input`
+   * picks from it) goes to a worker, and `then` gets the result back on the main thread. Its
+   * promise keeps the activation's domain busy until `then` returned, so the domain's order holds;
+   * a failure rejects it, which the core reports as for any handler (`HandlerFailedError` on
+   * `aem.errors`, its `cause` the capsule error).
+   *
+   * @example
+   * ```ts
+   * server.onMessage(pool.handler(digest, {
+   *   input: (message: TcpMessage) => message.data,
+   *   then: (hash: Uint8Array, message) => message.connection.send(hash),
+   * }));
+   * ```
+   * @param task - the named task.
+   * @param options - `input` picks the payload (default: the activation's payload as is);
+   *   `then` handles the result in the domain (default: nothing).
+   * @returns the handler.
+   */
+  handler<P, R = unknown>(
+    task: CapsuleTask,
+    options: {
+      readonly input?: (payload: P) => unknown;
+      readonly then?: (result: R, payload: P) => unknown;
+    } = {},
+  ): (payload: P) => Promise<void> {
+    const { input, then } = options;
+    return async (payload) => {
+      const result = await this.run<R>(task, input === undefined ? payload : input(payload));
+      await then?.(result, payload);
+    };
+  }
+
+  /**
+   * Closes the pool (see {@link CapsuleCloseOptions}). Idempotent; resolves once every job
+   * submitted before has settled and the workers have exited.
+   *
+   * @example
+   * ```ts
+   * await pool.close(); // drain
+   * await pool.close({ force: true }); // or fail what is left
+   * ```
+   */
+  close(options: CapsuleCloseOptions = {}): Promise<void> {
+    if (options.force === true && !this.forced) {
+      this.forced = true;
+      // Fails queued and running jobs now ('Terminating worker thread'), whatever a drain waits.
+      const destroyed = this.piscina.destroy();
+      this.closing = destroyed;
+      return destroyed;
+    }
+    this.closing ??= this.piscina.close();
+    return this.closing;
+  }
+
+  private translate(
+    task: CapsuleTask,
+    error: unknown,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Error {
+    const label = taskLabel(task);
+    if (signal.aborted) return new CapsuleTimeoutError(label, timeoutMs);
+    // Only a forced close fails jobs; a worker dying during a drain is still a crash.
+    if (this.forced) return new CapsuleClosedError(this.name);
+    if (error instanceof Error && error.message === 'Task queue is at limit')
+      return new CapsuleQueueFullError(this.name, this.size + this.maxQueue);
+    return new CapsuleWorkerCrashedError(label, error);
+  }
+}
+
+/** The worker entry: the built .js beside this file, or under jest the .ts source. */
+function workerFile(): string {
+  const built = join(__dirname, 'capsule-worker.js');
+  return existsSync(built) ? built : join(__dirname, 'capsule-worker.ts');
+}
+
+function remoteError(shape: { name: string; message: string; stack?: string }): Error {
+  const error = new Error(shape.message);
+  error.name = shape.name;
+  if (shape.stack !== undefined) error.stack = shape.stack;
+  return error;
+}
+
+function checkInt(what: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new InvalidConfigError(what, `an integer from ${min} to ${max}`, value);
+  return value;
+}
