@@ -22,7 +22,7 @@ import { formatMessage } from 'publint/utils';
 export const WORKSPACE = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The published packages, in dependency order (publishing follows it). */
-export const PACKAGES = ['aem-kmod', 'aem-core', 'aem-timers', 'aem-tcp', 'aem-app-kit'];
+export const PACKAGES = ['aem-kmod', 'aem-core', 'aem-timers', 'aem-tcp', 'aem-udp', 'aem-app-kit'];
 
 /** Paths that must never ship (matched against each tarball entry, relative to `package/`). */
 const FORBIDDEN = [

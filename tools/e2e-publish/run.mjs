@@ -7,8 +7,9 @@
 // 3. verdaccio starts on 127.0.0.1 with a temporary storage; the tarballs are published to it.
 // 4. In fresh directories outside the workspace, the packages are installed from it and a tiny
 //    app runs as an ES-module project and as a CommonJS project (a timer fires, a TCP echo
-//    round-trips, `backend: 'kmod'` says why it is unavailable); @aem/kmod's prebuilt binding
-//    loads, its CLI reports status and builds the modules against installed kernel headers.
+//    and a UDP echo round-trip, `backend: 'kmod'` says why it is unavailable); @aem/kmod's
+//    prebuilt binding loads, its CLI reports status and builds the modules against installed
+//    kernel headers.
 // 5. A fresh Nx workspace installs @aem/app-kit and runs its `application` generator; the
 //    generated app builds and passes its own test.
 // The registry is always stopped. Each check prints `ok`/`not ok`; the counts go to
@@ -228,6 +229,8 @@ function assertTinyApp(outcome, module) {
   assert.equal(outcome.module, module);
   assert.ok(outcome.ticks >= 1, `the @OnTimer handler never fired (ticks ${outcome.ticks})`);
   assert.equal(outcome.echo, `echo ping from ${module}`);
+  assert.equal(outcome.udpEcho, `udp echo ping from ${module}`);
+  assert.equal(outcome.udpStats, '1 received, 1 sent');
   assert.ok(outcome.slept >= 29, `timers.sleep(30) resolved after ${outcome.slept} ms`);
   assert.match(outcome.kmod, /backend "kmod" is unavailable: .*\/dev\/aem/);
 }
@@ -269,6 +272,7 @@ async function main() {
       assert.equal(bumped['aem-timers'], '0.1.1', `timers (fix): ${seen}`);
       assert.equal(bumped['aem-app-kit'], '0.2.0', `app-kit (breaking): ${seen}`);
       assert.equal(bumped['aem-tcp'], '0.1.1', `tcp (dependent): ${seen}`);
+      assert.equal(bumped['aem-udp'], undefined, `udp has no commit: ${seen}`);
       assert.equal(bumped['aem-core'], undefined, `core has no commit: ${seen}`);
       assert.equal(bumped['aem-kmod'], undefined, `kmod has no commit: ${seen}`);
       assert.match(output, /CREATE packages\/aem-timers\/CHANGELOG\.md/);
@@ -325,7 +329,7 @@ async function main() {
       );
     }
 
-    const kit = ['@aem/app-kit', '@aem/core', '@aem/timers', '@aem/tcp', 'rxjs'];
+    const kit = ['@aem/app-kit', '@aem/core', '@aem/timers', '@aem/tcp', '@aem/udp', 'rxjs'];
     const esm = freshProject(scratch, 'esm-consumer', { type: 'module' });
     await check(
       'ESM project: npm install @aem/app-kit, the services and @aem/kmod from the registry',
@@ -336,7 +340,7 @@ async function main() {
       { group: 'esm' },
     );
     await check(
-      'ESM project: the tiny app runs (timer fires, TCP echo round-trips, kmod says why not)',
+      'ESM project: the tiny app runs (timer fires, TCP and UDP echoes round-trip, kmod says why not)',
       () => {
         assertTinyApp(runTinyApp(esm, registry.env, 'tiny-app.mjs'), 'esm');
       },
@@ -386,7 +390,11 @@ async function main() {
             { env: registry.env, encoding: 'utf8', uid: 65534, gid: 65534, timeout: 30_000 },
           );
           // The node binary must be reachable by nobody (not under root's home): say so if not.
-          assert.equal(asNobody.status, 1, asNobody.stderr ?? `${process.execPath} as nobody: ${asNobody.error}`);
+          assert.equal(
+            asNobody.status,
+            1,
+            asNobody.stderr ?? `${process.execPath} as nobody: ${asNobody.error}`,
+          );
           assert.match(asNobody.stderr, /must run as root .*sudo npx aem-kmod unload/);
         }
         // A module list where aem_core and aem_timers are loaded but the device node is missing.
@@ -465,7 +473,7 @@ async function main() {
       { group: 'cjs' },
     );
     await check(
-      'CommonJS project: the tiny app runs (timer fires, TCP echo round-trips, kmod says why not)',
+      'CommonJS project: the tiny app runs (timer fires, TCP and UDP echoes round-trip, kmod says why not)',
       () => {
         assertTinyApp(runTinyApp(cjs, registry.env, 'tiny-app.cjs'), 'cjs');
       },

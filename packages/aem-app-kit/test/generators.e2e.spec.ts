@@ -2,7 +2,15 @@
 // application and handler generators through the Nx CLI, then the generated app's own build,
 // lint and test, and a real `serve` that answers on TCP and stops on SIGTERM with exit 0.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineClient } from '../src/application/line-client.spec-helper';
@@ -19,6 +27,7 @@ const COPIED = [
   'packages/aem-core',
   'packages/aem-timers',
   'packages/aem-tcp',
+  'packages/aem-udp',
   'packages/aem-app-kit',
 ];
 
@@ -109,5 +118,14 @@ describe('generators end to end (a temporary copy of the workspace)', () => {
     run(pkg, 'npm', ['test']);
     const bench = run(pkg, process.execPath, ['bench/presence.bench.mjs']);
     expect(bench).toMatch(/^BENCH presence \{"activations":1000000,"perSecond":\d+\}$/m);
+    // The README's example runs and exits by itself (inside the package, `@aem/presence`
+    // resolves to the package itself through its `exports`).
+    const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
+    const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    writeFileSync(join(pkg, 'readme-example.mjs'), example);
+    expect(run(pkg, process.execPath, ['readme-example.mjs'])).toContain('next major');
+    // The workspace knows the new package: its benchmark is a root script.
+    const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts;
+    expect(scripts['bench:presence']).toContain('packages/aem-presence/bench/presence.bench.mjs');
   }, 240_000);
 });
