@@ -415,6 +415,7 @@ async function main() {
             ['aem_core', true, 1],
             ['aem_timers', true, 0],
             ['aem_tcp', false, null],
+            ['aem_udp', false, null],
           ],
         );
         assert.match(report.device.error, /aem_core is loaded but .*no-device is missing/);

@@ -29,6 +29,7 @@ const MODULES = [
   { name: 'aem_core', optional: false },
   { name: 'aem_timers', optional: false },
   { name: 'aem_tcp', optional: true },
+  { name: 'aem_udp', optional: true },
 ];
 
 const UNKNOWN_MODULES = `cannot tell which modules are loaded: neither ${PROC_MODULES} nor ${SYS_MODULE} is readable (a container?)`;

@@ -9,15 +9,19 @@
  * not a JS call.  Record slots, AEM_BINDING_FIELDS doubles each:
  *
  *   [0] event id  [1] record type  [2] priority  [3] user data
- *   [4] payload word 0 (timers: expirations; tcp: the record's kind)
- *   [5] payload word 1 (timers: CLOCK_MONOTONIC time in ns; tcp: value,
- *       the new fd of ACCEPT or the errno of ERROR)
- *   [6] tcp: offset of the record's bytes in the data area (`data`)
- *   [7] tcp: their length (DATA: the bytes; ACCEPT: struct aem_tcp_addr)
+ *   [4] payload word 0 (timers: expirations; tcp, udp: the record's kind)
+ *   [5] payload word 1 (timers: CLOCK_MONOTONIC time in ns; tcp, udp:
+ *       value, e.g. the new fd of ACCEPT, a datagram's receive time, an
+ *       errno)
+ *   [6] tcp, udp: offset of the record's bytes in the data area (`data`)
+ *   [7] tcp, udp: their length (tcp DATA: the bytes; ACCEPT: struct
+ *       aem_tcp_addr; udp DATAGRAM: struct aem_udp_addr, then the payload)
  *
- * Bytes of TCP records are copied into one Uint8Array shared with JS (the
+ * The TCP and UDP records share one header (kind, flags, len, value) and
+ * carry bytes; those are copied into one Uint8Array shared with JS (the
  * data area), valid like the slots until the handler returns; a drain
- * stops early when the data area could not take another full record.
+ * stops early when the data area could not take another record of the
+ * largest size (AEM_RECORD_MAX).
  *
  * Doubles carry integers exactly up to 2^53: event ids are 32-bit, user
  * data should stay below 2^53, and nanosecond times lose sub-microsecond
@@ -44,8 +48,8 @@
 #include "timerfd_baseline.h"
 
 #define AEM_BINDING_FIELDS	8
-/* Bytes of the largest TCP record's payload. */
-#define AEM_BINDING_TCP_MAX	(sizeof(struct aem_tcp_record) + AEM_TCP_CHUNK_MAX)
+/* Bytes the data area keeps free for one more record's bytes. */
+#define AEM_BINDING_DATA_MAX	AEM_RECORD_MAX
 #define AEM_BINDING_MAX_BATCH	65536
 
 /* Check every napi_status; on failure throw (if nothing is pending). */
@@ -100,7 +104,7 @@ static void aem__throw_status(napi_env env, napi_status status,
  * (the same errno means different things for lookup, entry and evctl).
  */
 enum aem_op { AEM_OP_OPEN, AEM_OP_LOOKUP, AEM_OP_ENTRY, AEM_OP_EVCTL,
-	      AEM_OP_OTHER };
+	      AEM_OP_CONTROL, AEM_OP_OTHER };
 
 static const char *aem__code(enum aem_op op, int err)
 {
@@ -108,6 +112,7 @@ static const char *aem__code(enum aem_op op, int err)
 	case EINVAL:
 	case ERANGE:
 	case ENAMETOOLONG:
+	case EOPNOTSUPP:	/* control: the service has no operations */
 		return "AEM_INVALID_ARGUMENT";
 	case ENOSPC:
 		return op == AEM_OP_ENTRY ? "AEM_EVENT_LIMIT" : "AEM_QUEUE_FULL";
@@ -116,7 +121,7 @@ static const char *aem__code(enum aem_op op, int err)
 			return "AEM_SERVICE_NOT_FOUND";
 		if (op == AEM_OP_ENTRY)
 			return "AEM_SERVICE_UNLOADED";
-		if (op == AEM_OP_EVCTL)
+		if (op == AEM_OP_EVCTL || op == AEM_OP_CONTROL)
 			return "AEM_EVENT_CLOSED";
 		return "AEM_BACKEND_UNAVAILABLE";
 	case EBADF:
@@ -213,6 +218,36 @@ static bool aem__get_u64(napi_env env, napi_value v, uint64_t *out,
 	return false;
 }
 
+/*
+ * The bytes of a Uint8Array (or, with @nullable, nothing for null and
+ * undefined): the memory stays the array's, valid during this call.
+ */
+static bool aem__get_bytes(napi_env env, napi_value v, bool nullable,
+			   void **data, size_t *len, const char *name)
+{
+	napi_typedarray_type ta;
+	napi_valuetype type;
+	napi_value ab;
+	bool is_ta = false;
+	size_t off;
+	char text[128];
+
+	*data = NULL;
+	*len = 0;
+	if (napi_typeof(env, v, &type))
+		return false;
+	if (nullable && (type == napi_null || type == napi_undefined))
+		return true;
+	if (!napi_is_typedarray(env, v, &is_ta) && is_ta &&
+	    !napi_get_typedarray_info(env, v, &ta, len, data, &ab, &off) &&
+	    ta == napi_uint8_array)
+		return true;
+	snprintf(text, sizeof(text), "%s must be a Uint8Array%s", name,
+		 nullable ? " or null" : "");
+	napi_throw_type_error(env, "AEM_INVALID_ARGUMENT", text);
+	return false;
+}
+
 /* ---- the poll callback: drain a batch, call JS once ------------------- */
 
 static int aem__record(const struct aem_record *rec, void *arg)
@@ -229,7 +264,8 @@ static int aem__record(const struct aem_record *rec, void *arg)
 	slot[6] = 0;
 	slot[7] = 0;
 	dev->filled++;
-	if (rec->type == AEM_REC_TCP &&
+	/* TCP and UDP records: one header layout, bytes after it. */
+	if ((rec->type == AEM_REC_TCP || rec->type == AEM_REC_UDP) &&
 	    rec->len >= sizeof(*rec) + sizeof(struct aem_tcp_record)) {
 		const struct aem_tcp_record *tr = (const void *)rec->payload;
 		uint32_t len = tr->len;
@@ -245,7 +281,7 @@ static int aem__record(const struct aem_record *rec, void *arg)
 			dev->data_used += len;
 		}
 		/* Stop before a record could overflow the data area. */
-		return dev->data_cap - dev->data_used < AEM_BINDING_TCP_MAX;
+		return dev->data_cap - dev->data_used < AEM_BINDING_DATA_MAX;
 	}
 	slot[4] = words > 0 ? (double)payload[0] : 0;
 	slot[5] = words > 1 ? (double)payload[1] : 0;
@@ -390,7 +426,7 @@ static napi_value aem__construct(napi_env env, napi_callback_info info)
 	}
 	/* A drain never holds more bytes than the ring, plus one record. */
 	dcap = (size_t)pages * aem_abi(dev->aem)->page_size +
-	       2 * AEM_BINDING_TCP_MAX;
+	       2 * AEM_BINDING_DATA_MAX;
 	if (napi_create_arraybuffer(env, (size_t)batch * AEM_BINDING_FIELDS *
 				    sizeof(double), &data, &buffer) ||
 	    napi_create_typedarray(env, napi_float64_array,
@@ -499,7 +535,6 @@ static napi_value aem__entry(napi_env env, napi_callback_info info)
 	struct aem_device *dev;
 	size_t argc = 6, len = 0;
 	uint64_t user_data, id;
-	napi_valuetype type;
 	void *args = NULL;
 	int ret;
 
@@ -517,27 +552,8 @@ static napi_value aem__entry(napi_env env, napi_callback_info info)
 	    !aem__get_u32(env, argv[4], &priority, "priority") ||
 	    !aem__get_u32(env, argv[5], &flags, "flags"))
 		return NULL;
-	NAPI_CALL(env, napi_typeof(env, argv[2], &type));
-	if (type != napi_null && type != napi_undefined) {
-		napi_typedarray_type ta;
-		napi_value ab;
-		size_t off;
-		bool is_ta;
-
-		NAPI_CALL(env, napi_is_typedarray(env, argv[2], &is_ta));
-		if (!is_ta) {
-			napi_throw_type_error(env, "AEM_INVALID_ARGUMENT",
-					      "args must be a Uint8Array or null");
-			return NULL;
-		}
-		NAPI_CALL(env, napi_get_typedarray_info(env, argv[2], &ta, &len,
-							&args, &ab, &off));
-		if (ta != napi_uint8_array) {
-			napi_throw_type_error(env, "AEM_INVALID_ARGUMENT",
-					      "args must be a Uint8Array or null");
-			return NULL;
-		}
-	}
+	if (!aem__get_bytes(env, argv[2], true, &args, &len, "args"))
+		return NULL;
 	if (len > UINT32_MAX) {
 		napi_throw_range_error(env, "AEM_INVALID_ARGUMENT",
 				       "args too long");
@@ -619,6 +635,48 @@ static napi_value aem__evctl(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	return NULL;
+}
+
+/*
+ * control(eventId, op, arg: Uint8Array) -> the service's result (a number
+ * >= 0).  The kernel reads the argument in place and may write results
+ * back into it (AEM_IOC_CONTROL).
+ */
+static napi_value aem__control(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3], result;
+	struct aem_device *dev;
+	size_t argc = 3, len = 0;
+	void *arg = NULL;
+	uint64_t id;
+	uint32_t op;
+	int ret;
+
+	dev = aem__unwrap(env, info, &argc, argv, true);
+	if (!dev)
+		return NULL;
+	if (argc < 3) {
+		napi_throw_type_error(env, "AEM_INVALID_ARGUMENT",
+				      "control(eventId, op, arg)");
+		return NULL;
+	}
+	if (!aem__get_u64(env, argv[0], &id, "eventId") ||
+	    !aem__get_u32(env, argv[1], &op, "op"))
+		return NULL;
+	if (!aem__get_bytes(env, argv[2], false, &arg, &len, "arg"))
+		return NULL;
+	if (len > AEM_CONTROL_ARG_MAX) {
+		napi_throw_range_error(env, "AEM_INVALID_ARGUMENT",
+				       "arg is larger than AEM_CONTROL_ARG_MAX");
+		return NULL;
+	}
+	ret = aem_control(dev->aem, id, op, arg, (uint32_t)len);
+	if (ret < 0) {
+		aem__throw_errno(env, AEM_OP_CONTROL, ret, "control");
+		return NULL;
+	}
+	NAPI_CALL(env, napi_create_int32(env, ret, &result));
+	return result;
 }
 
 /* start(handler): watch the fd; handler(count) per wake-up. */
@@ -751,6 +809,8 @@ static napi_value aem__init(napi_env env, napi_value exports)
 		  napi_default, NULL },
 		{ "evctl", NULL, aem__evctl, NULL, NULL, NULL, napi_default,
 		  NULL },
+		{ "control", NULL, aem__control, NULL, NULL, NULL,
+		  napi_default, NULL },
 		{ "start", NULL, aem__start, NULL, NULL, NULL, napi_default,
 		  NULL },
 		{ "stop", NULL, aem__stop, NULL, NULL, NULL, napi_default, NULL },

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * aem_sock.c - the socket calls of @aem/tcp's kmod transport: make a
- * listening or connecting socket, write, writev, shut down, close, and
- * read addresses.  Reading and accepting are the kernel's (aem_tcp.ko, the
- * records); these are the system calls around them.  All fds are
- * non-blocking and close-on-exec.
+ * aem_sock.c - the socket calls of the kmod transports of @aem/tcp and
+ * @aem/udp: make a listening, connecting or bound UDP socket, write,
+ * writev, shut down, close, and read addresses.  Reading and accepting are
+ * the kernel's (aem_tcp.ko, aem_udp.ko: the records), and so is sending
+ * UDP (a batch per ioctl); these are the system calls around them.  All
+ * fds are non-blocking and close-on-exec.
  *
  * Hot calls (write, writev) return the byte count or a negative errno
  * instead of throwing, so EAGAIN costs no exception; setup calls throw an
@@ -43,6 +44,11 @@ static const char *aem__errno_name(int err)
 	switch (err) {
 	case EADDRINUSE: return "EADDRINUSE";
 	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case EMSGSIZE: return "EMSGSIZE";
+	case ENOBUFS: return "ENOBUFS";
+	case EAGAIN: return "EAGAIN";
+	case EFAULT: return "EFAULT";
 	case EACCES: return "EACCES";
 	case ECONNREFUSED: return "ECONNREFUSED";
 	case ECONNRESET: return "ECONNRESET";
@@ -183,6 +189,55 @@ static napi_value aem__connect(napi_env env, napi_callback_info info)
 		err = errno;
 		close(fd);
 		aem__sock_throw(env, err, "connect");
+		return NULL;
+	}
+	SOCK_CALL(env, napi_create_int32(env, fd, &result));
+	return result;
+}
+
+/*
+ * udpBind(host, port, reusePort, recvBufferSize, sendBufferSize) -> fd of a
+ * bound UDP socket (an IPv6 host makes an AF_INET6 socket, dual-stack as
+ * the system's default says); a buffer size of 0 keeps the default.
+ */
+static napi_value aem__udp_bind(napi_env env, napi_callback_info info)
+{
+	napi_value argv[5], result;
+	size_t argc = 5;
+	struct sockaddr_storage ss;
+	int32_t port, rcvbuf, sndbuf;
+	bool reuse;
+	socklen_t len;
+	int fd, one = 1, err;
+
+	SOCK_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+	if (argc < 5 || !aem__int_arg(env, argv[1], &port) ||
+	    !aem__int_arg(env, argv[3], &rcvbuf) ||
+	    !aem__int_arg(env, argv[4], &sndbuf))
+		return NULL;
+	if (napi_get_value_bool(env, argv[2], &reuse) != napi_ok ||
+	    rcvbuf < 0 || sndbuf < 0) {
+		napi_throw_type_error(env, "AEM_INVALID_ARGUMENT",
+				      "udpBind(host, port, reusePort, recvBufferSize, sendBufferSize)");
+		return NULL;
+	}
+	if (!aem__addr(env, argv[0], port, &ss, &len))
+		return NULL;
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		aem__sock_throw(env, errno, "socket");
+		return NULL;
+	}
+	if ((reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+				 sizeof(one))) ||
+	    (rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				  sizeof(rcvbuf))) ||
+	    (sndbuf && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				  sizeof(sndbuf))) ||
+	    bind(fd, (struct sockaddr *)&ss, len)) {
+		err = errno;
+		close(fd);
+		aem__sock_throw(env, err, "bind");
 		return NULL;
 	}
 	SOCK_CALL(env, napi_create_int32(env, fd, &result));
@@ -391,6 +446,7 @@ napi_value aem__sock_define(napi_env env, napi_value exports)
 	} fns[] = {
 		{ "sockListen", aem__listen },
 		{ "sockConnect", aem__connect },
+		{ "sockUdpBind", aem__udp_bind },
 		{ "sockWrite", aem__write },
 		{ "sockWritev", aem__writev },
 		{ "sockShutdown", aem__shutdown },

@@ -38,7 +38,7 @@ export type KmodBatchHandler = (count: number, records: Float64Array) => void;
 export class KmodDevice {
   constructor(options?: { path?: string; ringPages?: number; batch?: number });
   readonly records: Float64Array;
-  /** The bytes of the current batch's TCP records (see {@link RECORD_FIELD}). */
+  /** The bytes of the current batch's TCP and UDP records (see {@link RECORD_FIELD}). */
   readonly data: Uint8Array;
   readonly batch: number;
   abi(): KmodAbi;
@@ -70,6 +70,13 @@ export class KmodDevice {
       start?: boolean;
     },
   ): number;
+  udpAttach(
+    service: KmodService,
+    fd: number,
+    options?: { userData?: number | bigint; priority?: number; start?: boolean },
+  ): number;
+  /** `AEM_IOC_CONTROL`: operation `op` of the event's service on `arg` (read and written in place). */
+  control(eventId: number, op: number, arg: Uint8Array): number;
   start(eventId: number): void;
   stop(eventId: number): void;
   shutdown(eventId: number): void;
@@ -105,7 +112,7 @@ export const RECORD_FIELD: Readonly<{
   dataOffset: 6;
   dataLength: 7;
 }>;
-export const RECORD_TYPE: Readonly<{ timer: 1; tcp: 2 }>;
+export const RECORD_TYPE: Readonly<{ timer: 1; tcp: 2; udp: 3 }>;
 export const TCP_KIND: Readonly<{
   accept: 1;
   data: 2;
@@ -114,6 +121,9 @@ export const TCP_KIND: Readonly<{
   peerClosed: 5;
   error: 6;
 }>;
+
+export const UDP_KIND: Readonly<{ datagram: 1; drops: 2; writable: 3; error: 4 }>;
+export const UDP_OP: Readonly<{ send: 1 }>;
 
 /** Addresses of a socket. */
 export interface SockAddresses {
@@ -124,10 +134,17 @@ export interface SockAddresses {
   readonly family: 'IPv4' | 'IPv6';
 }
 
-/** Socket calls around the kernel TCP service (non-blocking, close-on-exec fds). */
+/** Socket calls around the kernel TCP and UDP services (non-blocking, close-on-exec fds). */
 export const sock: Readonly<{
   listen(host: string, port: number, backlog: number): number;
   connect(host: string, port: number): number;
+  udpBind(
+    host: string,
+    port: number,
+    reusePort: boolean,
+    recvBufferSize: number,
+    sendBufferSize: number,
+  ): number;
   write(fd: number, data: Uint8Array): number;
   writev(fd: number, data: readonly Uint8Array[]): number;
   shutdown(fd: number): number;

@@ -36,17 +36,20 @@ const RECORD_FIELD = Object.freeze({
   type: 1,
   priority: 2,
   userData: 3,
-  /** timers: expirations since the previous record; tcp: the record's kind (TCP_KIND) */
+  /** timers: expirations since the previous record; tcp, udp: the record's kind (TCP_KIND, UDP_KIND) */
   word0: 4,
-  /** timers: CLOCK_MONOTONIC time of the last expiry, ns; tcp: the new fd (accept) or errno */
+  /**
+   * timers: CLOCK_MONOTONIC time of the last expiry, ns; tcp: the new fd (accept) or errno; udp:
+   * a datagram's receive time (CLOCK_REALTIME, ns), the socket's drop count, or an errno
+   */
   word1: 5,
-  /** tcp: offset of the record's bytes in `device.data` */
+  /** tcp, udp: offset of the record's bytes in `device.data` */
   dataOffset: 6,
-  /** tcp: their length */
+  /** tcp, udp: their length (udp datagram: the 24-byte peer address, then the payload) */
   dataLength: 7,
 });
 const FIELDS = native.FIELDS;
-const RECORD_TYPE = Object.freeze({ timer: 1, tcp: 2 });
+const RECORD_TYPE = Object.freeze({ timer: 1, tcp: 2, udp: 3 });
 /** Kinds of TCP records (`struct aem_tcp_record.kind`). */
 const TCP_KIND = Object.freeze({
   accept: 1,
@@ -56,7 +59,12 @@ const TCP_KIND = Object.freeze({
   peerClosed: 5,
   error: 6,
 });
+/** Kinds of UDP records (`struct aem_udp_record.kind`). */
+const UDP_KIND = Object.freeze({ datagram: 1, drops: 2, writable: 3, error: 4 });
+/** Operations of the UDP service's `control` (`AEM_UDP_OP_*`). */
+const UDP_OP = Object.freeze({ send: 1 });
 const TCP_CALL = Object.freeze({ listener: 0, connection: 1 });
+const UDP_CALL_SOCKET = 0;
 const TCP_F_CONNECT = 1;
 const EVCTL = Object.freeze({ start: 1, stop: 2, shutdown: 3, priority: 4 });
 const ENTRY_START = 1;
@@ -153,6 +161,25 @@ class KmodDevice {
     });
   }
 
+  /**
+   * Attaches an event of the `udp` service to the bound UDP socket `fd`: a record per datagram
+   * (with the peer's address and the receive time), drops, writable and error records. Returns
+   * the event id.
+   */
+  udpAttach(service, fd, { userData = 0, priority = 0, start = true } = {}) {
+    const args = new Uint8Array(16);
+    new DataView(args.buffer).setInt32(0, fd, true);
+    return this.entry(service, UDP_CALL_SOCKET, args, { userData, priority, start });
+  }
+
+  /**
+   * Runs operation `op` of an event's service (`AEM_IOC_CONTROL`) on the bytes of `arg`, which
+   * the kernel reads in place and may write results back into. Returns the service's result.
+   */
+  control(eventId, op, arg) {
+    return this.native.control(eventId, op, arg);
+  }
+
   start(eventId) {
     this.native.evctl(eventId, EVCTL.start, 0);
   }
@@ -229,12 +256,19 @@ module.exports = {
   /** Benchmark peer: `new TimerfdBaseline(count, periodNs, handler(index, expirations))`. */
   TimerfdBaseline: native.TimerfdBaseline,
   TCP_KIND,
-  /** Socket calls around the kernel TCP service (non-blocking, close-on-exec fds). */
+  UDP_KIND,
+  UDP_OP,
+  /** Socket calls around the kernel TCP and UDP services (non-blocking, close-on-exec fds). */
   sock: Object.freeze({
     /** A listening socket on a numeric host ('' for any IPv4); returns the fd. Throws. */
     listen: native.sockListen,
     /** A non-blocking connect to a numeric host; returns the connecting fd. Throws. */
     connect: native.sockConnect,
+    /**
+     * A bound UDP socket: `(host, port, reusePort, recvBufferSize, sendBufferSize)` (sizes 0 for
+     * the defaults); returns the fd. Throws (`EADDRINUSE`, …).
+     */
+    udpBind: native.sockUdpBind,
     /** write(); bytes written or a negative errno (-11: EAGAIN). */
     write: native.sockWrite,
     /** writev() of up to 64 pieces; bytes written or a negative errno. */

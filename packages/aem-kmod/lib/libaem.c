@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,102 @@ int aem_tcp_attach(struct aem *aem, const struct aem_service_info *tcp,
 	ta.chunk = chunk;
 	return aem_entry(aem, tcp->service_id, tcp->first_call + call, &ta,
 			 sizeof(ta), user_data, 0, flags, event_id);
+}
+
+int aem_udp_attach(struct aem *aem, const struct aem_service_info *udp,
+		   int fd, uint64_t user_data, uint32_t flags,
+		   uint64_t *event_id)
+{
+	struct aem_udp_args ua;
+
+	memset(&ua, 0, sizeof(ua));
+	ua.fd = fd;
+	return aem_entry(aem, udp->service_id,
+			 udp->first_call + AEM_UDP_CALL_SOCKET, &ua, sizeof(ua),
+			 user_data, 0, flags, event_id);
+}
+
+int aem_control(struct aem *aem, uint64_t event_id, uint32_t op, void *arg,
+		uint32_t arg_len)
+{
+	struct aem_control co;
+
+	memset(&co, 0, sizeof(co));
+	co.event_id = event_id;
+	co.op = op;
+	co.arg = (uintptr_t)arg;
+	co.arg_len = arg_len;
+	return aem__ioctl(aem->fd, AEM_IOC_CONTROL, &co);
+}
+
+size_t aem_udp_msg_size(uint32_t len)
+{
+	return sizeof(struct aem_udp_msg) + (((size_t)len + 7) & ~(size_t)7);
+}
+
+void *aem_udp_msg_put(void *at, const struct sockaddr *sa, const void *data,
+		      uint32_t len)
+{
+	struct aem_udp_msg *m = at;
+	uint8_t *p = (uint8_t *)(m + 1);
+	size_t pad = aem_udp_msg_size(len) - sizeof(*m) - len;
+
+	memset(m, 0, sizeof(*m));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		m->addr.family = AF_INET;
+		m->addr.port = ntohs(sin->sin_port);
+		memcpy(m->addr.addr, &sin->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		m->addr.family = AF_INET6;
+		m->addr.port = ntohs(sin6->sin6_port);
+		m->addr.scope_id = sin6->sin6_scope_id;
+		memcpy(m->addr.addr, &sin6->sin6_addr, 16);
+	} else {
+		return NULL;
+	}
+	m->len = len;
+	if (len)
+		memcpy(p, data, len);
+	memset(p + len, 0, pad);
+	return p + len + pad;
+}
+
+int aem_udp_send(struct aem *aem, uint64_t event_id, void *batch,
+		 uint32_t count, uint32_t len)
+{
+	struct aem_udp_send *hd = batch;
+
+	memset(hd, 0, sizeof(*hd));
+	hd->count = count;
+	return aem_control(aem, event_id, AEM_UDP_OP_SEND, batch, len);
+}
+
+int aem_udp_sockaddr(const struct aem_udp_addr *addr,
+		     struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (addr->family == AF_INET) {
+		struct sockaddr_in *sin = (void *)out;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(addr->port);
+		memcpy(&sin->sin_addr, addr->addr, 4);
+		return sizeof(*sin);
+	}
+	if (addr->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (void *)out;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(addr->port);
+		sin6->sin6_scope_id = addr->scope_id;
+		memcpy(&sin6->sin6_addr, addr->addr, 16);
+		return sizeof(*sin6);
+	}
+	return -EAFNOSUPPORT;
 }
 
 int aem_drain(struct aem *aem, aem_record_cb cb, void *arg, unsigned int max)

@@ -11,7 +11,9 @@
 #ifndef LIBAEM_H
 #define LIBAEM_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <linux/aem.h>
 
 #ifdef __cplusplus
@@ -64,6 +66,43 @@ int aem_timer_create(struct aem *aem, const struct aem_service_info *timers,
 int aem_tcp_attach(struct aem *aem, const struct aem_service_info *tcp,
 		   int fd, uint32_t call, uint32_t chunk, uint64_t user_data,
 		   uint32_t flags, uint64_t *event_id);
+
+/*
+ * UDP convenience: attach an event to the bound UDP socket @fd (call
+ * AEM_UDP_CALL_SOCKET).  See <linux/aem.h> for the records.
+ */
+int aem_udp_attach(struct aem *aem, const struct aem_service_info *udp,
+		   int fd, uint64_t user_data, uint32_t flags,
+		   uint64_t *event_id);
+
+/*
+ * A service's own operation @op on @event_id (AEM_IOC_CONTROL), its
+ * argument @arg of @arg_len bytes.  Returns the service's result (>= 0) or
+ * a negative errno.
+ */
+int aem_control(struct aem *aem, uint64_t event_id, uint32_t op, void *arg,
+		uint32_t arg_len);
+
+/*
+ * Building an AEM_UDP_OP_SEND batch: a struct aem_udp_send, then one
+ * message per datagram.  aem_udp_msg_size() is the bytes a datagram of
+ * @len takes; aem_udp_msg_put() writes one at @at (the destination from
+ * @sa, a sockaddr_in or sockaddr_in6) and returns the byte after it, or
+ * NULL for another address family.  aem_udp_send() zeroes the head's out
+ * fields, sets its count to @count, sends, and returns the number of
+ * datagrams handled (sent or refused; fewer than @count when the socket's
+ * send buffer filled: AEM_UDP_SEND_BLOCKED) or a negative errno; the head
+ * then holds sent, errors and the first error.
+ */
+size_t aem_udp_msg_size(uint32_t len);
+void *aem_udp_msg_put(void *at, const struct sockaddr *sa, const void *data,
+		      uint32_t len);
+int aem_udp_send(struct aem *aem, uint64_t event_id, void *batch,
+		 uint32_t count, uint32_t len);
+
+/* The peer of a record as a sockaddr_in or sockaddr_in6; returns its size. */
+int aem_udp_sockaddr(const struct aem_udp_addr *addr,
+		     struct sockaddr_storage *out);
 
 /*
  * Consume up to @max records (0: no limit), calling @cb (if not NULL) for

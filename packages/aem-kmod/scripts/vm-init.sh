@@ -16,7 +16,7 @@ mkdir -p /tmp
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec >/dev/ttyS1 2>&1
 
-tests="t_abi:60 t_ring:60 t_timers:60 t_isolation:60 t_fuzz:60 t_kill:60 t_tcp:60 t_tcp_kill:60 t_tcp_fuzz:60 t_versions:60"
+tests="t_abi:60 t_ring:60 t_timers:60 t_isolation:60 t_fuzz:60 t_kill:60 t_tcp:60 t_tcp_kill:60 t_tcp_fuzz:60 t_udp:60 t_udp_kill:120 t_udp_fuzz:60 t_versions:60"
 pkg="" node=""
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
@@ -25,6 +25,7 @@ for arg in $(cat /proc/cmdline); do
 	aem.tests=*) tests=$(echo "${arg#aem.tests=}" | tr , ' ') ;;
 	aem.bench=*) bench_args=$(echo "${arg#aem.bench=}" | tr , ' ') ;;
 	aem.tcpbench=*) tcp_bench_args=$(echo "${arg#aem.tcpbench=}" | tr , ' ') ;;
+	aem.udpbench=*) udp_bench_args=$(echo "${arg#aem.udpbench=}" | tr , ' ') ;;
 	aem.env=*) extra_env=$(echo "${arg#aem.env=}" | tr , ' ') ;;
 	esac
 done
@@ -38,6 +39,7 @@ tap() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok
 insmod /aem/aem_core.ko; tap $? "insmod aem_core.ko"
 insmod /aem/aem_timers.ko; tap $? "insmod aem_timers.ko"
 insmod /aem/aem_tcp.ko; tap $? "insmod aem_tcp.ko"
+insmod /aem/aem_udp.ko; tap $? "insmod aem_udp.ko"
 [ -c /dev/aem ]; tap $? "/dev/aem is a character device"
 # Loopback for the TCP tests and benchmarks.
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
@@ -99,10 +101,22 @@ for entry in $tests; do
 		env AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_TCP_LOAD="$pkg/build/b_tcp_echo" \
 			HOME=/tmp TMPDIR=/tmp timeout -s KILL "$limit" "$node" \
 			"$pkg/../aem-tcp/bench/tcp-kmod.bench.mjs" ${tcp_bench_args:-}
+	elif [ "$t" = b_udp_kmod ]; then
+		# @aem/udp's echo server on the kmod and userspace backends, one C load generator.
+		ulimit -n 65536
+		# shellcheck disable=SC2086
+		env AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_UDP_LOAD="$pkg/build/b_udp_echo" \
+			HOME=/tmp TMPDIR=/tmp timeout -s KILL "$limit" "$node" \
+			"$pkg/../aem-udp/bench/udp-kmod.bench.mjs" ${udp_bench_args:-}
 	elif [ "$t" = t_tcp_conformance ]; then
 		# @aem/tcp on the kmod backend (aem_tcp.ko): the same suite as on the host.
 		ulimit -n 65536
 		node_suite "$pkg/../aem-tcp/test/tcp-conformance.test.mjs" \
+			AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_BACKEND=kmod
+	elif [ "$t" = t_udp_conformance ]; then
+		# @aem/udp on the kmod backend (aem_udp.ko): the same suite as on the host.
+		ulimit -n 65536
+		node_suite "$pkg/../aem-udp/test/udp-conformance.test.mjs" \
 			AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_BACKEND=kmod
 	elif [ "$t" = t_tcp_userspace ]; then
 		# The same suite on the userspace backend (node:net), in the same guest kernel.
@@ -126,7 +140,7 @@ done
 # Unload: refcounts back to zero and rmmod succeeds.
 echo "AEM-TAP-BEGIN unload"
 n=0; fail=0
-for m in aem_timers_v1_2 aem_timers aem_tcp; do
+for m in aem_timers_v1_2 aem_timers aem_tcp aem_udp; do
 	[ -d /sys/module/$m ] || continue
 	r=$(cat /sys/module/$m/refcnt)
 	[ "$r" = 0 ]; tap $? "$m refcnt is 0 after the tests ($r)"

@@ -12,7 +12,7 @@
 // the guest's memory before /init starts.
 //
 //   node vm-stage.mjs --root <initramfs tree> --node <node binary> --workspace <workspace root>
-//                     --packages aem-core,aem-timers,aem-tcp,aem-kmod [--tools /usr/bin/strace,…]
+//                     --packages aem-core,aem-timers,aem-tcp,aem-udp,aem-kmod [--tools /usr/bin/strace,…]
 //
 // --packages names the workspace folders under packages/ that the guest's suites load (a new
 // service package with a VM suite adds its folder in vm-test.sh); --tools names other host
@@ -30,7 +30,7 @@ const { values: opt } = parseArgs({
     root: { type: 'string' },
     node: { type: 'string' },
     workspace: { type: 'string' },
-    packages: { type: 'string', default: 'aem-core,aem-timers,aem-tcp,aem-kmod' },
+    packages: { type: 'string', default: 'aem-core,aem-timers,aem-tcp,aem-udp,aem-kmod' },
     tools: { type: 'string', default: '' },
   },
 });

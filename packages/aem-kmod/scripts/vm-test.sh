@@ -17,6 +17,7 @@
 # AEM_VM_MEM (MiB, 2048),
 # AEM_VM_BENCH_ARGS (arguments of bench/b_timers, comma-separated),
 # AEM_VM_TCP_BENCH_ARGS (conns,depth,size,seconds,rounds of the TCP benchmark),
+# AEM_VM_UDP_BENCH_ARGS (inFlight,size,seconds,rounds of the UDP benchmark),
 # AEM_VM_OUT (the run's directory, default build/vm: a benchmark uses its own,
 # so it and a test run do not clobber each other), AEM_VM_ENV (NAME=value,… for the guest's
 # node in the TCP idle benchmark, b_tcp), AEM_VM_LOCK (the lock file that keeps one guest at a
@@ -42,7 +43,7 @@ if [ -n "$AEM_MISSING" ]; then
 	exit 3
 fi
 
-default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_tcp_userspace,t_versions"
+default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_udp,t_udp_kill,t_udp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_tcp_userspace,t_udp_conformance,t_versions"
 tests="${tests:-${AEM_VM_TESTS:-$default_tests}}"
 skipped=""
 
@@ -52,8 +53,10 @@ skipped=""
 declare -A limit=(
 	[t_abi]=60 [t_ring]=60 [t_timers]=60 [t_isolation]=60 [t_fuzz]=60 [t_kill]=60
 	[t_tcp]=60 [t_tcp_kill]=300 [t_tcp_fuzz]=60 [t_versions]=60
+	[t_udp]=60 [t_udp_kill]=120 [t_udp_fuzz]=60
 	[t_binding]=60 [t_conformance]=90 [t_tcp_conformance]=120 [t_tcp_userspace]=120
-	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500
+	[t_udp_conformance]=120
+	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500 [b_udp_kmod]=600
 )
 # Booting, loading the modules, unloading them and collecting dmesg.
 boot_limit=120
@@ -76,9 +79,9 @@ fi
 
 # The suites and benchmarks that run the host's own node inside the guest (staged into the
 # initramfs below); all but b_tcp load the binding.
-node_suites='^(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|b_node|b_tcp|b_tcp_kmod)$'
+node_suites='^(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|t_udp_conformance|b_node|b_tcp|b_tcp_kmod|b_udp_kmod)$'
 node_bin="$(command -v node || true)"
-if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|b_node|b_tcp_kmod), ]]; then
+if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|t_udp_conformance|b_node|b_tcp_kmod|b_udp_kmod), ]]; then
 	if [ -z "$node_bin" ]; then
 		why="no node on the host"
 	elif ! make -C "$pkg" binding >>"$out/build.log" 2>&1; then
@@ -87,8 +90,8 @@ if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|
 		why=""
 	fi
 	if [ -n "$why" ]; then
-		skipped="t_binding, t_conformance, t_tcp_conformance, t_tcp_userspace — $why"
-		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,b_node,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
+		skipped="t_binding, t_conformance, t_tcp_conformance, t_tcp_userspace, t_udp_conformance — $why"
+		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,t_udp_conformance,/,/; s/,b_node,/,/; s/,b_tcp_kmod,/,/; s/,b_udp_kmod,/,/; s/^,//; s/,$//')"
 	fi
 fi
 # @aem/tcp's conformance suite (on both backends) and the TCP benchmark: build core and tcp.
@@ -97,6 +100,14 @@ if [[ ",$tests," == *,t_tcp_conformance,* || ",$tests," == *,t_tcp_userspace,* |
 		cd ../aem-tcp && node ../../tools/build-package.mjs) >>"$out/build.log" 2>&1; then
 		skipped="t_tcp_conformance, t_tcp_userspace — @aem/core or @aem/tcp did not build: see $out/build.log"
 		tests="$(echo ",$tests," | sed 's/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,b_tcp_kmod,/,/; s/^,//; s/,$//')"
+	fi
+fi
+# @aem/udp's conformance suite on the kmod backend and the UDP benchmark: build core and udp.
+if [[ ",$tests," == *,t_udp_conformance,* || ",$tests," == *,b_udp_kmod,* ]]; then
+	if ! (cd "$pkg/../aem-core" && node ../../tools/build-package.mjs &&
+		cd ../aem-udp && node ../../tools/build-package.mjs) >>"$out/build.log" 2>&1; then
+		skipped="t_udp_conformance — @aem/core or @aem/udp did not build: see $out/build.log"
+		tests="$(echo ",$tests," | sed 's/,t_udp_conformance,/,/; s/,b_udp_kmod,/,/; s/^,//; s/,$//')"
 	fi
 fi
 # The conformance suite runs @aem/timers on @aem/core's kmod backend: build both.
@@ -113,7 +124,10 @@ echo "== initramfs"
 cp /bin/busybox "$out/root/bin/busybox"
 cp "$pkg/scripts/vm-init.sh" "$out/root/init"
 cp "$pkg/src/aem_core.ko" "$pkg/src/aem_timers.ko" "$pkg/src/aem_tcp.ko" \
-	"$pkg/tests/kmod/aem_timers_v1_2.ko" "$out/root/aem/"
+	"$pkg/src/aem_udp.ko" "$pkg/tests/kmod/aem_timers_v1_2.ko" "$out/root/aem/"
+# t_udp fills a socket's send buffer through a dummy device that never answers ARP.
+dummy="/lib/modules/$AEM_KVER/kernel/drivers/net/dummy.ko"
+[ -r "$dummy" ] && cp "$dummy" "$out/root/aem/"
 cp "$pkg"/build/t_* "$pkg"/build/b_* "$out/root/aem/"
 mkdir -p "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
 # The Node suites run the host's node in the guest, from the initramfs: the binary, its libraries
@@ -123,9 +137,9 @@ if tr , '\n' <<<"$tests" | grep -qE "$node_suites"; then
 	staged_node="$node_bin"
 	# b_tcp_kmod counts the servers' system calls with strace, where the host has it.
 	tools=""
-	[[ ",$tests," == *,b_tcp_kmod,* ]] && tools="$(command -v strace || true)"
+	[[ ",$tests," =~ ,(b_tcp_kmod|b_udp_kmod), ]] && tools="$(command -v strace || true)"
 	node "$pkg/scripts/vm-stage.mjs" --root "$out/root" --node "$node_bin" \
-		--workspace "$(cd "$pkg/../.." && pwd)" --packages aem-core,aem-timers,aem-tcp,aem-kmod \
+		--workspace "$(cd "$pkg/../.." && pwd)" --packages aem-core,aem-timers,aem-tcp,aem-udp,aem-kmod \
 		${tools:+--tools "$tools"}
 fi
 # Uncompressed: the guest unpacks it with a copy instead of inflating ~110 MB under emulation.
@@ -150,6 +164,7 @@ budget=$((budget + retry))
 append+=" aem.tests=$with_limits aem.pkg=$pkg${staged_node:+ aem.node=$staged_node}"
 [ -n "${AEM_VM_BENCH_ARGS:-}" ] && append+=" aem.bench=$AEM_VM_BENCH_ARGS"
 [ -n "${AEM_VM_TCP_BENCH_ARGS:-}" ] && append+=" aem.tcpbench=$AEM_VM_TCP_BENCH_ARGS"
+[ -n "${AEM_VM_UDP_BENCH_ARGS:-}" ] && append+=" aem.udpbench=$AEM_VM_UDP_BENCH_ARGS"
 # Environment for the guest's node in b_tcp: AEM_VM_ENV=NAME=value,NAME=value.
 [ -n "${AEM_VM_ENV:-}" ] && append+=" aem.env=$AEM_VM_ENV"
 timeout_s="${AEM_VM_TIMEOUT:-$budget}"

@@ -24,6 +24,8 @@
  *     keeps the service id, and entry with it fails with ENOENT once that
  *     version is gone.
  *
+ *   - A service's control operation (AEM_IOC_CONTROL) runs under
+ *     ctx->mutex like every ioctl, so its event cannot go meanwhile.
  *   - Deferred work (a service's prepare operation) runs under ctx->mutex
  *     in the context of the task that polls or flushes, so it never runs
  *     concurrently with the event's shutdown, which holds the mutex too.
@@ -238,17 +240,24 @@ static struct aem_record *aem_ring_reserve_locked(struct aem_ctx *ctx,
 	struct aem_record *rec;
 
 	if (tail < need) {
-		/* The record would straddle the end: pad to it. */
-		if (avail < tail + need)
+		/*
+		 * The record would straddle the end: pad to it.  The pad goes
+		 * in even when the record does not fit after it, since it would
+		 * be written before the record anyway: otherwise a record
+		 * larger than half the ring could wait forever for a tail
+		 * plus a record's worth of room.
+		 */
+		if (avail < tail)
 			return NULL;
 		rec = (struct aem_record *)(ctx->data + off);
 		rec->len = tail;
 		rec->type = AEM_REC_PAD;
 		ctx->prod_pos += tail;
+		avail -= tail;
 		off = 0;
-	} else if (avail < need) {
-		return NULL;
 	}
+	if (avail < need)
+		return NULL;
 	return (struct aem_record *)(ctx->data + off);
 }
 
@@ -372,60 +381,97 @@ void aem_event_defer(struct aem_event *ev)
 }
 EXPORT_SYMBOL_GPL(aem_event_defer);
 
+/* The payload of aem_event_emit(): pieces, copied one after the other. */
+struct aem_emit_vec {
+	const struct kvec *vec;
+	unsigned int nvec;
+};
+
+static int aem_emit_vec_copy(void *to, u32 len, void *arg)
+{
+	const struct aem_emit_vec *v = arg;
+	unsigned int i;
+
+	for (i = 0; i < v->nvec; i++) {
+		memcpy(to, v->vec[i].iov_base, v->vec[i].iov_len);
+		to += v->vec[i].iov_len;
+	}
+	return 0;
+}
+
 /**
  * aem_event_emit() - write one record of an event now
  * @ev: the event
  * @vec: the payload, in pieces
  * @nvec: number of pieces
  *
- * Writes the records of events waiting for room first (so their order is
- * kept), then a record of @ev whose payload is the concatenation of @vec,
- * if it fits.  For a service's prepare operation: the caller (poll or
- * flush) tells the consumer, so nobody is woken.
+ * aem_event_emit_copy() with a payload that is the concatenation of @vec.
  *
- * Return: 0 when the record is in the ring, -ENOSPC when the ring has no
- * room for it (nothing written), -EMSGSIZE when the payload is larger than
- * AEM_PAYLOAD_MAX.
+ * Return: see aem_event_emit_copy().
  */
 int aem_event_emit(struct aem_event *ev, const struct kvec *vec,
 		   unsigned int nvec)
 {
-	struct aem_ctx *ctx = ev->ctx;
-	struct aem_record *rec;
-	unsigned long flags;
+	struct aem_emit_vec v = { .vec = vec, .nvec = nvec };
 	unsigned int i;
 	size_t len = 0;
-	u8 *to;
 
 	for (i = 0; i < nvec; i++)
 		len += vec[i].iov_len;
-	if (len > AEM_PAYLOAD_MAX)
+	if (len > AEM_EMIT_MAX)
+		return -EMSGSIZE;
+	return aem_event_emit_copy(ev, len, aem_emit_vec_copy, &v);
+}
+EXPORT_SYMBOL_GPL(aem_event_emit);
+
+/**
+ * aem_event_emit_copy() - write one record of an event now, its payload
+ *	copied by the service
+ * @ev: the event
+ * @len: payload bytes, at most AEM_EMIT_MAX
+ * @copy: writes exactly @len bytes at @to and returns 0, or returns a
+ *	negative errno to write nothing; it runs under the ring's spinlock
+ *	with interrupts off, so it must neither sleep nor touch user memory
+ *	(copying from an skb is fine)
+ * @arg: passed to @copy
+ *
+ * Writes the records of events waiting for room first (so their order is
+ * kept), then a record of @ev, if it fits: the payload goes straight into
+ * the ring, with no staging copy.  For a service's prepare operation: the
+ * caller (poll or flush) tells the consumer, so nobody is woken.
+ *
+ * Return: 0 when the record is in the ring, -ENOSPC when the ring has no
+ * room for it now (nothing written), -EMSGSIZE when it can never fit (larger
+ * than AEM_RECORD_MAX or than this context's ring), or @copy's error.
+ */
+int aem_event_emit_copy(struct aem_event *ev, u32 len,
+			int (*copy)(void *to, u32 len, void *arg), void *arg)
+{
+	struct aem_ctx *ctx = ev->ctx;
+	u32 need = ALIGN(sizeof(struct aem_record) + (u64)len,
+			 AEM_RECORD_ALIGN);
+	struct aem_record *rec;
+	unsigned long flags;
+	int ret;
+
+	if (len > AEM_EMIT_MAX || need > ctx->mask + 1)
 		return -EMSGSIZE;
 
 	spin_lock_irqsave(&ctx->lock, flags);
 	aem_ring_flush_locked(ctx);
-	rec = aem_ring_reserve_locked(ctx, ALIGN(sizeof(*rec) + len,
-						 AEM_RECORD_ALIGN));
-	if (!rec) {
-		/* A pad may have been written: publish it with the rest. */
-		smp_store_release(&ctx->prod->producer_pos, ctx->prod_pos);
-		spin_unlock_irqrestore(&ctx->lock, flags);
-		return -ENOSPC;
+	rec = aem_ring_reserve_locked(ctx, need);
+	ret = rec ? copy(rec->payload, len, arg) : -ENOSPC;
+	if (!ret) {
+		aem_record_header(rec, ev, len);
+		ctx->prod_pos += rec->len;
+		ctx->nr_records++;
 	}
-	to = rec->payload;
-	for (i = 0; i < nvec; i++) {
-		memcpy(to, vec[i].iov_base, vec[i].iov_len);
-		to += vec[i].iov_len;
-	}
-	aem_record_header(rec, ev, len);
-	ctx->prod_pos += rec->len;
-	ctx->nr_records++;
-	/* Publish the record before the position (see aem.h). */
+	/* Publish the record (or a pad) before the position (see aem.h). */
 	smp_store_release(&ctx->prod->producer_pos, ctx->prod_pos);
 	spin_unlock_irqrestore(&ctx->lock, flags);
-	return 0;
+	return ret;
 }
-EXPORT_SYMBOL_GPL(aem_event_emit);
+EXPORT_SYMBOL_GPL(aem_event_emit_copy);
 
 /*
  * Run the prepare operations of deferred events, each at most once per
@@ -870,6 +916,38 @@ static long aem_ioc_evctl(struct aem_ctx *ctx, void __user *uarg)
 	}
 }
 
+/*
+ * A service's own operation on one of its events.  The argument stays in
+ * user memory: the service reads and checks what it needs (a send batch
+ * may be megabytes), so the core checks only its own struct and the range.
+ */
+static long aem_ioc_control(struct aem_ctx *ctx, void __user *uarg)
+{
+	struct aem_control co;
+	struct aem_event *ev;
+	void __user *arg;
+
+	if (copy_from_user(&co, uarg, sizeof(co)))
+		return -EFAULT;
+	if (co.flags || co.reserved0 || co.reserved[0] || co.reserved[1] ||
+	    co.arg_len > AEM_CONTROL_ARG_MAX || (co.arg_len && !co.arg))
+		return -EINVAL;
+	arg = u64_to_user_ptr(co.arg);
+	if (!access_ok(arg, co.arg_len))
+		return -EFAULT;
+	if (!ctx->ring)
+		return -ENXIO;
+	if (!co.event_id || co.event_id > U32_MAX)
+		return -ENOENT;
+	ev = xa_load(&ctx->events, co.event_id);
+	if (!ev)
+		return -ENOENT;
+	if (!ev->svc->ops->control)
+		return -EOPNOTSUPP;
+	/* ctx->mutex is held: the event cannot be shut down meanwhile. */
+	return ev->svc->ops->control(ev, co.op, arg, co.arg_len);
+}
+
 static long aem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct aem_ctx *ctx = file->private_data;
@@ -895,6 +973,9 @@ static long aem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case AEM_IOC_FLUSH:
 		ret = ctx->ring ? aem_ring_flush(ctx) : -ENXIO;
+		break;
+	case AEM_IOC_CONTROL:
+		ret = aem_ioc_control(ctx, uarg);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -1042,6 +1123,9 @@ static int __init aem_core_init(void)
 	BUILD_BUG_ON(sizeof(struct aem_lookup) != 72);
 	BUILD_BUG_ON(sizeof(struct aem_entry) != 64);
 	BUILD_BUG_ON(sizeof(struct aem_evctl) != 32);
+	BUILD_BUG_ON(sizeof(struct aem_control) != 48);
+	BUILD_BUG_ON(AEM_EMIT_MAX != AEM_RECORD_MAX - sizeof(struct aem_record));
+	BUILD_BUG_ON(AEM_RECORD_MAX % AEM_RECORD_ALIGN);
 	/* The largest record fits the smallest ring. */
 	BUILD_BUG_ON(sizeof(struct aem_record) + AEM_PAYLOAD_MAX > PAGE_SIZE);
 

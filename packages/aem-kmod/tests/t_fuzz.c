@@ -15,7 +15,7 @@
  *   t_fuzz [iterations] [seed]
  */
 #include "libaem.h"
-#include "tap.h"
+#include "fuzz.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -25,17 +25,6 @@
 
 #define MS	1000000ULL
 enum { NCTX = 4, MAX_IDS = 256 };
-
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	/* xorshift64* */
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 2685821657736338717ULL;
-}
 
 static uint64_t pick(const uint64_t *v, unsigned int n)
 {
@@ -382,7 +371,7 @@ int main(int argc, char **argv)
 
 	diag("t_fuzz: %lu calls, seed %lu (t_fuzz %lu %lu replays them)",
 	     iterations, seed, iterations, seed);
-	rng = seed | 1;
+	fuzz_seed(seed);
 	page = sysconf(_SC_PAGESIZE);
 	scratch = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -10,21 +10,12 @@
  *
  *   t_tcp_fuzz [iterations] [seed]
  */
+#include "fuzz.h"
 #include "tcp_util.h"
 
 #include <signal.h>
 
 enum { NFD = 24, MAX_IDS = 128 };
-
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 2685821657736338717ULL;
-}
 
 static struct aem *aem;
 static struct aem_service_info tcp;
@@ -33,7 +24,6 @@ static uint64_t ids[MAX_IDS];
 static unsigned int nids;
 static uint16_t port;
 static int lfd;
-static unsigned long calls, successes, unexpected, counts[256];
 
 static int allowed(int err)
 {
@@ -46,20 +36,7 @@ static int allowed(int err)
 	}
 }
 
-static void note(long ret, const char *what)
-{
-	calls++;
-	if (ret >= 0) {
-		successes++;
-		return;
-	}
-	counts[-ret & 255]++;
-	if (!allowed((int)-ret)) {
-		if (unexpected++ < 10)
-			diag("unexpected %s from %s", strerror((int)-ret),
-			     what);
-	}
-}
+static struct fuzz_tally tally = { .allowed = allowed };
 
 /* Refill slot @i with something socket-like (or not). */
 static void refill(int i)
@@ -136,28 +113,11 @@ static void op_attach(void)
 	ret = aem_entry(aem, tcp.service_id, tcp.first_call + call, &a, len,
 			rnd(), rnd() % 256, rnd() % 3 ? AEM_ENTRY_F_START : 0,
 			&id);
-	note(ret, "attach");
+	fuzz_note(&tally, ret, "attach");
 	if (!ret && nids < MAX_IDS)
 		ids[nids++] = id;
 	else if (!ret)
 		aem_evctl(aem, id, AEM_EVCTL_SHUTDOWN, 0);
-}
-
-static void op_evctl(void)
-{
-	unsigned int i;
-	uint32_t op;
-	long ret;
-
-	if (!nids)
-		return;
-	i = rnd() % nids;
-	op = rnd() % 6;
-	ret = aem_evctl(aem, ids[i], op,
-			op == AEM_EVCTL_PRIO ? rnd() % 300 : 0);
-	note(ret, "evctl");
-	if (op == AEM_EVCTL_SHUTDOWN && !ret)
-		ids[i] = ids[--nids];
 }
 
 static void op_traffic(void)
@@ -217,7 +177,7 @@ int main(int argc, char **argv)
 	int j;
 
 	signal(SIGPIPE, SIG_IGN);
-	rng = seed | 1;
+	fuzz_seed(seed);
 	diag("t_tcp_fuzz %lu %llu", iterations, (unsigned long long)seed);
 	if (aem_open(&aem, NULL, 2) ||
 	    aem_lookup(aem, "tcp", AEM_VERSION(1, 0, 0), 0, &tcp))
@@ -233,7 +193,7 @@ int main(int argc, char **argv)
 			op_attach();
 			break;
 		case 3: case 4:
-			op_evctl();
+			fuzz_random_evctl(&tally, aem, ids, &nids);
 			break;
 		case 5:
 			aem_wait(aem, 0);
@@ -246,11 +206,13 @@ int main(int argc, char **argv)
 	}
 	aem_drain(aem, drain_close, NULL, 0);
 	diag("%lu calls, %lu succeeded; EINVAL %lu EBADF %lu ENOTSOCK %lu EBUSY %lu ENOENT %lu",
-	     calls, successes, counts[EINVAL], counts[EBADF], counts[ENOTSOCK],
-	     counts[EBUSY], counts[ENOENT]);
-	ok(unexpected == 0, "only documented errors (%lu unexpected)",
-	   unexpected);
-	ok(successes > 100, "some calls succeeded (%lu)", successes);
+	     tally.calls, tally.successes, tally.counts[EINVAL],
+	     tally.counts[EBADF], tally.counts[ENOTSOCK], tally.counts[EBUSY],
+	     tally.counts[ENOENT]);
+	ok(tally.unexpected == 0, "only documented errors (%lu unexpected)",
+	   tally.unexpected);
+	ok(tally.successes > 100, "some calls succeeded (%lu)",
+	   tally.successes);
 	ok(module_refcnt("aem_tcp") == tcp0 + nids,
 	   "one module reference per live event (%ld)",
 	   module_refcnt("aem_tcp") - tcp0);

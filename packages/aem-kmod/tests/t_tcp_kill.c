@@ -53,17 +53,6 @@ static void *blast(void *arg)
 	return NULL;
 }
 
-static int refs_back(long tcp0, long core0, unsigned int ms)
-{
-	while (ms && (module_refcnt("aem_tcp") != tcp0 ||
-		      module_refcnt("aem_core") != core0)) {
-		sleep_ms(10);
-		ms -= ms > 10 ? 10 : ms;
-	}
-	return module_refcnt("aem_tcp") == tcp0 &&
-	       module_refcnt("aem_core") == core0;
-}
-
 /* ---- kill mid-stream --------------------------------------------------- */
 
 enum { NCONN = 16 };
@@ -141,7 +130,7 @@ static void test_kill(int drain, int nconn)
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	ok(WIFSIGNALED(st), "child killed");
-	ok(refs_back(tcp0, core0, 2000), "module references back (%ld, %ld)",
+	ok(refs_back("aem_tcp", tcp0, core0, 2000), "module references back (%ld, %ld)",
 	   module_refcnt("aem_tcp") - tcp0, module_refcnt("aem_core") - core0);
 	if (drain) {
 		for (i = 0; i < n; i++) {
@@ -212,7 +201,7 @@ static void test_close_during_data(void)
 	ok(b[1].err == EPIPE || b[1].err == ECONNRESET,
 	   "context teardown mid-burst, then close(): the peer sees it (%s)",
 	   strerror(b[1].err));
-	ok(refs_back(tcp0, core0, 2000), "module references back");
+	ok(refs_back("aem_tcp", tcp0, core0, 2000), "module references back");
 	close(b[0].fd);
 	close(b[1].fd);
 	close(lfd);
@@ -295,21 +284,13 @@ static void test_detach_during_burst(void)
 	ok(b2.err == EPIPE || b2.err == ECONNRESET, "the peer sees it (%s)",
 	   strerror(b2.err));
 	aem_close(aem);
-	ok(refs_back(tcp0, core0, 2000), "module references back");
+	ok(refs_back("aem_tcp", tcp0, core0, 2000), "module references back");
 	close(afd);
 	close(b.fd);
 	close(b2.fd);
 	close(lfd);
 	free(c.recs);
 }
-
-/* Runs one case and says how long it took: the VM's time limits are set from these. */
-#define timed(name, call)						\
-	do {								\
-		unsigned long long t0_ = now_ns();			\
-		call;							\
-		diag("%s took %.1f s", name, (now_ns() - t0_) / 1e9);	\
-	} while (0)
 
 int main(void)
 {

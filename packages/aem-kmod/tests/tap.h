@@ -113,6 +113,54 @@ static inline long module_refcnt(const char *name)
 	return v;
 }
 
+/* Wait up to @ms for module @name's and aem_core's refcounts to be back. */
+static inline int refs_back(const char *name, long mod0, long core0,
+			    unsigned int ms)
+{
+	while (ms && (module_refcnt(name) != mod0 ||
+		      module_refcnt("aem_core") != core0)) {
+		sleep_ms(10);
+		ms -= ms > 10 ? 10 : ms;
+	}
+	return module_refcnt(name) == mod0 &&
+	       module_refcnt("aem_core") == core0;
+}
+
+/* "sockets: used N" of /proc/net/sockstat, or -1. */
+static inline long sockets_used(void)
+{
+	FILE *f = fopen("/proc/net/sockstat", "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "sockets: used %ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* Wait up to @ms for sockets_used() to drop to @want or below. */
+static inline long sockets_settle(long want, unsigned int ms)
+{
+	long v = sockets_used();
+
+	while (v > want && ms) {
+		sleep_ms(10);
+		ms = ms > 10 ? ms - 10 : 0;
+		v = sockets_used();
+	}
+	return v;
+}
+
+/* Runs one case and says how long it took: the VM's time limits are set from these. */
+#define timed(name, call)						\
+	do {								\
+		unsigned long long t0_ = now_ns();			\
+		call;							\
+		diag("%s took %.1f s", name, (now_ns() - t0_) / 1e9);	\
+	} while (0)
+
 /* Run a shell command; returns its exit status (or -1). */
 static inline int run(const char *cmd)
 {

@@ -208,20 +208,6 @@ static inline void stream_fill(uint64_t seed, uint64_t pos, uint8_t *p,
 		p[i] = stream_byte(seed, pos + i);
 }
 
-/* "sockets: used N" of /proc/net/sockstat, or -1. */
-static inline long sockets_used(void)
-{
-	FILE *f = fopen("/proc/net/sockstat", "r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "sockets: used %ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* Open file descriptors of this process below 4096. */
 static inline int count_fds(void)
 {
@@ -231,19 +217,6 @@ static inline int count_fds(void)
 		if (fcntl(fd, F_GETFD) != -1)
 			n++;
 	return n;
-}
-
-/* Wait up to @ms for sockets_used() to drop to @want or below. */
-static inline long sockets_settle(long want, unsigned int ms)
-{
-	long v = sockets_used();
-
-	while (v > want && ms) {
-		sleep_ms(10);
-		ms = ms > 10 ? ms - 10 : 0;
-		v = sockets_used();
-	}
-	return v;
 }
 
 #endif /* AEM_TCP_UTIL_H */

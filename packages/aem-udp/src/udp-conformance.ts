@@ -220,7 +220,10 @@ export function udpConformance(options: UdpConformanceOptions): void {
       for (let i = 0; i < 50; i++) client.send(`d${i}`, socket.address.port, '127.0.0.1');
       await until(() => socket.stats.received + socket.stats.kernelDrops === 50, '50 datagrams');
       let stats = socket.stats;
-      assert.equal(stats.queuedDatagrams, 10);
+      // 10 queued behind the one in the handler when datagrams arrive one at a time (node:dgram);
+      // 9 when the whole burst arrives in one batch (the kernel transport): the queue filled
+      // before the first delivery took one out of it.
+      assert.ok(stats.queuedDatagrams === 10 || stats.queuedDatagrams === 9, JSON.stringify(stats));
       assert.equal(
         stats.received,
         stats.delivered + stats.queuedDatagrams + stats.droppedQueueFull,

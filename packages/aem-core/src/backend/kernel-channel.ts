@@ -85,6 +85,18 @@ export interface KernelService {
    * @returns `false` for an event that is not attached (already detached, or never was).
    */
   detach(eventId: number): boolean;
+  /**
+   * Runs the service's own operation `op` on an event (`AEM_IOC_CONTROL`), for what does not fit
+   * the common calls, such as sending a batch of datagrams in one system call. `op` and the bytes
+   * of `arg` are in the service's own format; the kernel reads `arg` in place and may write
+   * results back into it.
+   *
+   * @returns the operation's result, a non-negative number it defines.
+   * @throws an `Error` with `code` and `errno` when the kernel refuses: `AEM_EVENT_CLOSED` for an
+   *   event that is not attached, `AEM_INVALID_ARGUMENT` for a bad operation or argument (or a
+   *   service without operations).
+   */
+  control(eventId: number, op: number, arg: Uint8Array): number;
   /** Sets the receiver of this service's records of type `type` (one per type; the last wins). */
   receive(type: number, receiver: KernelRecordReceiver): void;
   /** Events attached and not detached. */

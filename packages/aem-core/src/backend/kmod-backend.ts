@@ -27,6 +27,7 @@ export interface KmodDeviceLike {
   shutdown(eventId: number): void;
   start(eventId: number): void;
   stop(eventId: number): void;
+  control(eventId: number, op: number, arg: Uint8Array): number;
   /** The bytes of the current batch's records. */
   readonly data: Uint8Array;
   listen(handler: (count: number, records: Float64Array) => void): void;
@@ -79,6 +80,19 @@ class BoundKernelService implements KernelService {
     this.backend._released(eventId);
     if (!this.backend.isClosed) this.device.shutdown(eventId);
     return true;
+  }
+
+  control(eventId: number, op: number, arg: Uint8Array): number {
+    if (!this.events.has(eventId) || this.backend.isClosed) {
+      const error = new Error(`kernel event ${eventId} is not attached`) as Error & {
+        code: string;
+        errno: number;
+      };
+      error.code = 'AEM_EVENT_CLOSED';
+      error.errno = 2;
+      throw error;
+    }
+    return this.device.control(eventId, op, arg);
   }
 
   receive(type: number, receiver: KernelRecordReceiver): void {

@@ -5,9 +5,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 
 const require = createRequire(import.meta.url);
-const { KmodDevice, decodeRecord, RECORD_TYPE, ABI_VERSION } = require('../index.js');
+const {
+  KmodDevice,
+  decodeRecord,
+  RECORD_TYPE,
+  RECORD_FIELD: F,
+  FIELDS,
+  ABI_VERSION,
+  UDP_KIND,
+  UDP_OP,
+  sock,
+} = require('../index.js');
 
 const MS = 1_000_000;
 const monotonicNs = () => Number(process.hrtime.bigint());
@@ -152,4 +164,81 @@ test('an unref\'d, unclosed device neither holds the loop nor leaks after GC', a
     global.gc();
   }
   // The VM's unload step checks that the module refcounts are back to 0.
+});
+
+test('control: errors of the generic service operation', () => {
+  const device = new KmodDevice({ ringPages: 4 });
+  const timers = device.lookup('timers', '1.0.0');
+  const id = device.timer(timers, { initialNs: 1000 * MS });
+  // A service without operations, an unknown event, an argument that is no Uint8Array.
+  assert.throws(() => device.control(id, 1, new Uint8Array(8)), {
+    code: 'AEM_INVALID_ARGUMENT',
+    errno: 95,
+  });
+  assert.throws(() => device.control(id + 100, 1, new Uint8Array(8)), { code: 'AEM_EVENT_CLOSED' });
+  assert.throws(() => device.control(id, 1, [1, 2, 3]), { code: 'AEM_INVALID_ARGUMENT' });
+  device.shutdown(id);
+  device.close();
+});
+
+test('udp: datagram records carry peer and bytes; a batch goes out through control', async () => {
+  const device = new KmodDevice({ ringPages: 16 });
+  const udp = device.lookup('udp', '1.0.0');
+  const fd = sock.udpBind('127.0.0.1', 0, false, 0, 0);
+  const port = sock.addresses(fd).localPort;
+  const id = device.udpAttach(udp, fd, { userData: 9 });
+  const client = createSocket('udp4');
+  client.bind(0, '127.0.0.1');
+  await once(client, 'listening');
+  const clientPort = client.address().port;
+  const before = Date.now();
+  const got = new Promise((resolve) => {
+    device.listen((count, records) => {
+      for (let i = 0, o = 0; i < count; i++, o += FIELDS) {
+        if (records[o + F.type] !== RECORD_TYPE.udp || records[o + F.word0] !== UDP_KIND.datagram)
+          continue;
+        const at = records[o + F.dataOffset];
+        const bytes = Buffer.from(device.data.subarray(at, at + records[o + F.dataLength]));
+        resolve({ userData: records[o + F.userData], time: records[o + F.word1], bytes });
+      }
+    });
+  });
+  client.send('ping', port, '127.0.0.1');
+  const rec = await got;
+  device.unlisten();
+  assert.equal(rec.userData, 9);
+  assert.equal(rec.bytes.readUInt16LE(0), 2, 'AF_INET');
+  assert.equal(rec.bytes.readUInt16LE(2), clientPort);
+  assert.deepEqual([...rec.bytes.subarray(8, 12)], [127, 0, 0, 1]);
+  assert.equal(rec.bytes.subarray(24).toString(), 'ping');
+  assert.ok(rec.time / 1e6 >= before - 5 && rec.time / 1e6 <= Date.now() + 5, 'receive time');
+  // A batch of two: struct aem_udp_send, then each struct aem_udp_msg and its bytes (padded to 8).
+  const batch = Buffer.alloc(32 + 2 * (32 + 8));
+  batch.writeUInt32LE(2, 0);
+  for (const [k, text] of [[0, 'pong1'], [1, 'pong2']]) {
+    const at = 32 + k * 40;
+    batch.writeUInt16LE(2, at);
+    batch.writeUInt16LE(clientPort, at + 2);
+    batch.set([127, 0, 0, 1], at + 8);
+    batch.writeUInt32LE(5, at + 24);
+    batch.write(text, at + 32);
+  }
+  const replies = [];
+  const both = new Promise((resolve) =>
+    client.on('message', (m) => replies.push(m.toString()) === 2 && resolve()),
+  );
+  assert.equal(device.control(id, UDP_OP.send, batch), 2, 'two handled');
+  assert.deepEqual(
+    [batch.readUInt32LE(8), batch.readUInt32LE(12), batch.readUInt32LE(16)],
+    [2, 2, 0],
+    'done, sent, errors written back',
+  );
+  await both;
+  assert.deepEqual(replies, ['pong1', 'pong2']);
+  // The header is checked: out fields must be zero on input.
+  assert.throws(() => device.control(id, UDP_OP.send, batch), { code: 'AEM_INVALID_ARGUMENT' });
+  client.close();
+  device.shutdown(id);
+  sock.close(fd);
+  device.close();
 });

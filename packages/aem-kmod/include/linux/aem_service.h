@@ -17,9 +17,12 @@
  *   prepare: process context of a task polling or flushing the context
  *	(the consumer: its fd table is current->files), the context mutex
  *	held, may sleep; never concurrently with the others for one event.
+ *   control: process context of the task calling AEM_IOC_CONTROL, the
+ *	context mutex held, may sleep and fault on user memory; never
+ *	concurrently with the others for one event.
  * aem_event_activate() and aem_event_defer() may be called from any
  * context, hard interrupt included, until stop() has returned.
- * aem_event_emit() is for prepare.
+ * aem_event_emit() and aem_event_emit_copy() are for prepare.
  */
 #ifndef _LINUX_AEM_SERVICE_H
 #define _LINUX_AEM_SERVICE_H
@@ -33,8 +36,11 @@ struct aem_event;
 
 struct kvec;
 
-/* Largest payload of a record: header and payload fill at most a page. */
+/* Largest payload @fill writes: header and payload fill at most a page. */
 #define AEM_PAYLOAD_MAX		4072
+
+/* Largest payload prepare writes with aem_event_emit*() (AEM_RECORD_MAX). */
+#define AEM_EMIT_MAX		(AEM_RECORD_MAX - 24)
 
 /**
  * struct aem_service_ops - what a service implements
@@ -59,6 +65,12 @@ struct kvec;
  *	Return 0 when done until the next aem_event_defer(), -EAGAIN to be
  *	run again at the consumer's next poll or flush (the ring was full, a
  *	budget ran out, or the caller is not the task it needs)
+ * @control: optional: the service's own operation @op on the event
+ *	(AEM_IOC_CONTROL), its argument @arg in user memory, @len bytes
+ *	(at most AEM_CONTROL_ARG_MAX, not yet read or checked: the service
+ *	validates everything it reads).  Return a non-negative result or a
+ *	negative errno (-EINVAL for an unknown @op).  Without it the ioctl
+ *	fails with EOPNOTSUPP
  */
 struct aem_service_ops {
 	int (*create)(struct aem_event *ev, u32 call, const void *args,
@@ -69,6 +81,8 @@ struct aem_service_ops {
 	int (*fill)(struct aem_event *ev, void *payload, u32 room);
 	void (*detach)(struct aem_event *ev);
 	int (*prepare)(struct aem_event *ev);
+	long (*control)(struct aem_event *ev, u32 op, void __user *arg,
+			u32 len);
 };
 
 /**
@@ -101,6 +115,8 @@ void aem_event_activate(struct aem_event *ev);
 void aem_event_defer(struct aem_event *ev);
 int aem_event_emit(struct aem_event *ev, const struct kvec *vec,
 		   unsigned int nvec);
+int aem_event_emit_copy(struct aem_event *ev, u32 len,
+			int (*copy)(void *to, u32 len, void *arg), void *arg);
 void *aem_event_priv(const struct aem_event *ev);
 void aem_event_set_priv(struct aem_event *ev, void *priv);
 

@@ -1,4 +1,6 @@
 import type { ServiceHost } from '@aem/core';
+import { openKernelUdp } from './kernel-udp';
+import { kmodTransport } from './kmod-transport';
 import { nodeTransport } from './node-transport';
 import type { UdpTransport } from './transport';
 
@@ -9,6 +11,9 @@ import type { UdpTransport } from './transport';
  * @internal
  */
 export function selectTransport(host: ServiceHost): UdpTransport {
-  void host;
-  return nodeTransport;
+  const kernel =
+    host.backend.kernel === undefined
+      ? undefined
+      : openKernelUdp(host.backend.kernel, host.backend);
+  return kernel === undefined ? nodeTransport : kmodTransport(kernel);
 }

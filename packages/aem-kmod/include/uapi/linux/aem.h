@@ -9,10 +9,11 @@
  * -----
  * Each open file of /dev/aem is a context.  A context binds services by
  * name and version (AEM_IOC_LOOKUP), registers events through a service's
- * calls (AEM_IOC_ENTRY), controls them (AEM_IOC_EVCTL) and receives their
- * activations as records in a ring shared with user space (AEM_IOC_RING_SETUP
- * then mmap()).  Closing the last reference to the file (fd and mappings)
- * tears down every event of the context.
+ * calls (AEM_IOC_ENTRY), controls them (AEM_IOC_EVCTL), runs a service's own
+ * operations on them (AEM_IOC_CONTROL: the udp service's batch send) and
+ * receives their activations as records in a ring shared with user space
+ * (AEM_IOC_RING_SETUP then mmap()).  Closing the last reference to the file
+ * (fd and mappings) tears down every event of the context.
  *
  * Argument structs have explicit padding; every reserved field and every
  * padding field must be zero on input, and unknown flag bits are refused,
@@ -180,8 +181,19 @@ struct aem_ring_producer {
 #define AEM_REC_PAD		0	/* skip len bytes */
 #define AEM_REC_TIMER		1	/* payload: struct aem_timer_record */
 #define AEM_REC_TCP		2	/* payload: struct aem_tcp_record, bytes */
+#define AEM_REC_UDP		3	/* payload: struct aem_udp_record, bytes */
 
 #define AEM_RECORD_ALIGN	8
+
+/*
+ * Largest record any service writes, header included: a whole UDP datagram
+ * (65,527 bytes at most) with its record and address headers fits.  Most
+ * records are far smaller (timers: 40 bytes; TCP: at most a page).  A
+ * consumer sizes its copy buffers from this; a ring meant for services that
+ * write large records should hold at least two of them (a record that can
+ * never fit this context's ring is refused by the service, and counted).
+ */
+#define AEM_RECORD_MAX		(64 * 1024 + 64)
 
 /**
  * struct aem_record - one activation in the ring
@@ -289,6 +301,41 @@ struct aem_evctl {
 	__u64 event_id;
 	__u32 op;
 	__u32 value;
+	__u64 reserved[2];
+};
+
+/* Largest argument of AEM_IOC_CONTROL, in bytes (a service may take less). */
+#define AEM_CONTROL_ARG_MAX	(64U << 20)
+
+/**
+ * struct aem_control - AEM_IOC_CONTROL argument: a service's own operation
+ *	on one of its events
+ * @event_id: in: an event of this context
+ * @op: in: the operation, numbered by the event's service (the udp
+ *	service's AEM_UDP_OP_*)
+ * @flags: in: zero (none defined)
+ * @arg: in: user pointer to the operation's argument, in the service's
+ *	format; the service may write results back into it
+ * @arg_len: in: its size in bytes, at most AEM_CONTROL_ARG_MAX
+ * @reserved0: zero
+ * @reserved: zero
+ *
+ * The core checks the struct and finds the event, and hands the operation
+ * to the event's service, which reads (and validates) the argument from
+ * user memory itself: an argument may be large (a batch of datagrams), so
+ * the core copies nothing.  Returns the service's result, a non-negative
+ * number defined by the operation.  Fails with ENXIO before the ring is set
+ * up, ENOENT for an unknown event, EOPNOTSUPP when the event's service has
+ * no operations, EINVAL for bad fields here or an operation the service
+ * does not know, EFAULT for a bad pointer, and the operation's own errors.
+ */
+struct aem_control {
+	__u64 event_id;
+	__u32 op;
+	__u32 flags;
+	__u64 arg;
+	__u32 arg_len;
+	__u32 reserved0;
 	__u64 reserved[2];
 };
 
@@ -430,6 +477,167 @@ struct aem_tcp_addr {
 	__u8 addr[16];
 };
 
+/*
+ * The UDP service ("udp"), calls relative to first_call.
+ *
+ * SOCKET attaches an event to a bound UDP socket (AF_INET or AF_INET6) of
+ * the caller.  Every datagram that arrives becomes one AEM_UDP_DATAGRAM
+ * record carrying the peer's address, the payload (the whole datagram,
+ * never truncated) and the kernel's receive time; the consumer's poll or
+ * flush moves every queued datagram into the ring in one pass, so one
+ * wake-up brings as many datagrams as arrived.  Datagrams are taken from
+ * the socket only when the ring has room for them: one that does not fit
+ * waits in the kernel (the event's, in order, and the backlog flag is set)
+ * until the consumer makes room and flushes; the rest stay in the socket,
+ * which drops what its receive buffer cannot hold, as for any reader.  The
+ * socket's drop count (sk_drops: a full receive buffer, bad checksums, a
+ * datagram larger than this context's ring) comes as an AEM_UDP_DROPS
+ * record whenever it changed.
+ *
+ * Sending is AEM_IOC_CONTROL with AEM_UDP_OP_SEND: a batch of datagrams in
+ * one call (struct aem_udp_send, then each datagram as struct aem_udp_msg
+ * and its bytes), each sent with MSG_DONTWAIT as sendto() would.  A batch
+ * stops at the first datagram the socket's send buffer cannot take
+ * (EAGAIN): AEM_UDP_SEND_BLOCKED is set, and an AEM_UDP_WRITABLE record
+ * follows once there is room again; any other error counts that datagram
+ * as refused and the batch goes on.
+ *
+ * The first START attaches (the socket's sk_data_ready and sk_write_space
+ * are saved and replaced, and kernel receive timestamps are enabled);
+ * STOP pauses reading (datagrams stay in the socket; WRITABLE is still
+ * reported); START resumes.  SHUTDOWN (and closing the context) detaches
+ * and restores the socket; a datagram taken from the socket but not yet in
+ * the ring (only while the ring is full) goes with the event and counts in
+ * sk_drops.  The event holds a reference on the socket's file: closing the
+ * fd does not close the socket while an event is attached.  Do not read the
+ * socket yourself while attached: each datagram reaches one reader.
+ */
+#define AEM_UDP_NAME		"udp"
+#define AEM_UDP_CALL_SOCKET	0
+
+/* Largest datagram AEM_UDP_OP_SEND takes (the IPv4 maximum payload). */
+#define AEM_UDP_DATAGRAM_MAX	65507
+
+/**
+ * struct aem_udp_args - argument of AEM_UDP_CALL_SOCKET
+ * @fd: a bound UDP socket (AF_INET or AF_INET6) of the calling process,
+ *	without UDP_GRO
+ * @flags: zero (none defined)
+ * @reserved: zero
+ *
+ * Fails with EBADF for a bad fd, ENOTSOCK for a file that is no socket,
+ * EINVAL for a socket that is not UDP, not bound or has UDP_GRO on, EBUSY
+ * (at START) when the socket is already attached.
+ */
+struct aem_udp_args {
+	__s32 fd;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/**
+ * struct aem_udp_addr - a UDP peer
+ * @family: AF_INET or AF_INET6 (an IPv4 peer of an AF_INET6 socket is an
+ *	IPv4-mapped IPv6 address, as recvfrom() reports it)
+ * @port: host byte order
+ * @scope_id: AF_INET6 scope id (link-local peers), else 0
+ * @addr: network byte order; AF_INET uses the first 4 bytes, the rest zero
+ */
+struct aem_udp_addr {
+	__u16 family;
+	__u16 port;
+	__u32 scope_id;
+	__u8 addr[16];
+};
+
+/* struct aem_udp_record.kind */
+#define AEM_UDP_DATAGRAM	1	/* value: receive time; addr + payload */
+#define AEM_UDP_DROPS		2	/* value: the socket's sk_drops */
+#define AEM_UDP_WRITABLE	3	/* room to send after BLOCKED */
+#define AEM_UDP_ERROR		4	/* value: positive errno */
+
+/**
+ * struct aem_udp_record - payload of AEM_REC_UDP
+ * @kind: AEM_UDP_*
+ * @flags: zero
+ * @len: bytes following this header (DATAGRAM: struct aem_udp_addr, then
+ *	len - sizeof(struct aem_udp_addr) bytes of payload; others: 0)
+ * @value: DATAGRAM: the time the kernel received it, CLOCK_REALTIME in
+ *	nanoseconds (the skb's timestamp; the time it was moved into the
+ *	ring when the datagram arrived before timestamps were on); DROPS: the
+ *	socket's drop count since it was created; ERROR: a positive errno the
+ *	socket reported (an ICMP error on a connected socket), after which
+ *	reading goes on; otherwise 0
+ * @data: @len bytes
+ *
+ * The header has the layout of struct aem_tcp_record.
+ */
+struct aem_udp_record {
+	__u16 kind;
+	__u16 flags;
+	__u32 len;
+	__s64 value;
+	__u8 data[];
+};
+
+/* AEM_IOC_CONTROL operations of the udp service */
+#define AEM_UDP_OP_SEND		1	/* struct aem_udp_send, then messages */
+
+/* Most datagrams and bytes (headers included) of one AEM_UDP_OP_SEND */
+#define AEM_UDP_SEND_COUNT_MAX	1024
+#define AEM_UDP_SEND_BYTES_MAX	(8U << 20)
+
+/* struct aem_udp_send.status */
+#define AEM_UDP_SEND_BLOCKED	(1U << 0)	/* stopped at EAGAIN */
+
+/**
+ * struct aem_udp_send - the head of AEM_UDP_OP_SEND's argument
+ * @count: in: messages following, 1..AEM_UDP_SEND_COUNT_MAX
+ * @flags: in: zero
+ * @done: out: messages handled (sent or refused), from the first; the
+ *	rest were not tried (BLOCKED)
+ * @sent: out: datagrams handed to the network stack
+ * @errors: out: datagrams refused (done - sent)
+ * @first_error: out: positive errno of the first refused datagram, or 0
+ * @status: out: AEM_UDP_SEND_*
+ * @first_failed: out: index of the first refused datagram (valid when
+ *	@errors is not 0)
+ *
+ * Every out field must be zero on input.  The argument is this struct
+ * followed by @count messages, each a struct aem_udp_msg and its len bytes
+ * padded with zeros to a multiple of 8; arg_len covers exactly that, at
+ * most AEM_UDP_SEND_BYTES_MAX.  A datagram with a bad address (family,
+ * non-zero unused bytes) is refused with EINVAL, one longer than
+ * AEM_UDP_DATAGRAM_MAX with EMSGSIZE, and one the stack refuses with its
+ * errno; sending goes on with the next.  The call itself fails with EINVAL
+ * (nothing sent) for a bad head, a count out of range or an argument whose
+ * length does not match its messages, EFAULT for bad memory (the out
+ * fields then describe what was sent before it), and EINVAL when the event
+ * was never started.  It returns @done.
+ */
+struct aem_udp_send {
+	__u32 count;
+	__u32 flags;
+	__u32 done;
+	__u32 sent;
+	__u32 errors;
+	__s32 first_error;
+	__u32 status;
+	__u32 first_failed;
+};
+
+/**
+ * struct aem_udp_msg - one datagram of AEM_UDP_OP_SEND
+ * @addr: the destination
+ * @len: payload bytes following, 0..AEM_UDP_DATAGRAM_MAX
+ * @flags: zero
+ */
+struct aem_udp_msg {
+	struct aem_udp_addr addr;
+	__u32 len;
+	__u32 flags;
+};
+
 /* 0xE7 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define AEM_IOC_MAGIC		0xE7
 
@@ -440,5 +648,6 @@ struct aem_tcp_addr {
 #define AEM_IOC_EVCTL		_IOW(AEM_IOC_MAGIC, 0x04, struct aem_evctl)
 /* Move waiting events into the ring; returns the number of records. */
 #define AEM_IOC_FLUSH		_IO(AEM_IOC_MAGIC, 0x05)
+#define AEM_IOC_CONTROL		_IOW(AEM_IOC_MAGIC, 0x06, struct aem_control)
 
 #endif /* _UAPI_LINUX_AEM_H */
