@@ -5,7 +5,7 @@ export const DEFAULT_REALM = 'sip-uas';
 export interface SipUasConfig {
   /** Address to listen on. Env `SIP_HOST`, default `127.0.0.1`. */
   readonly host: string;
-  /** TCP port (0: any free port). Env `SIP_PORT`, default 5060. */
+  /** UDP and TCP port, the same for both (0: any port free on both). Env `SIP_PORT`, default 5060. */
   readonly port: number;
   /** Port of `/metrics` and `/health`; not served when undefined. Env `HTTP_PORT`. */
   readonly httpPort?: number;
@@ -13,6 +13,13 @@ export interface SipUasConfig {
   readonly ringDelayMs: number;
   /** T1, the RTT estimate every RFC 3261 timer derives from. Env `SIP_T1_MS`, default 500. */
   readonly t1Ms: number;
+  /**
+   * T2, the cap of the doubling retransmission intervals (timer G, the 2xx). Env `SIP_T2_MS`,
+   * default 4000 (raised to T1 when T1 is larger).
+   */
+  readonly t2Ms: number;
+  /** T4, how long a message may live in the network: timer I over UDP. Env `SIP_T4_MS`, default 5000. */
+  readonly t4Ms: number;
   /** Period of the status line on stdout; 0 turns it off. Env `SIP_STATUS_MS`, default 5000. */
   readonly statusIntervalMs: number;
   /** Registrar: shortest binding accepted (423 below). Env `SIP_MIN_EXPIRES`, default 60. */
@@ -27,7 +34,16 @@ export interface SipUasConfig {
   readonly maxCalls: number;
   /** Most bindings in the registrar (503 beyond). Default 100,000. */
   readonly maxBindings: number;
-  /** Largest SIP message accepted, headers and body; larger closes the connection. Default 64 KiB. */
+  /**
+   * Most non-INVITE server transactions kept over UDP at once (each for timer J, 64·T1, to
+   * answer retransmissions; about 0.5 KiB each). A request beyond gets 503. Default 1,000,000.
+   */
+  readonly maxTransactions: number;
+  /**
+   * Largest SIP message accepted, headers and body: over TCP a larger one closes the
+   * connection, over UDP a larger datagram is dropped and counted. Env `SIP_MAX_MESSAGE_BYTES`,
+   * default 64 KiB.
+   */
   readonly maxMessageBytes: number;
   /** Most TCP connections at once (more are refused and counted). Default 10,000. */
   readonly maxConnections: number;
@@ -40,12 +56,15 @@ export interface SipUasConfig {
  * @throws `Error` naming the variable when a number is not one.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SipUasConfig {
+  const t1Ms = positive(env, 'SIP_T1_MS', 500);
   return {
     host: env.SIP_HOST ?? '127.0.0.1',
     port: number(env, 'SIP_PORT', 5060),
     httpPort: env.HTTP_PORT === undefined ? undefined : number(env, 'HTTP_PORT', 0),
     ringDelayMs: number(env, 'SIP_RING_DELAY_MS', 0),
-    t1Ms: number(env, 'SIP_T1_MS', 500),
+    t1Ms,
+    t2Ms: Math.max(t1Ms, positive(env, 'SIP_T2_MS', 4000)),
+    t4Ms: positive(env, 'SIP_T4_MS', 5000),
     statusIntervalMs: number(env, 'SIP_STATUS_MS', 5000),
     minExpires: number(env, 'SIP_MIN_EXPIRES', 60),
     maxExpires: 3600,
@@ -53,7 +72,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SipUasConfi
     maxContactsPerAor: 16,
     maxCalls: 200_000,
     maxBindings: 100_000,
-    maxMessageBytes: 65_536,
+    maxTransactions: 1_000_000,
+    maxMessageBytes: positive(env, 'SIP_MAX_MESSAGE_BYTES', 65_536),
     maxConnections: 10_000,
   };
 }
@@ -65,5 +85,11 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   if (!Number.isInteger(value) || value < 0) {
     throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
   }
+  return value;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = number(env, name, fallback);
+  if (value === 0) throw new Error(`${name} must be > 0`);
   return value;
 }

@@ -1,5 +1,6 @@
 import { defineHandlerModule } from '@aem/app-kit';
-import { SipHandler, type SipSession } from './handlers/sip.handler';
+import { SipHandler } from './handlers/sip.handler';
+import type { SipSession } from './handlers/sip-session';
 
 /**
  * The handler version. A hot upgrade (SIGHUP) reloads this file from disk and starts the new
@@ -8,9 +9,10 @@ import { SipHandler, type SipSession } from './handlers/sip.handler';
 export const HANDLERS_VERSION = '1.0.0';
 
 /**
- * The SIP server's handler module: what a hot upgrade replaces. Live connections move to the
- * new version between two of their messages (`migrateState`): the session state is only the
- * set of the connection's calls, which both versions share through the SIP state.
+ * The SIP server's handler module: what a hot upgrade replaces. Datagrams go to the new
+ * version from the next one on; live TCP connections move to it between two of their messages
+ * (`migrateState`): the session state is only the connection's calls and its channel, which
+ * both versions read the same way.
  */
 export default defineHandlerModule<SipSession>({
   version: HANDLERS_VERSION,

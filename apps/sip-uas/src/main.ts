@@ -2,15 +2,17 @@ import { RUNTIME, TIMERS, runApp, type AemApp } from '@aem/app-kit';
 import { contentLength } from '@aem/tcp';
 import { configFromEnv, type SipUasConfig } from './config';
 import { createSipState, SIP_STATE, type SipState } from './state/sip-state';
+import { portFreeOnBoth } from './shared-port';
 import { startStatusLine } from './status-line';
 
 /**
- * The process entry: listens for SIP over TCP, prints a status line every few seconds, hot
- * upgrades its handlers on SIGHUP (the handler file is reloaded from disk) and drains and exits
- * 0 on SIGTERM/SIGINT.
+ * The process entry: serves SIP over UDP and TCP on one port, prints a status line every few
+ * seconds, hot upgrades its handlers on SIGHUP (the handler file is reloaded from disk) and
+ * drains and exits 0 on SIGTERM/SIGINT.
  */
 async function main(config: SipUasConfig): Promise<void> {
   let state: SipState | undefined;
+  const port = config.port === 0 ? await portFreeOnBoth(config.host) : config.port;
   const app: AemApp = await runApp({
     name: 'sip-uas',
     handlers: require.resolve('./handlers'),
@@ -18,11 +20,13 @@ async function main(config: SipUasConfig): Promise<void> {
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     tcp: {
       host: config.host,
-      port: config.port,
+      port,
       maxConnections: config.maxConnections,
       // RFC 3261 §18.3: over a stream transport every message carries Content-Length.
       framer: contentLength({ requireContentLength: true, maxFrameBytes: config.maxMessageBytes }),
     },
+    // RFC 3261 §18.1.1: a datagram carries one whole message; larger ones are dropped (counted).
+    udp: { host: config.host, port },
     http: config.httpPort === undefined ? undefined : { host: config.host, port: config.httpPort },
     providers: (container) => {
       state = createSipState(container.get(RUNTIME), (error) =>
@@ -31,11 +35,11 @@ async function main(config: SipUasConfig): Promise<void> {
       container.bindValue(SIP_STATE, state);
     },
   });
-  const port = app.tcpServer?.address.port;
   const target = `${config.host}:${port}`;
   process.stdout.write(
-    `sip-uas listening on sip:${target};transport=tcp (handlers ${app.version}, pid ${process.pid})\n` +
-      `  try: sipp -sn uac -t t1 -m 1000 -r 200 ${target}\n` +
+    `sip-uas listening on sip:${target} over udp and tcp (handlers ${app.version}, pid ${process.pid})\n` +
+      `  try: sipp -sn uac -m 1000 -r 200 ${target}          (udp)\n` +
+      `       sipp -sn uac -t t1 -m 1000 -r 200 ${target}    (tcp)\n` +
       `  hot upgrade: kill -HUP ${process.pid}    stop: kill -TERM ${process.pid}\n` +
       (app.httpAddress === undefined
         ? `  dashboard: set HTTP_PORT (e.g. HTTP_PORT=9464) to serve it\n`

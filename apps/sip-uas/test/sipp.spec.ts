@@ -1,4 +1,5 @@
-// End to end with a SIP tool nobody here wrote: sipp drives the built server over TCP.
+// End to end with a SIP tool nobody here wrote: sipp drives the built server over TCP (and, for
+// the ring delay and the hot upgrade, over UDP too; test/sipp-udp.spec.ts has the rest of UDP).
 // Without sipp the suite is skipped and says why — except in CI, where it must run.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,9 +102,14 @@ suite('sip-uas with a ring delay', () => {
 
   afterAll(async () => expect(await uas?.stop('SIGTERM')).toBe(0));
 
-  it('cancels ringing INVITEs: 200 for the CANCEL, 487 for the INVITE', async () => {
-    expect(await placeCalls(uas.port, 'cancel', 't1', 10, 10)).toMatchObject(allSucceeded(10));
-  });
+  it.each(['t1', 'u1'] as const)(
+    'cancels ringing INVITEs: 200 for the CANCEL, 487 for the INVITE (-t %s)',
+    async (transport) => {
+      expect(await placeCalls(uas.port, 'cancel', transport, 10, 10)).toMatchObject(
+        allSucceeded(10),
+      );
+    },
+  );
 
   it('answers after the ring delay', async () => {
     const started = Date.now();
@@ -131,14 +137,32 @@ suite('sip-uas hot upgrade', () => {
     rmSync(release, { recursive: true, force: true });
   });
 
-  it('SIGHUP loads the new handlers under load without failing a call', async () => {
-    const calls = placeCalls(uas.port, 'uac', 't1', 600, 200);
-    await uas.waitFor(/\[sip-uas\] [1-9]\d* calls\/s/);
-    const handlers = join(release, 'dist', 'handlers.js');
-    writeFileSync(handlers, readFileSync(handlers, 'utf8').replace("'1.0.0'", "'1.0.1-test'"));
-    uas.child.kill('SIGHUP');
-    await uas.waitFor(/hot upgrade done/);
-    await uas.waitFor(/handlers 1\.0\.1-test/);
-    expect(await calls).toMatchObject(allSucceeded(600));
-  });
+  // Each test "deploys" a new version in place, then asks the running process to load it.
+  it.each([
+    ['t1', '1.0.1-tcp'],
+    ['u1', '1.0.2-udp'],
+  ] as const)(
+    'SIGHUP loads the new handlers under load without failing a call (-t %s)',
+    async (transport, version) => {
+      const calls = placeCalls(uas.port, 'uac', transport, 600, 200);
+      await uas.waitFor(
+        new RegExp(
+          `\\[sip-uas\\] [1-9]\\d* calls/s \\(${transport === 'u1' ? 'udp' : 'udp 0, tcp'} [1-9]`,
+        ),
+      );
+      const handlers = join(release, 'dist', 'handlers.js');
+      writeFileSync(
+        handlers,
+        readFileSync(handlers, 'utf8').replace(
+          /HANDLERS_VERSION = '[^']*'/,
+          `HANDLERS_VERSION = '${version}'`,
+        ),
+      );
+      const upgrades = uas.output().split('hot upgrade done').length;
+      uas.child.kill('SIGHUP');
+      await uas.waitFor(new RegExp(`(hot upgrade done[^]*){${upgrades}}`));
+      await uas.waitFor(new RegExp(`handlers ${version.replace(/\./g, '\\.')}`));
+      expect(await calls).toMatchObject(allSucceeded(600));
+    },
+  );
 });

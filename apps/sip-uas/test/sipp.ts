@@ -16,12 +16,13 @@ const SCENARIOS = join(__dirname, '..', 'sipp');
  * Places `calls` calls of `scenario` at `rate` per second: `uac` is sipp's built-in caller,
  * any other name a file of the repository's `sipp/` folder.
  *
- * @param transport - `t1` (one TCP connection for every call) or `tn` (one per call).
+ * @param transport - `t1` (one TCP connection for every call), `tn` (one per call), `u1` (one
+ *   UDP socket for every call) or `un` (one per call).
  */
 export function placeCalls(
   port: number,
   scenario: string,
-  transport: 't1' | 'tn',
+  transport: 't1' | 'tn' | 'u1' | 'un',
   calls: number,
   rate: number,
   extra: string[] = [],

@@ -1,7 +1,10 @@
 // Transaction timers against the real process, with a short T1 so 64·T1 passes in about a
 // second: the 2xx is retransmitted until its ACK (RFC 3261 §13.3.1.4) and the dialog gives up
-// with a BYE; a 487 left unacknowledged is forgotten after timer H.
+// with a BYE; a 487 left unacknowledged is forgotten after timer H; over UDP the 487 is
+// retransmitted on timer G until its ACK. (Every timer's schedule is checked exactly, on a
+// virtual clock, by src/handlers/udp-transactions.spec.ts; here they go over the wire.)
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TestDatagramClient } from '@aem/app-kit/testing';
 import { rawConnection, request } from './raw-connection';
 import { startUas, type UasProcess } from './uas-process';
 
@@ -85,3 +88,80 @@ function invite(callId: string): string {
     .replace(`z9hG4bK-${callId}`, `z9hG4bK-${callId}-inv`)
     .replace('Content-Length: 0\r\n\r\n', `Content-Length: ${sdp.length}\r\n\r\n${sdp}`);
 }
+
+describe('sip-uas transaction timers over UDP (T1 = 20 ms, T4 = 200 ms)', () => {
+  let uas: UasProcess;
+
+  beforeAll(async () => {
+    uas = await startUas({ SIP_T1_MS: '20', SIP_T4_MS: '200', SIP_RING_DELAY_MS: '200' });
+  });
+
+  afterAll(async () => expect(await uas?.stop('SIGTERM')).toBe(0));
+
+  /** `invite()` as `caller` sends it over UDP: its Via and Contact name the caller's port. */
+  const udpInvite = (caller: TestDatagramClient, callId: string): string =>
+    invite(callId)
+      .replace(
+        'Via: SIP/2.0/TCP 127.0.0.1:5999',
+        `Via: SIP/2.0/UDP 127.0.0.1:${caller.address.port}`,
+      )
+      .replace('127.0.0.1:5999;transport=tcp', `127.0.0.1:${caller.address.port}`);
+
+  it('retransmits the 2xx over the wire while no ACK comes, then sends the BYE to the Contact', async () => {
+    const caller = await TestDatagramClient.open(uas.port);
+    caller.send(udpInvite(caller, 'udp-no-ack'));
+    expect(await caller.receiveText()).toMatch(/^SIP\/2\.0 100 Trying/);
+    expect(await caller.receiveText()).toMatch(/^SIP\/2\.0 180 Ringing/);
+    const ok = await caller.receiveText();
+    expect(ok).toMatch(/^SIP\/2\.0 200 OK[^]*Contact: <sip:uas@127\.0\.0\.1:\d+;transport=udp>/);
+    const copies: string[] = [];
+    let next = await caller.receiveText();
+    while (next.startsWith('SIP/2.0 200 OK')) {
+      copies.push(next);
+      next = await caller.receiveText();
+    }
+    expect(copies.length).toBeGreaterThanOrEqual(3);
+    expect(copies.every((copy) => copy === ok)).toBe(true);
+    expect(next).toMatch(/^BYE sip:caller@127\.0\.0\.1:\d+ SIP\/2\.0\r\nVia: SIP\/2\.0\/UDP /);
+    expect(next).toContain('Call-ID: udp-no-ack\r\n');
+    await caller.close();
+  });
+
+  it('retransmits a 487 on timer G until its ACK, then stays silent', async () => {
+    const caller = await TestDatagramClient.open(uas.port);
+    caller.send(udpInvite(caller, 'udp-487'));
+    expect(await caller.receiveText()).toMatch(/^SIP\/2\.0 100 Trying/);
+    expect(await caller.receiveText()).toMatch(/^SIP\/2\.0 180 Ringing/);
+    caller.send(
+      udpInvite(caller, 'udp-487')
+        .replace('INVITE sip:', 'CANCEL sip:')
+        .replace('CSeq: 1 INVITE', 'CSeq: 1 CANCEL')
+        .replace(/Content-Type: application\/sdp\r\n/, '')
+        .replace(/Content-Length: \d+\r\n\r\n[^]*$/, 'Content-Length: 0\r\n\r\n'),
+    );
+    const answers = [await caller.receiveText(), await caller.receiveText()];
+    const final = answers.find((text) => text.startsWith('SIP/2.0 487'))!;
+    expect(answers.map((text) => text.split('\r\n')[0]).sort()).toEqual([
+      'SIP/2.0 200 OK',
+      'SIP/2.0 487 Request Terminated',
+    ]);
+    // Timer G: the same 487 again (T1, 2·T1, … later).
+    expect(await caller.receiveText()).toBe(final);
+    expect(await caller.receiveText()).toBe(final);
+    const toTag = /^To: .*;tag=(\S+)\r$/m.exec(final)![1];
+    caller.send(
+      udpInvite(caller, 'udp-487')
+        .replace('INVITE sip:', 'ACK sip:')
+        .replace('CSeq: 1 INVITE', 'CSeq: 1 ACK')
+        .replace('To: <sip:uas@127.0.0.1>', `To: <sip:uas@127.0.0.1>;tag=${toTag}`)
+        .replace(/Content-Type: application\/sdp\r\n/, '')
+        .replace(/Content-Length: \d+\r\n\r\n[^]*$/, 'Content-Length: 0\r\n\r\n'),
+    );
+    // A retransmission may have crossed the ACK; after that, nothing (64·T1 = 1.28 s).
+    await sleep(300);
+    const before = caller.pending;
+    await sleep(1_300);
+    expect(caller.pending).toBe(before);
+    await caller.close();
+  });
+});

@@ -36,6 +36,8 @@ export {
   TCP,
   TCP_SERVER,
   TIMERS,
+  UDP,
+  UDP_SOCKET,
   configToken,
 } from './container/tokens';
 
@@ -54,6 +56,7 @@ export { Handler } from './decorators/handler.decorator';
 export { OnConnection } from './decorators/on-connection.decorator';
 export { OnMessage } from './decorators/on-message.decorator';
 export type { OnMessageOptions } from './decorators/on-message.decorator';
+export { OnDatagram } from './decorators/on-datagram.decorator';
 export { OnClose } from './decorators/on-close.decorator';
 export { OnTimer } from './decorators/on-timer.decorator';
 export type { OnTimerOptions } from './decorators/on-timer.decorator';

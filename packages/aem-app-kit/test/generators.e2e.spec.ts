@@ -1,7 +1,8 @@
 // End to end: a temporary copy of the workspace (sharing node_modules), `nx g` of the
 // application and handler generators through the Nx CLI, then the generated app's own build,
-// lint and test, and a real `serve` that answers on TCP and stops on SIGTERM with exit 0.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+// lint and test, and a real `serve` that answers (on TCP, or UDP with --transport udp) and
+// stops on SIGTERM with exit 0.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -14,6 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineClient } from '../src/application/line-client.spec-helper';
+import { TestDatagramClient } from '../src/testing/test-datagram-client';
 
 const workspace = join(__dirname, '../../..');
 const COPIED = [
@@ -79,33 +81,37 @@ describe('generators end to end (a temporary copy of the workspace)', () => {
       'demo did not start: PORT must be an integer from 0 to 65535, got "abc"',
     );
 
-    const serve = spawn(process.execPath, ['dist/main.js'], {
-      cwd: app,
-      env: { ...env, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
-    try {
-      const started = await new Promise<{ tcpPort: number; version: string }>((resolve) => {
-        let buffer = '';
-        serve.stdout.setEncoding('utf8');
-        serve.stdout.on('data', (chunk: string) => {
-          buffer += chunk;
-          for (const line of buffer.split('\n')) {
-            if (line.includes('"application started"')) resolve(JSON.parse(line));
-          }
-        });
-      });
+    const code = await served<{ tcpPort: number; version: string }>(app, env, async (started) => {
       expect(started.version).toBe('0.0.0');
       const client = await LineClient.open(started.tcpPort);
       client.send('ping');
       await client.waitFor(2);
       expect(client.lines).toEqual(['demo ready', '1: ping']);
-      serve.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      serve.kill('SIGKILL');
-    }
+    });
+    expect(code).toBe(0);
+  }, 240_000);
+
+  it('nx g application --transport udp: the app builds, lints, passes its tests and answers datagrams', async () => {
+    const nx = join(root, 'node_modules/.bin/nx');
+    run(root, nx, [
+      'g',
+      '@aem/app-kit:application',
+      'resolver',
+      '--transport=udp',
+      '--no-interactive',
+    ]);
+    const app = join(root, 'apps/resolver');
+    run(app, 'npm', ['run', 'build']);
+    run(app, 'npm', ['run', 'lint']);
+    execFileSync('npm', ['test'], { cwd: app, env, encoding: 'utf8', stdio: 'pipe' });
+
+    const code = await served<{ udpPort: number }>(app, env, async (started) => {
+      const client = await TestDatagramClient.open(started.udpPort);
+      client.send('ping');
+      expect(await client.receiveText()).toBe('resolver ready 1: ping');
+      await client.close();
+    });
+    expect(code).toBe(0);
   }, 240_000);
 
   it('nx g service: the package builds, lints, passes its tests and runs its benchmark', () => {
@@ -129,3 +135,43 @@ describe('generators end to end (a temporary copy of the workspace)', () => {
     expect(scripts['bench:presence']).toContain('packages/aem-presence/bench/presence.bench.mjs');
   }, 240_000);
 });
+
+/**
+ * Serves the built app in `app` on a free port, runs `check` with its `application started`
+ * log line, then stops it with SIGTERM (SIGKILL if anything failed first).
+ *
+ * @returns the exit code after SIGTERM.
+ */
+async function served<T>(
+  app: string,
+  env: NodeJS.ProcessEnv,
+  check: (started: T) => Promise<void>,
+): Promise<number | null> {
+  const serve = spawn(process.execPath, ['dist/main.js'], {
+    cwd: app,
+    env: { ...env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
+  try {
+    await check(await startedLine<T>(serve));
+    serve.kill('SIGTERM');
+    return await exited;
+  } finally {
+    serve.kill('SIGKILL');
+  }
+}
+
+/** The `application started` log line of a served app, parsed. */
+function startedLine<T>(serve: ChildProcess): Promise<T> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    serve.stdout?.setEncoding('utf8');
+    serve.stdout?.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (const line of buffer.split('\n')) {
+        if (line.includes('"application started"')) resolve(JSON.parse(line) as T);
+      }
+    });
+  });
+}

@@ -37,6 +37,7 @@ export type { WheelSchedulerOptions } from './wheel-scheduler';
 /* Telecom */
 export {
   sipRetransmissions,
+  sipRetransmitDelays,
   sipRetransmitIntervals,
   sipTimerValues,
 } from './telecom/sip-transaction-timers';

@@ -1,53 +1,50 @@
-import type { TcpConnection } from '@aem/tcp';
 import { NO_TIMER } from '@aem/timers';
+import { isIP } from 'node:net';
 import { header, type SipRequest } from '../sip/sip-message';
 import { buildResponse } from '../sip/sip-response';
 import { sdpAnswer } from '../sip/sdp-answer';
 import type { Call } from '../state/call';
-import { nextId, type SipContext } from './sip-context';
-import { sendOn } from './send';
+import { MAGIC_COOKIE, sameTransaction } from '../transaction/transaction-match';
+import { sendOn } from '../transport/send';
+import type { SipChannel } from '../transport/sip-channel';
+import { respond } from './respond';
+import { contactHeader, nextId, timersOf, type SipContext } from './sip-context';
 
 /** Most requests queued in one call's domain (a flood of one Call-ID gets 503 beyond). */
 const CALL_QUEUE = 64;
 
-/** To tag of responses outside any call (481, 405…): RFC 3261 §8.2.6.2 wants one on each. */
-const STRAY_TAG = `aem${process.pid.toString(36)}x`;
-
-/** RFC 3261 §8.1.1.7: a branch starting with the magic cookie identifies its transaction. */
-const MAGIC_COOKIE = 'z9hG4bK';
-
 /**
  * Opens a call for an initial INVITE (no To tag, unknown Call-ID): registers it in the call and
- * transaction tables and on its connection's session, then queues the INVITE into the call's
- * own domain. Runs in the connection's domain.
+ * transaction tables (and on its TCP connection's session), then queues the INVITE into the
+ * call's own domain. Runs in the domain of the connection or socket the INVITE came on.
  *
+ * @param sessionCalls - the calls of the TCP connection; `undefined` over UDP.
  * @returns `false` when a limit refused the call (the caller answers 503).
  */
 export function openCall(
   ctx: SipContext,
   invite: SipRequest,
-  connection: TcpConnection,
-  sessionCalls: Set<Call>,
+  channel: SipChannel,
+  sessionCalls: Set<Call> | undefined,
 ): boolean {
   const { state, config } = ctx;
   if (state.calls.size >= config.maxCalls) return false;
   const call: Call = {
     callId: invite.callId,
     domain: ctx.state.runtime.createDomain(`call ${invite.callId}`, { maxQueue: CALL_QUEUE }),
-    connection,
+    channel,
     localTag: `aem${nextId(state).toString(36)}`,
     remoteTag: invite.fromTag,
     state: 'proceeding',
     invite: retainable(invite),
     lastResponse: '',
     timer: NO_TIMER,
-    retransmitMs: ctx.timerValues.T1,
-    waitedMs: 0,
+    step: 0,
     sessionCalls,
   };
   state.calls.set(call.callId, call);
   if (invite.branch !== '') state.invites.set(invite.branch, call);
-  sessionCalls.add(call);
+  sessionCalls?.add(call);
   state.counters.invites++;
   if (!state.callJobs.post(() => startInvite(ctx, call), call.domain)) {
     terminate(ctx, call);
@@ -57,8 +54,8 @@ export function openCall(
 }
 
 /**
- * The request as a call keeps it: with its body copied out of the read buffer it was framed
- * in, which would otherwise stay alive — whole — as long as the dialog.
+ * The request as a call keeps it: with its body copied out of the read buffer or datagram it
+ * came in, which would otherwise stay alive — whole — as long as the dialog.
  */
 function retainable(request: SipRequest): SipRequest {
   return request.body.length === 0 ? request : { ...request, body: Buffer.from(request.body) };
@@ -79,11 +76,12 @@ export function findCall(ctx: SipContext, request: SipRequest): Call | undefined
 
 /**
  * A request of an existing call (ACK, CANCEL, BYE, a re-INVITE or a retransmitted INVITE), run
- * in the call's domain.
+ * in the call's domain. `via` is where this request's own responses go.
  */
-export function inCall(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnection): void {
+export function inCall(ctx: SipContext, call: Call, request: SipRequest, via: SipChannel): void {
   if (call.state === 'terminated') {
-    if (request.method !== 'ACK') respond(via, request, 481, 'Call/Transaction Does Not Exist');
+    if (request.method !== 'ACK')
+      respond(ctx, via, request, 481, 'Call/Transaction Does Not Exist');
     return;
   }
   switch (request.method) {
@@ -98,19 +96,23 @@ export function inCall(ctx: SipContext, call: Call, request: SipRequest, via: Tc
   }
 }
 
-/** The initial INVITE: 100 Trying, 180 Ringing, then the 200 after the ring delay. */
+/**
+ * The initial INVITE: 100 Trying at once (RFC 3261 §17.2.1: it stops the caller's timer A),
+ * 180 Ringing, then the 200 after the ring delay.
+ */
 function startInvite(ctx: SipContext, call: Call): void {
   if (call.state !== 'proceeding') return;
   const invite = call.invite;
   const refusal = offerRefusal(invite);
   if (refusal !== undefined)
     return reject(ctx, call, refusal.status, refusal.reason, refusal.extra);
-  sendOn(call.connection, buildResponse(invite, 100, 'Trying'));
+  call.lastResponse = buildResponse(invite, 100, 'Trying');
+  sendOn(call.channel, call.lastResponse);
   call.lastResponse = buildResponse(invite, 180, 'Ringing', {
     toTag: call.localTag,
-    headers: ctx.contactHeader,
+    headers: contactHeader(ctx, call.channel),
   });
-  sendOn(call.connection, call.lastResponse);
+  sendOn(call.channel, call.lastResponse);
   if (ctx.config.ringDelayMs === 0) return answer(ctx, call);
   armTimer(ctx, call, ctx.config.ringDelayMs);
 }
@@ -136,22 +138,23 @@ function answer(ctx: SipContext, call: Call): void {
   if (sdp === null) return reject(ctx, call, 488, 'Not Acceptable Here', '');
   call.lastResponse = buildResponse(invite, 200, 'OK', {
     toTag: call.localTag,
-    headers: ctx.contactHeader,
+    headers: contactHeader(ctx, call.channel),
     body: sdp,
   });
-  sendOn(call.connection, call.lastResponse);
+  sendOn(call.channel, call.lastResponse);
   ctx.state.counters.answered++;
+  if (call.channel.kind === 'udp') ctx.state.counters.answeredUdp++;
   call.state = 'accepted';
-  call.retransmitMs = ctx.timerValues.T1;
-  call.waitedMs = 0;
-  armTimer(ctx, call, call.retransmitMs);
+  call.step = 0;
+  armTimer(ctx, call, ctx.twoXxDelays[0]);
 }
 
 /**
  * A call has at most one timer running, and its state says which: the ring delay while
- * `proceeding`, the 2xx retransmission while `accepted`, timer H while `completed`. They run on
- * the timers service's wheel directly — its hot path: a handle, no event, no allocation — and
- * their expiry is posted into the call's domain like a request.
+ * `proceeding`, the 2xx retransmission while `accepted`, timer G then H while `completed`,
+ * timer I while `acknowledged`. They run on the timers service's wheel directly — its hot path:
+ * a handle, no event, no allocation — and their expiry is posted into the call's domain like a
+ * request.
  */
 function armTimer(ctx: SipContext, call: Call, ms: number): void {
   call.timer = ctx.timers.wheel.start(ms, ctx.expire, call);
@@ -164,41 +167,66 @@ export function timerExpired(ctx: SipContext, call: Call): void {
     case 'proceeding':
       return answer(ctx, call);
     case 'accepted':
-      return retransmit(ctx, call);
+      return retransmit(ctx, call, ctx.twoXxDelays);
     case 'completed':
-      return terminate(ctx, call);
+      return retransmit(ctx, call, timersOf(ctx, call.channel).finalDelays);
+    case 'acknowledged':
+      return terminate(ctx, call); // timer I: the ACK's retransmissions are over
   }
 }
 
 /**
- * RFC 3261 §13.3.1.4: the UAS core retransmits a 2xx to INVITE at T1, doubling up to T2, until
- * its ACK arrives — whatever the transport — and gives the dialog up after 64·T1 (RFC 6026
- * timer L): it then sends BYE and forgets the call.
+ * One wake-up of a retransmission schedule (`delays`, from `sipRetransmitDelays`): every
+ * wake-up but the last sends `lastResponse` again and arms the next delay; the last one gives
+ * up at 64·T1.
+ *
+ * - `accepted` (RFC 3261 §13.3.1.4, whatever the transport): the 2xx is retransmitted at T1
+ *   doubling to T2; without an ACK the dialog is given up (RFC 6026 timer L): it sends BYE and
+ *   is forgotten.
+ * - `completed` (§17.2.1): over UDP timer G retransmits the non-2xx final at T1 doubling to T2;
+ *   timer H ends the transaction without its ACK (over TCP timer H alone runs).
  */
-function retransmit(ctx: SipContext, call: Call): void {
-  call.waitedMs += call.retransmitMs;
-  if (call.waitedMs >= 64 * ctx.timerValues.T1) {
-    ctx.state.counters.ackTimeouts++;
-    sendOn(call.connection, byeFor(call));
+function retransmit(ctx: SipContext, call: Call, delays: readonly number[]): void {
+  const { counters } = ctx.state;
+  if (call.step >= delays.length - 1) {
+    if (call.state === 'accepted') {
+      counters.ackTimeouts++;
+      ctx.logger.debug({ callId: call.callId }, '2xx never acknowledged: dialog ended with BYE');
+      sendByeFor(ctx, call);
+    } else {
+      counters.timerH++;
+      ctx.logger.debug({ callId: call.callId }, 'non-2xx never acknowledged: timer H');
+    }
     terminate(ctx, call);
     return;
   }
-  sendOn(call.connection, call.lastResponse);
-  call.retransmitMs = Math.min(2 * call.retransmitMs, ctx.timerValues.T2);
-  armTimer(ctx, call, call.retransmitMs);
+  counters.retransmissionsSent++;
+  sendOn(call.channel, call.lastResponse);
+  armTimer(ctx, call, delays[++call.step]);
 }
 
-/** A BYE ending a dialog whose 2xx was never acknowledged (this UAS as the dialog's caller side). */
-function byeFor(call: Call): string {
+/**
+ * Sends a BYE ending a dialog whose 2xx was never acknowledged (this UAS as the dialog's caller
+ * side): on the INVITE's connection over TCP; over UDP to the remote target (the INVITE's
+ * Contact) when its host is an address, else back where the INVITE came from.
+ */
+function sendByeFor(ctx: SipContext, call: Call): void {
   const invite = call.invite;
   const contact = header(invite, 'contact');
   const target = contact === undefined ? invite.uri : contactUri(contact);
-  return (
+  const channel = call.channel;
+  const transport = channel.kind === 'udp' ? 'UDP' : 'TCP';
+  const bye =
     `BYE ${target} SIP/2.0\r\n` +
-    `Via: SIP/2.0/TCP ${call.connection.localAddress}:${call.connection.localPort};branch=${MAGIC_COOKIE}${call.localTag}bye\r\n` +
+    `Via: SIP/2.0/${transport} ${hostPort(ctx.host, ctx.port)};branch=${MAGIC_COOKIE}${call.localTag}bye;rport\r\n` +
     `From: ${invite.to};tag=${call.localTag}\r\nTo: ${invite.from}\r\n` +
-    `Call-ID: ${call.callId}\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`
-  );
+    `Call-ID: ${call.callId}\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+  if (channel.kind === 'tcp') {
+    sendOn(channel, bye);
+    return;
+  }
+  const remote = addressOf(target);
+  channel.socket.send(bye, remote ?? channel);
 }
 
 function contactUri(contact: string): string {
@@ -207,24 +235,51 @@ function contactUri(contact: string): string {
   return contact.slice(open + 1, contact.indexOf('>', open));
 }
 
+/** The address and port of a `sip:user@host:port;…` URI whose host is an IP literal. */
+function addressOf(uri: string): { address: string; port: number } | undefined {
+  const match = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;?>]+)(?::(\d{1,5}))?/i.exec(uri);
+  if (match === null) return undefined;
+  const host = match[1].startsWith('[') ? match[1].slice(1, -1) : match[1];
+  if (isIP(host) === 0) return undefined;
+  return { address: host, port: match[2] === undefined ? 5060 : Number(match[2]) };
+}
+
+function hostPort(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** An INVITE for a call that exists: a retransmission, a re-INVITE, or a merged request. */
-function invite(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnection): void {
+function invite(ctx: SipContext, call: Call, request: SipRequest, via: SipChannel): void {
   if (request.toTag === '') {
     if (sameTransaction(call.invite, request)) {
-      if (call.lastResponse !== '') sendOn(via, call.lastResponse);
+      // §17.2.1: a retransmission gets the last provisional or final response again. Once the
+      // 2xx was acknowledged (RFC 6026 Accepted state) a late copy is absorbed: the caller
+      // already has the 2xx.
+      ctx.state.counters.retransmissionsAbsorbed++;
+      if (call.state !== 'confirmed' && call.lastResponse !== '') sendOn(via, call.lastResponse);
       return;
     }
     // RFC 3261 §8.2.2.2: same Call-ID, no To tag, another transaction — a merged request.
-    respond(via, request, 482, 'Loop Detected', call.localTag);
+    respond(ctx, via, request, 482, 'Loop Detected', call.localTag);
     return;
   }
   if (request.toTag !== call.localTag) {
-    respond(via, request, 481, 'Call/Transaction Does Not Exist');
+    respond(ctx, via, request, 481, 'Call/Transaction Does Not Exist');
     return;
   }
   if (call.state !== 'confirmed') {
+    if (call.state === 'accepted' && sameTransaction(call.invite, request)) {
+      // A retransmitted re-INVITE whose 2xx is being retransmitted anyway.
+      ctx.state.counters.retransmissionsAbsorbed++;
+      sendOn(via, call.lastResponse);
+      return;
+    }
     // RFC 3261 §14.2: an INVITE while another INVITE transaction of the dialog is in progress.
-    respond(via, request, 491, 'Request Pending');
+    respond(ctx, via, request, 491, 'Request Pending');
+    return;
+  }
+  if (sameTransaction(call.invite, request)) {
+    ctx.state.counters.retransmissionsAbsorbed++; // a late copy of an acknowledged re-INVITE
     return;
   }
   // A re-INVITE: answered at once (no ringing inside a dialog), acknowledged like the first.
@@ -233,7 +288,7 @@ function invite(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnec
   call.state = 'proceeding';
   const refusal = offerRefusal(request);
   if (refusal !== undefined) {
-    respond(via, request, refusal.status, refusal.reason, call.localTag, refusal.extra);
+    respond(ctx, via, request, refusal.status, refusal.reason, call.localTag, refusal.extra);
     call.invite = previous;
     call.state = 'confirmed';
     return;
@@ -242,7 +297,11 @@ function invite(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnec
   answer(ctx, call);
 }
 
-/** ACK: confirms the dialog after a 2xx, or ends the transaction after a non-2xx final. */
+/**
+ * ACK: confirms the dialog after a 2xx; after a non-2xx final it ends the INVITE transaction —
+ * at once over TCP, after timer I over UDP (RFC 3261 §17.2.1 *Confirmed*: the ACK's own
+ * retransmissions are absorbed meanwhile).
+ */
 function ack(ctx: SipContext, call: Call, request: SipRequest): void {
   if (request.cseqNumber !== call.invite.cseqNumber) return; // a stray ACK: never answered
   if (call.state === 'accepted') {
@@ -250,45 +309,52 @@ function ack(ctx: SipContext, call: Call, request: SipRequest): void {
     call.state = 'confirmed';
     ctx.state.invites.delete(call.invite.branch); // the INVITE transaction is over
   } else if (call.state === 'completed') {
-    terminate(ctx, call); // timer I is 0 over a reliable transport
+    cancelTimer(ctx, call);
+    const timerI = timersOf(ctx, call.channel).values.I;
+    if (timerI === 0) return terminate(ctx, call);
+    call.state = 'acknowledged';
+    armTimer(ctx, call, timerI);
+  } else if (call.state === 'acknowledged' || call.state === 'confirmed') {
+    ctx.state.counters.retransmissionsAbsorbed++; // a copy of the ACK
   }
 }
 
 /** CANCEL: 200 for the CANCEL, and 487 for the INVITE while it has no final response. */
-function cancel(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnection): void {
+function cancel(ctx: SipContext, call: Call, request: SipRequest, via: SipChannel): void {
   if (!sameTransaction(call.invite, request) || request.toTag !== '') {
-    respond(via, request, 481, 'Call/Transaction Does Not Exist');
+    respond(ctx, via, request, 481, 'Call/Transaction Does Not Exist');
     return;
   }
-  respond(via, request, 200, 'OK', call.localTag);
+  respond(ctx, via, request, 200, 'OK', call.localTag);
   if (call.state !== 'proceeding') return; // a final response went out first: CANCEL has no effect
   ctx.state.counters.cancelled++;
   reject(ctx, call, 487, 'Request Terminated', '');
 }
 
 /** BYE: ends the dialog (an early one too: the INVITE then gets 487). */
-function bye(ctx: SipContext, call: Call, request: SipRequest, via: TcpConnection): void {
+function bye(ctx: SipContext, call: Call, request: SipRequest, via: SipChannel): void {
   if (request.toTag !== call.localTag || request.fromTag !== call.remoteTag) {
-    respond(via, request, 481, 'Call/Transaction Does Not Exist');
+    respond(ctx, via, request, 481, 'Call/Transaction Does Not Exist');
     return;
   }
   if (call.state === 'proceeding') {
-    respond(via, request, 200, 'OK', call.localTag);
+    respond(ctx, via, request, 200, 'OK', call.localTag);
     reject(ctx, call, 487, 'Request Terminated', '');
     return;
   }
-  if (call.state === 'completed') {
-    respond(via, request, 481, 'Call/Transaction Does Not Exist');
+  if (call.state === 'completed' || call.state === 'acknowledged') {
+    respond(ctx, via, request, 481, 'Call/Transaction Does Not Exist');
     return;
   }
-  respond(via, request, 200, 'OK', call.localTag);
+  respond(ctx, via, request, 200, 'OK', call.localTag);
   ctx.state.counters.completed++;
   terminate(ctx, call);
 }
 
 /**
  * Answers the INVITE with a non-2xx final response: the transaction waits for its ACK (the
- * `completed` state) for at most timer H = 64·T1, then the call is forgotten.
+ * `completed` state), retransmitting the response on timer G over UDP, for at most timer H =
+ * 64·T1, then the call is forgotten.
  */
 function reject(ctx: SipContext, call: Call, status: number, reason: string, extra: string): void {
   cancelTimer(ctx, call);
@@ -296,18 +362,10 @@ function reject(ctx: SipContext, call: Call, status: number, reason: string, ext
     toTag: call.localTag,
     headers: extra,
   });
-  sendOn(call.connection, call.lastResponse);
+  sendOn(call.channel, call.lastResponse);
   call.state = 'completed';
-  armTimer(ctx, call, ctx.timerValues.H);
-}
-
-/**
- * RFC 3261 §17.2.3: with the magic cookie the topmost Via branch names the transaction (CANCEL
- * shares its INVITE's); without it, RFC 2543 peers are matched by CSeq number.
- */
-function sameTransaction(invite: SipRequest, request: SipRequest): boolean {
-  if (invite.branch.startsWith(MAGIC_COOKIE)) return request.branch === invite.branch;
-  return request.cseqNumber === invite.cseqNumber;
+  call.step = 0;
+  armTimer(ctx, call, timersOf(ctx, call.channel).finalDelays[0]);
 }
 
 function cancelTimer(ctx: SipContext, call: Call): void {
@@ -324,22 +382,5 @@ export function terminate(ctx: SipContext, call: Call): void {
   const { calls, invites } = ctx.state;
   if (calls.get(call.callId) === call) calls.delete(call.callId);
   if (invites.get(call.invite.branch) === call) invites.delete(call.invite.branch);
-  call.sessionCalls.delete(call);
-}
-
-/**
- * Sends a response to a request that is not the call's INVITE (CANCEL, BYE, and refusals).
- *
- * @param toTag - the tag for a To without one (default: the tag of responses outside calls).
- * @param extra - further header lines.
- */
-export function respond(
-  connection: TcpConnection,
-  request: SipRequest,
-  status: number,
-  reason: string,
-  toTag = STRAY_TAG,
-  extra?: string,
-): void {
-  sendOn(connection, buildResponse(request, status, reason, { toTag, headers: extra }));
+  call.sessionCalls?.delete(call);
 }

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { TcpConnection } from '@aem/tcp';
 import {
   addressParams,
   addressUri,
@@ -8,10 +7,10 @@ import {
   splitList,
   type SipRequest,
 } from '../sip/sip-message';
-import { buildResponse } from '../sip/sip-response';
 import type { Binding } from '../state/binding';
 import type { SipContext } from './sip-context';
-import { sendOn } from './send';
+import type { SipChannel } from '../transport/sip-channel';
+import { respond } from './respond';
 
 interface ContactRequest {
   readonly uri: string;
@@ -19,14 +18,14 @@ interface ContactRequest {
 }
 
 /** RFC 3261 §10.3: a registrar's answer to REGISTER, the bindings kept on the timers service. */
-export function register(ctx: SipContext, request: SipRequest, connection: TcpConnection): void {
+export function register(ctx: SipContext, request: SipRequest, channel: SipChannel): void {
   const { config, state } = ctx;
   const aor = normalizeAor(addressUri(request.to));
-  if (!/^sips?:/i.test(aor)) return reply(connection, request, 416, 'Unsupported URI Scheme');
+  if (!/^sips?:/i.test(aor)) return reply(ctx, channel, request, 416, 'Unsupported URI Scheme');
 
   const expiresHeader = header(request, 'expires');
   if (expiresHeader !== undefined && !/^\d{1,10}$/.test(expiresHeader.trim())) {
-    return reply(connection, request, 400, 'Bad Expires');
+    return reply(ctx, channel, request, 400, 'Bad Expires');
   }
   const defaultExpires =
     expiresHeader === undefined ? config.defaultExpires : Number(expiresHeader.trim());
@@ -36,24 +35,25 @@ export function register(ctx: SipContext, request: SipRequest, connection: TcpCo
   if (contacts.length === 1 && contacts[0] === '*') {
     // §10.3 step 6: "*" removes every binding, only with Expires: 0.
     if (defaultExpires !== 0 || expiresHeader === undefined) {
-      return reply(connection, request, 400, 'Wildcard Contact Needs Expires 0');
+      return reply(ctx, channel, request, 400, 'Wildcard Contact Needs Expires 0');
     }
     for (const binding of bindings?.values() ?? []) remove(ctx, aor, binding);
     state.counters.registers++;
-    return reply(connection, request, 200, 'OK');
+    return reply(ctx, channel, request, 200, 'OK');
   }
   if (contacts.includes('*'))
-    return reply(connection, request, 400, 'Wildcard With Other Contacts');
+    return reply(ctx, channel, request, 400, 'Wildcard With Other Contacts');
 
   const wanted: ContactRequest[] = [];
   for (const contact of contacts) {
     const text = param(addressParams(contact), 'expires');
     if (text !== '' && !/^\d{1,10}$/.test(text))
-      return reply(connection, request, 400, 'Bad Expires');
+      return reply(ctx, channel, request, 400, 'Bad Expires');
     const expires = text === '' ? defaultExpires : Number(text);
     if (expires > 0 && expires < config.minExpires) {
       return reply(
-        connection,
+        ctx,
+        channel,
         request,
         423,
         'Interval Too Brief',
@@ -67,15 +67,15 @@ export function register(ctx: SipContext, request: SipRequest, connection: TcpCo
     ({ uri, expires }) => expires > 0 && bindings?.get(uri) === undefined,
   );
   if ((bindings?.size ?? 0) + added.length > config.maxContactsPerAor) {
-    return reply(connection, request, 403, 'Too Many Contacts');
+    return reply(ctx, channel, request, 403, 'Too Many Contacts');
   }
   if (state.bindings + added.length > config.maxBindings) {
     state.counters.overloaded++;
-    return reply(connection, request, 503, 'Service Unavailable', 'Retry-After: 60\r\n');
+    return reply(ctx, channel, request, 503, 'Service Unavailable', 'Retry-After: 60\r\n');
   }
   for (const contact of wanted) update(ctx, aor, contact, request);
   state.counters.registers++;
-  reply(connection, request, 200, 'OK', currentContacts(ctx, aor));
+  reply(ctx, channel, request, 200, 'OK', currentContacts(ctx, aor));
 }
 
 /** §10.3 step 7: add, refresh or remove one binding (an older CSeq of the same Call-ID is ignored). */
@@ -147,13 +147,14 @@ export function normalizeAor(uri: string): string {
 }
 
 function reply(
-  connection: TcpConnection,
+  ctx: SipContext,
+  channel: SipChannel,
   request: SipRequest,
   status: number,
   reason: string,
   headers = '',
 ): void {
-  sendOn(connection, buildResponse(request, status, reason, { toTag: registrarTag, headers }));
+  respond(ctx, channel, request, status, reason, registrarTag, headers);
 }
 
 /** The To tag of the registrar's responses. */

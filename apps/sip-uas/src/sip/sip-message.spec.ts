@@ -178,6 +178,51 @@ describe('parseSipMessage', () => {
   });
 });
 
+describe('parseSipMessage on a datagram (RFC 3261 §18.3)', () => {
+  const valid = message(INVITE_HEADERS.map(([n, , v]) => `${n}: ${v}`));
+
+  it('takes Content-Length bytes of body and discards the rest of the datagram', () => {
+    const padded = Buffer.concat([valid, Buffer.from('trailing bytes')]);
+    expect((parseSipMessage(padded, true) as SipRequest).body.toString()).toBe(BODY);
+  });
+
+  it('takes the rest of the datagram as the body when there is no Content-Length', () => {
+    const text = valid.toString().replace(/Content-Length: \d+\r\n/, '');
+    expect((parseSipMessage(Buffer.from(text), true) as SipRequest).body.toString()).toBe(BODY);
+  });
+
+  it('answers a body shorter than its Content-Length, a missing end of headers, a bad length', () => {
+    const text = valid.toString();
+    const cases: Array<[string, string]> = [
+      [text.replace(/Content-Length: \d+/, 'Content-Length: 999'), 'Truncated Body'],
+      [text.slice(0, text.indexOf('\r\n\r\n') + 2), 'Missing End Of Headers'],
+      [text.replace(/Content-Length: \d+/, 'Content-Length: lots'), 'Bad Content-Length'],
+    ];
+    for (const [datagram, reason] of cases) {
+      expect(catchParse(Buffer.from(datagram), true)).toMatchObject({ status: 400, reason });
+    }
+  });
+
+  it('throws nothing but SipParseError on arbitrary datagrams', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 600 }).map((bytes) => Buffer.from(bytes)),
+          fc.nat(valid.length).map((length) => valid.subarray(0, length)),
+        ),
+        (input) => {
+          try {
+            parseSipMessage(input, true);
+          } catch (error) {
+            expect(error).toBeInstanceOf(SipParseError);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('splitList', () => {
   it('splits at top-level commas only', () => {
     expect(splitList('<sip:a@x;p="1,2">;q=1, "B, Jr" <sip:b@y>,sip:c@z')).toEqual([
@@ -188,9 +233,9 @@ describe('splitList', () => {
   });
 });
 
-function catchParse(frame: Buffer): SipParseError {
+function catchParse(frame: Buffer, datagram = false): SipParseError {
   try {
-    parseSipMessage(frame);
+    parseSipMessage(frame, datagram);
   } catch (error) {
     if (error instanceof SipParseError) return error;
     throw error;

@@ -60,21 +60,30 @@ const STATUS_LINE = /^SIP\/2\.0 (\d{3}) /;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 /**
- * Parses one framed SIP message (the `Content-Length` framer guarantees a complete header block
- * and body). Never throws anything but {@link SipParseError}.
+ * Parses one SIP message: a frame cut by the `Content-Length` framer (a complete header block
+ * and body), or a whole UDP datagram. Never throws anything but {@link SipParseError}.
  *
- * Checks, with the response each failure deserves: a request line of three parts (else the
- * connection closes — nothing addressable), `SIP/2.0` (505), Via/From/To/Call-ID/CSeq present
- * once each (400, or close when one is missing since a response needs them all), a numeric CSeq
- * whose method matches the request's (400), a `sip:`/`sips:` Request-URI (416).
+ * Checks, with the response each failure deserves: a request line of three parts (else nothing
+ * is addressable: the connection closes, the datagram is dropped), `SIP/2.0` (505),
+ * Via/From/To/Call-ID/CSeq present once each (400, or nothing addressable when one is missing
+ * since a response needs them all), a numeric CSeq whose method matches the request's (400), a
+ * `sip:`/`sips:` Request-URI (416).
+ *
+ * A datagram carries its own framing (RFC 3261 §18.3): its header block must end with an empty
+ * line (400 `Missing End Of Headers`); with a `Content-Length` the body is that many bytes —
+ * bytes past it are discarded, fewer is a 400 `Truncated Body` — and without one the body is
+ * the rest of the datagram. A `Content-Length` that is not a number is a 400 on either
+ * transport.
  *
  * @param frame - the whole message, headers and body.
+ * @param datagram - `true` for a UDP datagram (apply §18.3's datagram rules).
  * @returns the request, or the status line of a response.
  * @throws {@link SipParseError} for a malformed request.
  */
-export function parseSipMessage(frame: Buffer): SipRequest | SipResponseLine {
+export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | SipResponseLine {
   let headerEnd = frame.indexOf(CRLFCRLF);
-  if (headerEnd < 0) headerEnd = frame.length;
+  const terminated = headerEnd >= 0;
+  if (!terminated) headerEnd = frame.length;
   const text = frame.toString('utf8', 0, headerEnd);
   let pos = text.indexOf('\r\n');
   const startLine = pos < 0 ? text : text.slice(0, pos);
@@ -84,6 +93,7 @@ export function parseSipMessage(frame: Buffer): SipRequest | SipResponseLine {
   let to: string | undefined;
   let callId: string | undefined;
   let cseq: string | undefined;
+  let contentLength: string | undefined;
   let duplicate: string | undefined;
   let badLine: string | undefined;
   const headers = new Map<string, string[]>();
@@ -130,6 +140,10 @@ export function parseSipMessage(frame: Buffer): SipRequest | SipResponseLine {
       case 'cseq':
         if (cseq !== undefined) duplicate ??= 'CSeq';
         cseq = value;
+        break;
+      case 'content-length':
+        if (contentLength !== undefined) duplicate ??= 'Content-Length';
+        contentLength = value;
         break;
       default: {
         if (!KEPT_HEADERS.has(name)) break;
@@ -178,20 +192,43 @@ export function parseSipMessage(frame: Buffer): SipRequest | SipResponseLine {
   // From here on a response can be formed: each defect is answered with its status.
   if (version !== 'SIP/2.0') throw new SipParseError(505, 'Version Not Supported', request);
   if (duplicate !== undefined) throw new SipParseError(400, `Duplicate ${duplicate}`, request);
+  // A datagram cut short (RFC 3261 §18.3): its last "header line" is a fragment, so say why.
+  if (datagram && !terminated) throw new SipParseError(400, 'Missing End Of Headers', request);
   if (badLine !== undefined) throw new SipParseError(400, 'Malformed Header Line', request);
   if (cseqParts === null || request.cseqNumber >= 2 ** 31) {
     throw new SipParseError(400, 'Bad CSeq', request);
   }
   if (cseqParts[2] !== method) throw new SipParseError(400, 'CSeq Method Mismatch', request);
+  if (contentLength !== undefined && !DIGITS.test(contentLength)) {
+    throw new SipParseError(400, 'Bad Content-Length', request);
+  }
   if (callId.length === 0) throw new SipParseError(400, 'Empty Call-ID', request);
   const scheme = uri.slice(0, uri.indexOf(':') + 1).toLowerCase();
   if (scheme !== 'sip:' && scheme !== 'sips:') {
     throw new SipParseError(416, 'Unsupported URI Scheme', request);
   }
+  if (datagram) {
+    const length = datagramBody(contentLength, request.body.length);
+    if (typeof length === 'string') throw new SipParseError(400, length, request);
+    if (length < request.body.length) return { ...request, body: request.body.subarray(0, length) };
+  }
   return request;
 }
 
 const EMPTY = Buffer.alloc(0);
+const DIGITS = /^\d{1,10}$/;
+
+/**
+ * RFC 3261 §18.3 for a datagram: the body's length, or the defect that makes it a 400.
+ *
+ * @param contentLength - the `Content-Length` value, if any (already checked to be digits).
+ * @param available - bytes after the header block.
+ */
+function datagramBody(contentLength: string | undefined, available: number): number | string {
+  if (contentLength === undefined) return available;
+  const length = Number(contentLength);
+  return length > available ? 'Truncated Body' : length;
+}
 
 function missingHeader(...values: unknown[]): string {
   const names = ['Via', 'From', 'To', 'Call-ID', 'CSeq'];

@@ -4,10 +4,11 @@ import type { Binding } from './binding';
 import type { Call } from './call';
 import { openCallJobs, type CallJobs } from './call-jobs';
 import { newCounters, type SipCounters } from './sip-counters';
+import type { ServerTransaction } from '../transaction/server-transaction';
 
 /**
  * Everything the SIP server remembers between requests: the calls, the INVITE transactions,
- * the registrar's bindings and the counters. It is created once per process (in `main`) and
+ * the non-INVITE transactions of UDP, the registrar's bindings and the counters. It is created once per process (in `main`) and
  * injected into the handlers, so a hot upgrade swaps the code that acts on it, never the state
  * itself — as an Erlang release upgrade keeps its ETS tables. Hence plain data only: no class
  * whose methods would pin the old version's code.
@@ -19,6 +20,8 @@ export interface SipState {
   readonly calls: Map<string, Call>;
   /** INVITE server transactions by topmost Via branch (CANCEL and retransmissions find them). */
   readonly invites: Map<string, Call>;
+  /** Non-INVITE server transactions over UDP by `nonInviteKey`, each kept for timer J. */
+  readonly transactions: Map<string, ServerTransaction>;
   /** Registrar bindings: address of record → contact URI → binding. */
   readonly registrar: Map<string, Map<string, Binding>>;
   /** Number of bindings in `registrar`. */
@@ -45,6 +48,7 @@ export function createSipState(runtime: Aem, onError: (error: unknown) => void):
     runtime,
     calls: new Map(),
     invites: new Map(),
+    transactions: new Map(),
     registrar: new Map(),
     bindings: 0,
     counters: newCounters(),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAem, type Aem } from '@aem/core';
 import { Tcp, type TcpServer } from '@aem/tcp';
 import { Timers } from '@aem/timers';
+import type { BindOptions, UdpSocket } from '@aem/udp';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import { CapsulePool } from '../capsule/capsule-pool';
@@ -16,6 +17,8 @@ import {
   TCP,
   TCP_SERVER,
   TIMERS,
+  UDP,
+  UDP_SOCKET,
 } from '../container/tokens';
 import { AppStateError } from '../errors/app-state.error';
 import { InvalidConfigError } from '../errors/invalid-config.error';
@@ -25,6 +28,7 @@ import { createLogger } from '../logging/create-logger';
 import { openMailbox, type Mailbox } from '../mailbox/mailbox';
 import { addressOf, startAdminServer } from '../metrics/admin-server';
 import { AppMetrics } from '../metrics/app-metrics';
+import { DatagramHost } from '../session/datagram-host';
 import { OutboundClient } from '../session/outbound-client';
 import type { Session } from '../session/session';
 import { SessionHost } from '../session/session-host';
@@ -36,6 +40,7 @@ import {
 } from '../upgrade/handler-versions';
 import type { AppHealth, AppStatus } from './app-health';
 import type { AppOptions } from './app-options';
+import { loadUdp } from './load-udp';
 
 export type { UpgradeReport } from '../upgrade/handler-versions';
 
@@ -48,6 +53,7 @@ interface Running extends HandlerVersionsContext {
   readonly mailbox: Mailbox;
   readonly metrics: AppMetrics;
   readonly servers: TcpServer[];
+  readonly sockets: UdpSocket[];
   readonly clients: OutboundClient[];
   admin: Server | undefined;
 }
@@ -58,11 +64,17 @@ interface Running extends HandlerVersionsContext {
  * upgrade. Create one with {@link createApp} (or {@link runApp} for a process entry point).
  *
  * **Lifecycle.** `start()` runs, in order and awaited: runtime → timers → kit mailbox → admin
- * HTTP → TCP listen → handler classes (constructed in module order, `onStart()` awaited in
- * that order) → `@OnTimer` timers → serving. `stop()` runs the reverse: stop accepting and let
- * live sessions finish (up to `shutdownDeadlineMs`; their `@OnClose` handlers run; the clients
- * stop reconnecting and close first) → cancel
- * timers → `onStop()` in reverse class order → admin HTTP → runtime closed.
+ * HTTP → TCP listen → UDP bind → handler classes (constructed in module order, `onStart()`
+ * awaited in that order) → `@OnTimer` timers → serving (datagrams held by the sockets until
+ * then are handled) → outbound clients. `stop()` runs the reverse: the clients stop
+ * reconnecting and close, the UDP sockets close (the datagrams they queued handled and the
+ * replies flushed first), stop accepting and let live sessions finish (up to
+ * `shutdownDeadlineMs`; their `@OnClose` handlers run) → cancel timers → `onStop()` in reverse
+ * class order → admin HTTP → runtime closed.
+ *
+ * **Datagrams.** Each datagram of the `udp` sockets goes to the `@OnDatagram` handlers of the
+ * version current when it is dispatched, in its domain (the socket's, or its key's with
+ * `domainKey`). A failing datagram handler is logged and counted; the socket keeps serving.
  *
  * **Sessions and supervision.** Every TCP connection — accepted by one of the `tcp` listeners
  * or opened by one of the `clients` (reconnected with back-off when it closes) — is a
@@ -105,6 +117,7 @@ export class AemApp {
   private capsule: CapsulePool | undefined;
   private readonly sessions = new SessionHost();
   private readonly versions: HandlerVersions;
+  private readonly datagramHost: DatagramHost;
   private lifecycle: Lifecycle | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -115,6 +128,11 @@ export class AemApp {
   constructor(private readonly options: AppOptions) {
     this.name = options.name ?? 'aem-app';
     this.versions = new HandlerVersions(options.handlers);
+    this.datagramHost = new DatagramHost({
+      current: () => this.versions.current(),
+      failed: (version, where, error) => this.sessions.failed(version, where, error),
+      versionEmptied: (version) => this.versions.retire(version, this.logger),
+    });
     const names = new Set<string>();
     for (const [i, client] of (options.clients ?? []).entries()) {
       if (names.has(client.name))
@@ -151,6 +169,16 @@ export class AemApp {
   /** Every TCP server, in the order of the `tcp` option. */
   get tcpServers(): readonly TcpServer[] {
     return this.running?.servers ?? [];
+  }
+
+  /** The (first) UDP socket, when `udp` is configured and the application started. */
+  get udpSocket(): UdpSocket | undefined {
+    return this.running?.sockets[0];
+  }
+
+  /** Every UDP socket, in the order of the `udp` option. */
+  get udpSockets(): readonly UdpSocket[] {
+    return this.running?.sockets ?? [];
   }
 
   /** The admin HTTP address (`/metrics`, `/health`), when `http` is configured. */
@@ -225,6 +253,12 @@ export class AemApp {
         },
         { name: 'tcp', start: () => this.listen(running) },
         {
+          name: 'udp',
+          start: () => this.bind(running),
+          // Normally closed by the drain already; this closes them when a later step failed.
+          stop: () => Promise.all(running.sockets.map((socket) => socket.close())),
+        },
+        {
           name: 'handlers',
           start: () => {
             this.options.providers?.(this.container);
@@ -237,7 +271,14 @@ export class AemApp {
           start: () => this.versions.startTimers(running),
           stop: () => this.versions.stopTimers(),
         },
-        { name: 'serve', start: () => this.sessions.serve(), stop: () => this.drain(running) },
+        {
+          name: 'serve',
+          start: () => {
+            this.sessions.serve();
+            this.serveDatagrams(running);
+          },
+          stop: () => this.drain(running),
+        },
         {
           name: 'clients',
           start: () => this.connectClients(running),
@@ -260,6 +301,7 @@ export class AemApp {
       {
         version: this.version,
         tcpPort: this.tcpServer?.address.port,
+        udpPort: this.udpSocket?.address.port,
         http: this.httpAddress?.port,
       },
       'application started',
@@ -290,6 +332,7 @@ export class AemApp {
   /** A health snapshot (also served at `GET /health`). */
   health(): AppHealth {
     const port = this.tcpServer?.address.port;
+    const udpPort = this.udpSocket?.address.port;
     return {
       name: this.name,
       status: this.statusNow,
@@ -299,6 +342,7 @@ export class AemApp {
       handlerErrors: this.sessions.handlerErrors,
       domainsClosed: this.sessions.domainsClosed,
       ...(port === undefined ? {} : { tcpPort: port }),
+      ...(udpPort === undefined ? {} : { udpPort }),
       ...(this.options.clients === undefined
         ? {}
         : { clients: this.running?.clients.map((client) => client.health) ?? [] }),
@@ -411,6 +455,7 @@ export class AemApp {
       restartBudget: options.restartBudget,
       now,
       servers: [],
+      sockets: [],
       clients: [],
       admin: undefined,
     };
@@ -466,6 +511,30 @@ export class AemApp {
     if (running.servers.length > 0) this.container.bindValue(TCP_SERVER, running.servers[0]);
   }
 
+  /** Binds the `udp` sockets (their datagrams wait in the sockets until `serveDatagrams`). */
+  private async bind(running: Running): Promise<void> {
+    const { udp } = this.options;
+    if (udp === undefined) return;
+    const list: readonly BindOptions[] = Array.isArray(udp) ? udp : [udp as BindOptions];
+    const client = loadUdp().Udp.from(running.runtime);
+    this.container.bindValue(UDP, client);
+    for (const options of list) running.sockets.push(await client.bind(options));
+    if (running.sockets.length > 0) this.container.bindValue(UDP_SOCKET, running.sockets[0]);
+  }
+
+  /** Hands each socket's datagrams (those held since the bind first) to the handlers. */
+  private serveDatagrams(running: Running): void {
+    if (running.sockets.length > 0 && this.versions.current().handlers.datagram.length === 0) {
+      // Not an error (a handler may read UDP_SOCKET's datagrams() itself), but never silent.
+      running.logger.warn(
+        { udpPort: running.sockets[0].address.port },
+        'udp sockets bound but the handler module has no @OnDatagram handler',
+      );
+    }
+    const host = this.datagramHost;
+    for (const socket of running.sockets) socket.onDatagram((datagram) => host.datagram(datagram));
+  }
+
   private connectClients(running: Running): void {
     const tcp = Tcp.from(running.runtime);
     for (const options of this.options.clients ?? []) {
@@ -485,10 +554,21 @@ export class AemApp {
     }
   }
 
-  /** Stop accepting; let live sessions finish (their close handlers run); bounded. */
-  private async drain({ servers, timers }: Running): Promise<void> {
+  /**
+   * Stop accepting and receiving; let live sessions finish (their close handlers run); bounded.
+   * A UDP socket closes once the datagrams it queued were handled and its replies flushed, or
+   * at the deadline (the runtime's close then tears it down).
+   */
+  private async drain({ servers, sockets, timers }: Running): Promise<void> {
     const deadlineMs = this.options.shutdownDeadlineMs ?? 5_000;
-    await Promise.all(servers.map((server) => server.close({ deadlineMs })));
+    const closeSockets = async (): Promise<void> => {
+      if (sockets.length === 0) return;
+      await Promise.race([
+        Promise.all(sockets.map((socket) => socket.close())),
+        timers.sleep(deadlineMs, { keepAlive: false }),
+      ]);
+    };
+    await Promise.all([closeSockets(), ...servers.map((server) => server.close({ deadlineMs }))]);
     // Connections are closed; their @OnClose jobs are queued in their domains.
     await this.sessions.drained(() => timers.sleep(deadlineMs, { keepAlive: false }));
   }

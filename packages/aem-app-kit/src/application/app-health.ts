@@ -51,6 +51,8 @@ export interface AppHealth {
   readonly domainsClosed: number;
   /** The TCP port, when listening. */
   readonly tcpPort?: number;
+  /** The (first) UDP socket's port, when bound. */
+  readonly udpPort?: number;
   /** The outbound clients (`clients` option), in order. */
   readonly clients?: readonly ClientHealth[];
 }

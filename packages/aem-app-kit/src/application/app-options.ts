@@ -1,6 +1,7 @@
 import type { Aem } from '@aem/core';
 import type { ListenOptions } from '@aem/tcp';
 import type { TimerClock } from '@aem/timers';
+import type { BindOptions } from '@aem/udp';
 import type { Logger, LoggerOptions } from 'pino';
 import type { CapsulePoolOptions } from '../capsule/capsule-pool';
 import type { AppContainer } from '../container/app-container';
@@ -18,6 +19,7 @@ import type { HandlerModule } from '../upgrade/handler-module';
  *   name: 'echo',
  *   handlers: defineHandlerModule({ version: '1.0.0', handlers: [Echo] }),
  *   tcp: { port: 5060, framer: delimited({ delimiter: '\n' }) },
+ *   udp: { port: 5060 },
  *   http: { port: 9464 },
  *   restartBudget: { intensity: 3, periodMs: 5000 },
  * };
@@ -44,6 +46,15 @@ export interface AppOptions {
    * {@link TCP_SERVER} and `app.tcpServer`; all are in `app.tcpServers`). Default: no server.
    */
   readonly tcp?: ListenOptions | readonly ListenOptions[];
+  /**
+   * Bind UDP sockets (`@aem/udp`, an optional peer dependency loaded only when this is given):
+   * one, or several (the first is {@link UDP_SOCKET} and `app.udpSocket`; all are in
+   * `app.udpSockets`). Each datagram goes to the `@OnDatagram` handlers of the current handler
+   * version, in its domain — the socket's, or its key's with `domainKey`. Bound after the TCP
+   * listeners, before the handler classes are built (so they can inject the socket); served
+   * once the application runs; closed first on stop. Default: none.
+   */
+  readonly udp?: BindOptions | readonly BindOptions[];
   /**
    * Outbound connections the application keeps up: each is a session served by the same
    * handlers as accepted ones (`session.client` names it), reconnected with back-off when it

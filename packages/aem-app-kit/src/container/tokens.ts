@@ -1,6 +1,7 @@
 import type { Aem, AemRuntimeError } from '@aem/core';
 import type { Tcp, TcpServer } from '@aem/tcp';
 import type { Timers } from '@aem/timers';
+import type { Udp, UdpSocket } from '@aem/udp';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { CapsulePool } from '../capsule/capsule-pool';
@@ -48,6 +49,29 @@ export const TCP: InjectionToken<Tcp> = injectionToken<Tcp>('tcp');
  * ```
  */
 export const TCP_SERVER: InjectionToken<TcpServer> = injectionToken<TcpServer>('tcp-server');
+
+/**
+ * The UDP service client (`bind`), bound when the application has a `udp` option.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(UDP) private readonly udp: Udp) {}
+ * ```
+ */
+export const UDP: InjectionToken<Udp> = injectionToken<Udp>('udp');
+
+/**
+ * The application's (first) UDP socket, when `udp` is configured: answer on it, read its
+ * `stats`, or subscribe to its `datagrams()` beside the decorated handlers.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(UDP_SOCKET) socket: UdpSocket) {
+ *   console.log(`serving udp ${socket.address.address}:${socket.address.port}`);
+ * }
+ * ```
+ */
+export const UDP_SOCKET: InjectionToken<UdpSocket> = injectionToken<UdpSocket>('udp-socket');
 
 /**
  * The application's configuration (the `config` option of {@link createApp}). Its type is

@@ -6,10 +6,10 @@ import { InvalidHandlerError } from '../errors/invalid-handler.error';
  *
  * @example
  * ```ts
- * const kinds: HandlerKind[] = ['connection', 'message', 'close', 'timer'];
+ * const kinds: HandlerKind[] = ['connection', 'message', 'close', 'datagram', 'timer'];
  * ```
  */
-export type HandlerKind = 'connection' | 'message' | 'close' | 'timer';
+export type HandlerKind = 'connection' | 'message' | 'close' | 'datagram' | 'timer';
 
 /**
  * One decorated method of a handler class, as the kit reads it.

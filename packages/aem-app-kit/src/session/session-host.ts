@@ -6,6 +6,7 @@ import type { Mailbox } from '../mailbox/mailbox';
 import type { AppMetrics } from '../metrics/app-metrics';
 import { RestartBudget, type RestartBudgetOptions } from '../supervision/restart-budget';
 import type { BoundHandler, HandlerVersion } from '../upgrade/handler-version';
+import { isPromiseLike } from './is-promise-like';
 import { Session } from './session';
 
 /** @internal What the {@link SessionHost} needs from the running application. */
@@ -190,7 +191,7 @@ export class SessionHost {
     } finally {
       this.sessions.delete(connection);
       version.sessions--;
-      if (version.status === 'draining' && version.sessions === 0)
+      if (version.status === 'draining' && version.idle)
         await this.context?.versionEmptied(version);
       if (this.sessions.size === 0) this.sessionsGone?.();
     }
@@ -269,12 +270,4 @@ export class SessionHost {
     session.connection?.destroy();
     this.supervision.next(exceeded);
   }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -1,6 +1,6 @@
 /**
  * Test support for `@aem/app-kit`: an application started in-process on a virtual clock, and
- * clients that drive it over TCP and read its replies framed as it frames them.
+ * clients that drive it over TCP (its replies framed as it frames them) and UDP.
  *
  * @packageDocumentation
  */
@@ -9,3 +9,4 @@
 export { TestApp, startTestApp } from './test-app';
 export type { TestAppOptions } from './test-app';
 export { TestClient } from './test-client';
+export { TestDatagramClient } from './test-datagram-client';

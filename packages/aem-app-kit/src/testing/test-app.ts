@@ -1,23 +1,27 @@
 import type { ListenOptions } from '@aem/tcp';
 import { VirtualClock } from '@aem/timers/testing';
+import type { BindOptions } from '@aem/udp';
 import { createApp, type AemApp } from '../application/aem-app';
 import type { AppOptions } from '../application/app-options';
 import type { HandlerClass } from '../decorators/handler-metadata';
 import { AppStateError } from '../errors/app-state.error';
 import { TestClient } from './test-client';
+import { TestDatagramClient } from './test-datagram-client';
 
 /**
  * Options of {@link startTestApp}: the application's own options, less what the test harness
- * decides (the clock; the TCP address: loopback, a free port).
+ * decides (the clock; the TCP and UDP addresses: loopback, a free port).
  *
  * @example
  * ```ts
  * const options: TestAppOptions = { handlers, config, tcp: { framer: delimited({ delimiter: '\n' }) } };
  * ```
  */
-export interface TestAppOptions extends Omit<AppOptions, 'clock' | 'tcp'> {
+export interface TestAppOptions extends Omit<AppOptions, 'clock' | 'tcp' | 'udp'> {
   /** Serve TCP (on 127.0.0.1, a free port) with these options. */
   readonly tcp?: Omit<ListenOptions, 'port' | 'host'>;
+  /** Bind one UDP socket (on 127.0.0.1, a free port) with these options. */
+  readonly udp?: Omit<BindOptions, 'port' | 'host'>;
 }
 
 /**
@@ -33,7 +37,7 @@ export interface TestAppOptions extends Omit<AppOptions, 'clock' | 'tcp'> {
  * ```
  */
 export class TestApp {
-  private readonly clients: TestClient[] = [];
+  private readonly clients: (TestClient | TestDatagramClient)[] = [];
 
   /**
    * @param app - the running application.
@@ -51,6 +55,13 @@ export class TestApp {
     const server = this.app.tcpServer;
     if (server === undefined) throw new Error('the application under test has no tcp option');
     return server.address.port;
+  }
+
+  /** The application's UDP port. @throws `Error` when it has no UDP socket. */
+  get udpPort(): number {
+    const socket = this.app.udpSocket;
+    if (socket === undefined) throw new Error('the application under test has no udp option');
+    return socket.address.port;
   }
 
   /**
@@ -73,6 +84,13 @@ export class TestApp {
   /** Opens a client connection (closed by {@link TestApp.stop}). */
   async connect(): Promise<TestClient> {
     const client = await TestClient.open(this.port, this.framer);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Opens a UDP client of the application's socket (closed by {@link TestApp.stop}). */
+  async datagramClient(): Promise<TestDatagramClient> {
+    const client = await TestDatagramClient.open(this.udpPort);
     this.clients.push(client);
     return client;
   }
@@ -127,8 +145,8 @@ export class TestApp {
 
 /**
  * Starts an application in-process for a test: on a {@link VirtualClock} (timers fire when the
- * test advances it), TCP on 127.0.0.1 with a free port, no admin HTTP unless asked, and a
- * silent logger unless one is given.
+ * test advances it), TCP and UDP on 127.0.0.1 with a free port each, no admin HTTP unless
+ * asked, and a silent logger unless one is given.
  *
  * @example
  * ```ts
@@ -145,12 +163,13 @@ export class TestApp {
  */
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const clock = new VirtualClock();
-  const { tcp, ...rest } = options;
+  const { tcp, udp, ...rest } = options;
   const app = createApp({
     logger: { level: 'silent' },
     ...rest,
     clock,
     ...(tcp === undefined ? {} : { tcp: { ...tcp, host: '127.0.0.1', port: 0 } }),
+    ...(udp === undefined ? {} : { udp: { ...udp, host: '127.0.0.1', port: 0 } }),
   });
   await app.start();
   return new TestApp(app, clock, tcp?.framer);

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { Framer, FramerFactory } from '@aem/tcp';
+import { ReceivedQueue } from './received-queue';
 
 /**
  * A client connection to an application under test: sends raw bytes, receives the messages the
@@ -14,13 +15,9 @@ import type { Framer, FramerFactory } from '@aem/tcp';
  * ```
  */
 export class TestClient {
-  /** Every message received so far, oldest first (including those already returned). */
-  readonly received: Buffer[] = [];
   /** Resolves when the connection closed (either side). */
   readonly closed: Promise<void>;
-  private read = 0;
-  private readonly waiters: (() => void)[] = [];
-  private isClosed = false;
+  private readonly queue = new ReceivedQueue('message');
 
   private constructor(
     private readonly socket: Socket,
@@ -30,8 +27,7 @@ export class TestClient {
     socket.on('error', () => undefined); // a reset shows as `closed`
     this.closed = new Promise((resolve) =>
       socket.on('close', () => {
-        this.isClosed = true;
-        this.wake();
+        this.queue.end();
         resolve();
       }),
     );
@@ -54,9 +50,14 @@ export class TestClient {
     });
   }
 
+  /** Every message received so far, oldest first (including those already returned). */
+  get received(): readonly Buffer[] {
+    return this.queue.received;
+  }
+
   /** Messages received and not yet returned by {@link TestClient.receive}. */
   get pending(): number {
-    return this.received.length - this.read;
+    return this.queue.pending;
   }
 
   /** Sends bytes as they are (add the framing yourself: a delimiter, a length prefix). */
@@ -71,24 +72,8 @@ export class TestClient {
    * @throws (rejects) an `Error` naming what was received when the connection closes or the
    *   time runs out first.
    */
-  async receive(timeoutMs = 5_000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.read >= this.received.length) {
-      if (this.isClosed) throw new Error(`connection closed after ${this.read} message(s)`);
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`no message within ${timeoutMs} ms (received ${this.read} before)`);
-      await new Promise<void>((resolve) => {
-        // Real time, on purpose: the network is real even when the app's clock is virtual.
-        // eslint-disable-next-line no-restricted-globals
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return this.received[this.read++];
+  receive(timeoutMs = 5_000): Promise<Buffer> {
+    return this.queue.next(timeoutMs, 'connection closed');
   }
 
   /** {@link TestClient.receive} as UTF-8 text. */
@@ -104,16 +89,10 @@ export class TestClient {
 
   private data(chunk: Buffer): void {
     const framer = this.framer;
-    if (framer === undefined) this.received.push(chunk);
+    if (framer === undefined) this.queue.push(chunk);
     else {
       framer.push(chunk);
-      for (let frame = framer.next(); frame !== null; frame = framer.next())
-        this.received.push(frame);
+      for (let frame = framer.next(); frame !== null; frame = framer.next()) this.queue.push(frame);
     }
-    this.wake();
-  }
-
-  private wake(): void {
-    for (const waiter of this.waiters.splice(0)) waiter();
   }
 }

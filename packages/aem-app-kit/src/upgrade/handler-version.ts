@@ -32,15 +32,19 @@ interface Hooks {
 export class HandlerVersion {
   status: 'starting' | 'current' | 'draining' | 'retired' = 'starting';
   sessions = 0;
+  /** Async `@OnDatagram` handlers of this version still running. */
+  datagramsInFlight = 0;
   timers: { event: AemEvent<TimerExpiration>; budget: RestartBudget }[] = [];
   readonly handlers: Record<HandlerKind, BoundHandler[]> = {
     connection: [],
     message: [],
     close: [],
+    datagram: [],
     timer: [],
   };
   private readonly instances: Hooks[] = [];
   private started = 0;
+  private stopped: Promise<void> | undefined;
 
   constructor(
     readonly module: HandlerModule,
@@ -51,6 +55,11 @@ export class HandlerVersion {
 
   get version(): string {
     return this.module.version;
+  }
+
+  /** Nothing of this version is left running: no session, no async datagram handler. */
+  get idle(): boolean {
+    return this.sessions === 0 && this.datagramsInFlight === 0;
   }
 
   /** Constructs the classes (in order), binds their handlers, awaits their `onStart`. */
@@ -97,8 +106,17 @@ export class HandlerVersion {
     };
   }
 
-  /** Awaits `onStop` of the started instances, in reverse order. */
-  async stop(onError: (error: unknown) => void): Promise<void> {
+  /** True once `stop` was called (it may still be awaiting `onStop` hooks). */
+  get stopping(): boolean {
+    return this.stopped !== undefined;
+  }
+
+  /** Awaits `onStop` of the started instances, in reverse order. Idempotent. */
+  stop(onError: (error: unknown) => void): Promise<void> {
+    return (this.stopped ??= this.stopHooks(onError));
+  }
+
+  private async stopHooks(onError: (error: unknown) => void): Promise<void> {
     for (const event of this.timers) event.event.shutdown();
     this.timers = [];
     while (this.started > 0) {

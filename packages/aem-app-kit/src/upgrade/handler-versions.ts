@@ -134,6 +134,8 @@ export class HandlerVersions {
 
   /** Retires a version whose last session closed (`onStop()` hooks). */
   async retire(version: HandlerVersion, logger: Logger): Promise<void> {
+    // Both the last session's close and the last async datagram handler may ask.
+    if (version.stopping) return;
     await version.stop((error) => logger.error({ err: error }, 'onStop failed'));
     logger.info({ version: version.version }, 'handler version retired');
   }
@@ -166,7 +168,7 @@ export class HandlerVersions {
     for (const v of this.versions) {
       if (v === version || v.status === 'retired') continue;
       v.status = 'draining';
-      if (v.sessions === 0) await this.retire(v, logger);
+      if (v.idle) await this.retire(v, logger);
     }
     const draining = this.versions
       .filter((v) => v.status === 'draining')

@@ -7,6 +7,7 @@ import { TimerWheel } from '../timing-wheel';
 import { WheelScheduler } from '../wheel-scheduler';
 import {
   sipRetransmissions,
+  sipRetransmitDelays,
   sipRetransmitIntervals,
   sipTimerValues,
 } from './sip-transaction-timers';
@@ -105,6 +106,37 @@ describe('SIP transaction timers (RFC 3261)', () => {
             }
             const total = intervals.reduce((a, b) => a + b, 0);
             expect(total).toBeLessThan(64 * t1);
+          },
+        ),
+      );
+    });
+  });
+
+  describe('sipRetransmitDelays', () => {
+    it('G: ten retransmissions, then timer H at 64·T1', () => {
+      expect(sipRetransmitDelays('G')).toEqual([
+        500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000, 4000, 500,
+      ]);
+    });
+
+    it('is the timeout alone over a reliable transport', () => {
+      expect(sipRetransmitDelays('G', { transport: 'reliable' })).toEqual([32_000]);
+      expect(sipRetransmitDelays('E', { transport: 'reliable', t1Ms: 20 })).toEqual([1280]);
+    });
+
+    it('property: wakes up at the same times as sipRetransmissions, the last one the timeout', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 2000 }),
+          fc.integer({ min: 1, max: 20 }),
+          fc.constantFrom('A' as const, 'E' as const, 'G' as const),
+          fc.constantFrom('reliable' as const, 'unreliable' as const),
+          (t1, factor, timer, transport) => {
+            const options = { t1Ms: t1, t2Ms: t1 * factor, transport };
+            const delays = sipRetransmitDelays(timer, options);
+            expect(delays.every((delay) => delay > 0)).toBe(true);
+            expect(delays.reduce((a, b) => a + b, 0)).toBe(64 * t1);
+            expect(delays.slice(0, -1)).toEqual(sipRetransmitIntervals(timer, options));
           },
         ),
       );

@@ -143,6 +143,43 @@ export function sipRetransmitIntervals(
 }
 
 /**
+ * The wake-ups of retransmission timer A, E or G together with the timeout timer that bounds
+ * it (B, F or H), as the delay from each wake-up to the next: every delay but the last ends in
+ * a retransmission, the last one in the timeout (its sum is the timeout's value). Over a
+ * reliable transport it is the timeout alone.
+ *
+ * This is the allocation-free form of {@link sipRetransmissions} for code that keeps millions
+ * of transactions on a {@link TimerWheel} directly: compute the array once per configuration,
+ * keep a step index in each transaction, and arm `delays[step]` each time the timer fires. The
+ * UAS core's 2xx retransmission (RFC 3261 §13.3.1.4: T1 doubling to T2, given up after 64·T1)
+ * follows timer G's schedule with `transport: 'unreliable'`, whatever the transport.
+ *
+ * @example
+ * ```ts
+ * import { sipRetransmitDelays } from '@aem/timers';
+ * sipRetransmitDelays('G'); // [500, 1000, 2000, 4000 ×7, 500]: 10 retransmissions, timer H at 32 s
+ * sipRetransmitDelays('G', { transport: 'reliable' }); // [32000]: timer H only
+ * ```
+ * @param timer - `A` (INVITE client), `E` (non-INVITE client) or `G` (INVITE server).
+ * @param options - T1, T2, T4, transport.
+ * @returns the delays in ms; never empty, every one > 0.
+ * @throws {@link @aem/core!InvalidArgumentError} as {@link sipTimerValues}.
+ */
+export function sipRetransmitDelays(
+  timer: 'A' | 'E' | 'G',
+  options: SipTimerOptions = {},
+): number[] {
+  const intervals = sipRetransmitIntervals(timer, options);
+  const timeout = sipTimerValues(options)[TIMEOUT_OF[timer]];
+  let sent = 0;
+  for (const interval of intervals) sent += interval;
+  // sipRetransmitIntervals keeps every retransmission strictly before the timeout: the last
+  // delay is > 0.
+  intervals.push(timeout - sent);
+  return intervals;
+}
+
+/**
  * The retransmission schedule of a SIP client or server transaction as a stream: emits the
  * retransmission number (1, 2, …) each time timer A, E or G fires — send the message again
  * then — and errors with {@link SipTransactionTimeoutError} when the timeout timer B, F or H

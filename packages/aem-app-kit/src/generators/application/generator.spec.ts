@@ -51,6 +51,37 @@ describe('application generator', () => {
     );
   });
 
+  it('--transport udp: a datagram handler on @aem/udp, tested with a datagram client', async () => {
+    tree.write('packages/aem-udp/package.json', JSON.stringify({ version: '4.5.6' }));
+    await applicationGenerator(tree, { name: 'resolver', port: 5353, transport: 'udp' });
+    const read = (file: string): string => tree.read(`apps/resolver/${file}`, 'utf-8') as string;
+    const manifest = JSON.parse(read('package.json'));
+    expect(manifest.dependencies).toMatchObject({ '@aem/udp': '4.5.6', '@aem/app-kit': '9.9.9' });
+    expect(read('src/resolver.handler.ts')).toMatch(
+      /@OnDatagram\(\)\s+answer\(\{ data, socket, peer \}: Datagram\)/,
+    );
+    expect(read('src/resolver.handler.ts')).not.toContain('@aem/tcp');
+    expect(read('src/main.ts')).toContain('udp: { host: config.host, port: config.port }');
+    expect(read('src/main.ts')).not.toContain('@aem/tcp');
+    expect(read('src/handlers.ts')).not.toContain('initialState');
+    expect(read('src/resolver.handler.spec.ts')).toContain('testApp.datagramClient()');
+    expect(read('README.md')).toContain('a UDP\nservice on port 5353');
+    // The TCP app is unchanged by the option's existence.
+    await applicationGenerator(tree, { name: 'lines' });
+    expect(tree.read('apps/lines/src/main.ts', 'utf-8')).toContain(
+      "import { delimited } from '@aem/tcp';\nimport { loadConfig }",
+    );
+    expect(
+      JSON.parse(tree.read('apps/lines/package.json', 'utf-8') as string).dependencies['@aem/udp'],
+    ).toBeUndefined();
+  });
+
+  it('refuses a transport it does not know', async () => {
+    await expect(
+      applicationGenerator(tree, { name: 'x', transport: 'sctp' as 'udp' }),
+    ).rejects.toThrow('--transport must be tcp or udp, got "sctp"');
+  });
+
   it('is a project Nx sees, with build, serve and test targets from its scripts', async () => {
     await applicationGenerator(tree, { name: 'demo' });
     const manifest = JSON.parse(tree.read('apps/demo/package.json', 'utf-8') as string);

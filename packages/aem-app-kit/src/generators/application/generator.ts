@@ -20,6 +20,8 @@ interface NormalizedOptions {
   readonly className: string;
   readonly projectRoot: string;
   readonly port: number;
+  /** `tcp`: connections and lines (`@OnConnection`, `@OnMessage`); `udp`: datagrams (`@OnDatagram`). */
+  readonly transport: 'tcp' | 'udp';
   /**
    * Generating inside the AEM monorepo itself (it has `tools/build-package.mjs`): the app uses
    * the workspace's build script, jest preset (whose reporter feeds `npm test`'s summary) and
@@ -52,6 +54,8 @@ const TOOL_VERSIONS: Readonly<Record<string, string>> = {
  * (the process entry: `runApp` with graceful stop and `SIGHUP` hot upgrade), `src/config.ts`,
  * `src/handlers.ts` (the hot-upgradable handler module), a handler class with its spec,
  * `README.md`, and `build`/`serve`/`test`/`lint` targets (package.json scripts, which Nx infers).
+ * The app serves line-based TCP (`--transport tcp`, the default) or datagrams on `@aem/udp`
+ * (`--transport udp`).
  * What it generates builds and passes its tests at once, in the AEM monorepo or in any Nx
  * workspace where `@aem/app-kit` is installed: there it also adds `apps/*` to the npm
  * workspaces, the tools the scripts need (TypeScript, jest) to the root devDependencies, and
@@ -60,6 +64,7 @@ const TOOL_VERSIONS: Readonly<Record<string, string>> = {
  * @example
  * ```sh
  * npx nx g @aem/app-kit:application demo
+ * npx nx g @aem/app-kit:application resolver --transport udp --port 5353
  * npx nx run @aem-apps/demo:serve
  * ```
  * @param tree - the workspace tree.
@@ -96,12 +101,16 @@ function normalizeOptions(tree: Tree, schema: ApplicationGeneratorSchema): Norma
   const projectRoot = `apps/${fileName}`;
   if (tree.exists(projectRoot)) throw new Error(`${projectRoot} already exists`);
   const aemWorkspace = tree.exists('tools/build-package.mjs');
+  const transport = schema.transport ?? 'tcp';
+  if (transport !== 'tcp' && transport !== 'udp')
+    throw new Error(`--transport must be tcp or udp, got ${JSON.stringify(transport)}`);
   return {
     name: schema.name,
     fileName,
     className,
     projectRoot,
     port: schema.port ?? 7000,
+    transport,
     aemWorkspace,
     baseConfig: aemWorkspace ? '../../tsconfig.base.json' : './tsconfig.base.json',
     tmpl: '',
@@ -153,8 +162,10 @@ function manifest(tree: Tree, options: NormalizedOptions): object {
         ? sibling('aem-app-kit', kit.version)
         : `^${kit.version}`,
       '@aem/core': sibling('aem-core', peers['@aem/core']),
+      // The kit needs @aem/tcp either way (a peer); @aem/udp only for a UDP app (an optional one).
       '@aem/tcp': sibling('aem-tcp', peers['@aem/tcp']),
       '@aem/timers': sibling('aem-timers', peers['@aem/timers']),
+      ...(options.transport === 'udp' ? { '@aem/udp': sibling('aem-udp', peers['@aem/udp']) } : {}),
       rxjs: (options.aemWorkspace ? kit.devDependencies?.['rxjs'] : peers['rxjs']) ?? '^7.8.0',
     },
   };
