@@ -1,3 +1,6 @@
+/** The realm the registrar challenges with when `SIP_REALM` is not set. */
+export const DEFAULT_REALM = 'sip-uas';
+
 /** The SIP server's configuration (injectable with `@Inject(CONFIG)`). */
 export interface SipUasConfig {
   /** Address to listen on. Env `SIP_HOST`, default `127.0.0.1`. */
@@ -44,6 +47,55 @@ export interface SipUasConfig {
   readonly maxMessageBytes: number;
   /** Most TCP connections at once (more are refused and counted). Default 10,000. */
   readonly maxConnections: number;
+  /** Address of `/metrics` and `/health`. Env `HTTP_HOST`, default `127.0.0.1` (never public by default). */
+  readonly httpHost: string;
+  /** Security: digest authentication, TLS, flood protection. */
+  readonly security: SecurityConfig;
+}
+
+/** The security settings of {@link SipUasConfig}. */
+export interface SecurityConfig {
+  /**
+   * The credentials file (`user:realm:md5-ha1[:sha256-ha1]` lines, written by
+   * `npm run sip-uas:passwd`). Env `SIP_AUTH_FILE`; unset → no authentication.
+   */
+  readonly authFile?: string;
+  /** The realm challenged with. Env `SIP_REALM`, default `sip-uas`. */
+  readonly realm: string;
+  /**
+   * The nonce key (hex, ≥ 32 digits), the same on every node that should accept another's
+   * nonces. Env `SIP_AUTH_SECRET`; unset → random at start (nonces valid on this process only).
+   */
+  readonly authSecret?: Buffer;
+  /**
+   * Algorithms offered, in the challenge's order. Env `SIP_AUTH_ALGORITHMS`, default
+   * `SHA-256,MD5` (RFC 8760: the preferred first). Clients answer the first they support — but
+   * Debian's sipp 3.6 takes the first challenge whatever it is and stops on SHA-256, so for such
+   * MD5-only clients list `MD5,SHA-256`.
+   */
+  readonly authAlgorithms: readonly ('SHA-256' | 'MD5')[];
+  /** A nonce's lifetime, ms; older ones get `stale=true`. Env `SIP_AUTH_NONCE_LIFETIME_MS`, default 300,000. */
+  readonly nonceLifetimeMs: number;
+  /** Challenge INVITEs too (407). Env `SIP_AUTH_INVITE=1`, default off. */
+  readonly authInvite: boolean;
+  /** Wrong answers from one address before 403 and a ban. Env `SIP_AUTH_MAX_FAILURES`, default 5. */
+  readonly authMaxFailures: number;
+  /** TLS key and certificate (PEM files). Env `SIP_TLS_KEY`, `SIP_TLS_CERT`; both or neither. */
+  readonly tls?: { readonly keyFile: string; readonly certFile: string };
+  /** The TLS port. Env `SIP_TLS_PORT`, default 5061 (0: any free port). */
+  readonly tlsPort: number;
+  /** Flood protection window, ms. Env `SIP_FLOOD_WINDOW_MS`, default 2,000. */
+  readonly floodWindowMs: number;
+  /** Most requests per source and window; more bans. Env `SIP_FLOOD_MAX_REQUESTS`, default 16. */
+  readonly floodMaxRequests: number;
+  /** Ban time, ms. Env `SIP_FLOOD_BAN_MS`, default 300,000. */
+  readonly floodBanMs: number;
+  /**
+   * Sources never counted nor banned (addresses and subnets). Env `SIP_FLOOD_ALLOW`
+   * (comma-separated), default `127.0.0.1,::1`: the machine's own tools. `SIP_FLOOD_ALLOW=none`
+   * allows nothing.
+   */
+  readonly floodAllow: readonly string[];
 }
 
 /**
@@ -72,6 +124,43 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SipUasConfi
     maxTransactions: 1_000_000,
     maxMessageBytes: positive(env, 'SIP_MAX_MESSAGE_BYTES', 65_536),
     maxConnections: 10_000,
+    httpHost: env.HTTP_HOST ?? '127.0.0.1',
+    security: securityFromEnv(env),
+  };
+}
+
+function algorithms(text: string): ('SHA-256' | 'MD5')[] {
+  const list = text.split(',').map((name) => name.trim().toUpperCase());
+  if (list.length === 0 || list.some((name) => name !== 'SHA-256' && name !== 'MD5'))
+    throw new Error(
+      `SIP_AUTH_ALGORITHMS must list SHA-256 and/or MD5, got ${JSON.stringify(text)}`,
+    );
+  return [...new Set(list)] as ('SHA-256' | 'MD5')[];
+}
+
+function securityFromEnv(env: NodeJS.ProcessEnv): SecurityConfig {
+  const secret = env.SIP_AUTH_SECRET;
+  if (secret !== undefined && !/^(?:[0-9a-fA-F]{2}){16,}$/.test(secret))
+    throw new Error('SIP_AUTH_SECRET must be at least 32 hex digits (16 bytes)');
+  const key = env.SIP_TLS_KEY;
+  const cert = env.SIP_TLS_CERT;
+  if ((key === undefined) !== (cert === undefined))
+    throw new Error('set both SIP_TLS_KEY and SIP_TLS_CERT, or neither');
+  const allow = env.SIP_FLOOD_ALLOW ?? '127.0.0.1,::1';
+  return {
+    ...(env.SIP_AUTH_FILE ? { authFile: env.SIP_AUTH_FILE } : {}),
+    realm: env.SIP_REALM ?? DEFAULT_REALM,
+    ...(secret === undefined ? {} : { authSecret: Buffer.from(secret, 'hex') }),
+    authAlgorithms: algorithms(env.SIP_AUTH_ALGORITHMS ?? 'SHA-256,MD5'),
+    nonceLifetimeMs: positive(env, 'SIP_AUTH_NONCE_LIFETIME_MS', 300_000),
+    authInvite: env.SIP_AUTH_INVITE === '1',
+    authMaxFailures: positive(env, 'SIP_AUTH_MAX_FAILURES', 5),
+    ...(key !== undefined && cert !== undefined ? { tls: { keyFile: key, certFile: cert } } : {}),
+    tlsPort: number(env, 'SIP_TLS_PORT', 5061),
+    floodWindowMs: positive(env, 'SIP_FLOOD_WINDOW_MS', 2_000),
+    floodMaxRequests: positive(env, 'SIP_FLOOD_MAX_REQUESTS', 16),
+    floodBanMs: positive(env, 'SIP_FLOOD_BAN_MS', 300_000),
+    floodAllow: allow === 'none' ? [] : allow.split(',').map((entry) => entry.trim()),
   };
 }
 

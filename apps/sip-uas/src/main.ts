@@ -1,6 +1,8 @@
-import { RUNTIME, TIMERS, runApp, type AemApp } from '@aem/app-kit';
-import { contentLength } from '@aem/tcp';
+import { readFileSync } from 'node:fs';
+import { RUNTIME, TIMERS, registerFloodGuardMetrics, runApp, type AemApp } from '@aem/app-kit';
+import { contentLength, type ListenOptions } from '@aem/tcp';
 import { configFromEnv, type SipUasConfig } from './config';
+import { openSipSecurity } from './security/open-sip-security';
 import { createSipState, SIP_STATE, type SipState } from './state/sip-state';
 import { portFreeOnBoth } from './shared-port';
 import { startStatusLine } from './status-line';
@@ -10,36 +12,70 @@ import { startStatusLine } from './status-line';
  * seconds, hot upgrades its handlers on SIGHUP (the handler file is reloaded from disk) and
  * drains and exits 0 on SIGTERM/SIGINT.
  */
-async function main(config: SipUasConfig): Promise<void> {
+async function main(configured: SipUasConfig): Promise<void> {
   let state: SipState | undefined;
-  const port = config.port === 0 ? await portFreeOnBoth(config.host) : config.port;
+  const port = configured.port === 0 ? await portFreeOnBoth(configured.host) : configured.port;
+  const tls = configured.security.tls;
+  const tlsPort =
+    tls !== undefined && configured.security.tlsPort === 0
+      ? await portFreeOnBoth(configured.host)
+      : configured.security.tlsPort;
+  const config: SipUasConfig = { ...configured, security: { ...configured.security, tlsPort } };
+  // RFC 3261 §18.3: over a stream transport every message carries Content-Length.
+  const framer = contentLength({
+    requireContentLength: true,
+    maxFrameBytes: config.maxMessageBytes,
+  });
+  const listeners: ListenOptions[] = [
+    { host: config.host, port, maxConnections: config.maxConnections, framer },
+  ];
+  if (tls !== undefined) {
+    // SIP over TLS (RFC 3261 §26.2): the same connections and framing on the TLS port.
+    listeners.push({
+      host: config.host,
+      port: tlsPort,
+      maxConnections: config.maxConnections,
+      framer,
+      tls: { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) },
+    });
+  }
   const app: AemApp = await runApp({
     name: 'sip-uas',
     handlers: require.resolve('./handlers'),
     config,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
-    tcp: {
-      host: config.host,
-      port,
-      maxConnections: config.maxConnections,
-      // RFC 3261 §18.3: over a stream transport every message carries Content-Length.
-      framer: contentLength({ requireContentLength: true, maxFrameBytes: config.maxMessageBytes }),
-    },
+    tcp: listeners,
     // RFC 3261 §18.1.1: a datagram carries one whole message; larger ones are dropped (counted).
     udp: { host: config.host, port },
-    http: config.httpPort === undefined ? undefined : { host: config.host, port: config.httpPort },
+    http:
+      config.httpPort === undefined ? undefined : { host: config.httpHost, port: config.httpPort },
     providers: (container) => {
-      state = createSipState(container.get(RUNTIME), (error) =>
-        app.logger.error({ err: error }, 'call job failed'),
+      const security = openSipSecurity(config.security, container.get(TIMERS), (source, reason) =>
+        app.logger.warn({ source, reason }, 'source banned'),
+      );
+      state = createSipState(
+        container.get(RUNTIME),
+        (error) => app.logger.error({ err: error }, 'call job failed'),
+        security,
       );
       container.bindValue(SIP_STATE, state);
     },
   });
+  const { security } = state as SipState;
+  registerFloodGuardMetrics(app.metrics.registry, security.guard);
   const target = `${config.host}:${port}`;
   process.stdout.write(
     `sip-uas listening on sip:${target} over udp and tcp (handlers ${app.version}, pid ${process.pid})\n` +
       `  try: sipp -sn uac -m 1000 -r 200 ${target}          (udp)\n` +
       `       sipp -sn uac -t t1 -m 1000 -r 200 ${target}    (tcp)\n` +
+      (tls === undefined
+        ? `  tls: set SIP_TLS_KEY and SIP_TLS_CERT to serve sips: on ${config.security.tlsPort}\n`
+        : `  tls: sips:${config.host}:${tlsPort} (sipp -t l1)\n`) +
+      (security.auth === undefined
+        ? `  authentication: off (set SIP_AUTH_FILE; add users with npm run sip-uas:passwd -- <user>)\n`
+        : `  authentication: digest (${config.security.authAlgorithms.join(', ')}) for REGISTER${config.security.authInvite ? ' and INVITE' : ''}, realm ${config.security.realm}\n`) +
+      `  flood protection: more than ${config.security.floodMaxRequests} requests in ${config.security.floodWindowMs} ms bans a source for ${config.security.floodBanMs / 1000} s` +
+      ` (allowed: ${config.security.floodAllow.join(', ') || 'none'})\n` +
       `  hot upgrade: kill -HUP ${process.pid}    stop: kill -TERM ${process.pid}\n` +
       (app.httpAddress === undefined
         ? `  dashboard: set HTTP_PORT (e.g. HTTP_PORT=9464) to serve it\n`

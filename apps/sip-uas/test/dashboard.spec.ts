@@ -12,7 +12,9 @@ import { startUas, type UasProcess } from './uas-process';
 
 const CHROMIUM = which('chromium') ?? which('chromium-browser');
 const MISSING =
-  CHROMIUM === undefined ? 'chromium is not installed (Debian: apt-get install chromium)' : SIPP_MISSING;
+  CHROMIUM === undefined
+    ? 'chromium is not installed (Debian: apt-get install chromium)'
+    : SIPP_MISSING;
 const suite = MISSING === undefined || process.env.CI === 'true' ? describe : describe.skip;
 if (MISSING !== undefined) console.warn(`sip-uas dashboard test: ${MISSING}`);
 

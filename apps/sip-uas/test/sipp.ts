@@ -16,13 +16,13 @@ const SCENARIOS = join(__dirname, '..', 'sipp');
  * Places `calls` calls of `scenario` at `rate` per second: `uac` is sipp's built-in caller,
  * any other name a file of the repository's `sipp/` folder.
  *
- * @param transport - `t1` (one TCP connection for every call), `tn` (one per call), `u1` (one
+ * @param transport - `t1` (one TCP connection for every call), `tn` (one per call), `l1` (one TLS connection), `u1` (one
  *   UDP socket for every call) or `un` (one per call).
  */
 export function placeCalls(
   port: number,
   scenario: string,
-  transport: 't1' | 'tn' | 'u1' | 'un',
+  transport: 't1' | 'tn' | 'u1' | 'un' | 'l1',
   calls: number,
   rate: number,
   extra: string[] = [],

@@ -105,6 +105,17 @@ export type { HandlerModule } from './upgrade/handler-module';
 export { runCli } from './cli/app-kit-cli';
 export type { CliIo } from './cli/app-kit-cli';
 
+/* Every core: cluster */
+export { runClusterPrimary } from './cluster/cluster-primary';
+export type { ClusterOptions, ClusterPrimary } from './cluster/cluster-primary';
+export { linkWorker } from './cluster/worker-link';
+
+/* Protection */
+export { DEFAULT_FLOOD_GUARD, FloodGuard } from './protection/flood-guard';
+export type { BanReason, FloodGuardOptions, FloodGuardStats } from './protection/flood-guard';
+export { registerFloodGuardMetrics } from './protection/flood-guard-metrics';
+export { AddressList } from './protection/address-list';
+
 /* Logging and metrics */
 export { createLogger } from './logging/create-logger';
 export { AppMetrics } from './metrics/app-metrics';

@@ -8,6 +8,7 @@
 /* Service */
 export { Tcp } from './tcp';
 export type { ConnectOptions, ConnectionOptions, ListenOptions } from './tcp';
+export type { TlsClientOptions, TlsServerOptions } from './tls-options';
 export { TCP_SERVICE_NAME, TCP_SERVICE_VERSION, createTcpService, tcpService } from './tcp-service';
 export type {
   AcceptArgs,

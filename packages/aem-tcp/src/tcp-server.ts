@@ -8,6 +8,7 @@ import { TcpConnection, type TcpMessage } from './tcp-connection';
 import type { ConnectionLimits } from './tcp-limits';
 import type { TcpCloseInfo } from './tcp-close-info';
 import type { TcpServiceState } from './tcp-service-state';
+import { tlsHandshakeFailures } from './transport/tls-transport';
 import type { TransportServer, TransportSocket } from './transport/transport';
 
 /** Counters of a server. */
@@ -22,6 +23,8 @@ export interface TcpServerStats {
   readonly framingErrors: number;
   /** Connections closed for idleness. */
   readonly idleTimeouts: number;
+  /** TLS handshakes that failed (bad or missing certificate, not TLS, too slow); 0 without TLS. */
+  readonly tlsHandshakeFailures: number;
 }
 
 /** Options of {@link TcpServer.close}. */
@@ -110,6 +113,7 @@ export class TcpServer {
       refused: this.refused,
       framingErrors: this.framingErrors,
       idleTimeouts: this.idleTimeouts,
+      tlsHandshakeFailures: tlsHandshakeFailures(this.server),
     };
   }
 

@@ -15,6 +15,8 @@ import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './tcp-limits';
 import { TcpServer } from './tcp-server';
 import { TCP_SERVICE_NAME, tcpService, type TcpServiceDefinition } from './tcp-service';
 import { TcpServiceState } from './tcp-service-state';
+import type { TlsClientOptions, TlsServerOptions } from './tls-options';
+import { tlsTransport } from './transport/tls-transport';
 
 /** Options shared by {@link Tcp.listen} and {@link Tcp.connect}. */
 export interface ConnectionOptions {
@@ -40,8 +42,20 @@ export interface ListenOptions extends ConnectionOptions {
   readonly host?: string;
   /** Listen backlog. Default 511. */
   readonly backlog?: number;
+  /**
+   * `SO_REUSEPORT`: several processes (cluster workers) each bind their own socket to the port
+   * and the kernel spreads new connections over them. In a cluster worker the socket is the
+   * worker's own (not the primary's shared handle). Userspace backend only: on the kmod backend
+   * `listen` rejects with {@link @aem/core!InvalidArgumentError}. Default `false`.
+   */
+  readonly reusePort?: boolean;
   /** Most connections open at once; more are closed at once and counted. Default 10,000. */
   readonly maxConnections?: number;
+  /**
+   * Serve TLS (over `node:tls`, on either backend): connections are reported once their
+   * handshake is done; failed handshakes are counted in `stats().tlsHandshakeFailures`.
+   */
+  readonly tls?: TlsServerOptions;
 }
 
 /** Options of {@link Tcp.connect}. */
@@ -50,6 +64,8 @@ export interface ConnectOptions extends ConnectionOptions {
   readonly port: number;
   /** Host to connect to. Default `127.0.0.1`. */
   readonly host?: string;
+  /** Connect over TLS; the server's certificate is verified. */
+  readonly tls?: TlsClientOptions;
 }
 
 /**
@@ -108,6 +124,16 @@ export class Tcp {
     const limits = connectionLimits(options.limits);
     const maxConnections = options.maxConnections ?? 10_000;
     checkPort(options.port);
+    if (
+      options.reusePort === true &&
+      options.tls === undefined &&
+      this.state.transport.kind === 'kmod'
+    )
+      throw new InvalidArgumentError(
+        'options.reusePort',
+        'false on the kmod backend (the kernel TCP path binds one socket per port)',
+        true,
+      );
     if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) {
       throw new InvalidArgumentError(
         'options.maxConnections',
@@ -122,10 +148,13 @@ export class Tcp {
     const target = `${options.host ?? '*'}:${options.port}`;
     let server;
     try {
-      server = await this.state.transport.listen({
+      const transport =
+        options.tls === undefined ? this.state.transport : tlsTransport({ server: options.tls });
+      server = await transport.listen({
         port: options.port,
         ...(options.host === undefined ? {} : { host: options.host }),
         backlog: options.backlog ?? 511,
+        reusePort: options.reusePort ?? false,
       });
     } catch (error) {
       sweeper?.close();
@@ -164,7 +193,9 @@ export class Tcp {
         : new IdleSweeper(this.runtime, options.idleTimeoutMs);
     let socket;
     try {
-      socket = await this.state.transport.connect({ port: options.port, host });
+      const transport =
+        options.tls === undefined ? this.state.transport : tlsTransport({ client: options.tls });
+      socket = await transport.connect({ port: options.port, host });
     } catch (error) {
       sweeper?.close();
       throw new SocketFailedError('connect', `${host}:${options.port}`, error);

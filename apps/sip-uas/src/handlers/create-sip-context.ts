@@ -32,7 +32,9 @@ export function createSipContext(deps: SipContextDeps): SipContext {
     values: sipTimerValues({ ...t, transport }),
     finalDelays: sipRetransmitDelays('G', { ...t, transport }),
   });
-  const uri = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  const hostPart = isIP(host) === 6 ? `[${host}]` : host;
+  const uri = `${hostPart}:${port}`;
+  const tlsPort = config.security.tls === undefined ? undefined : config.security.tlsPort;
   const ctx: SipContext = {
     state,
     timers,
@@ -43,9 +45,11 @@ export function createSipContext(deps: SipContextDeps): SipContext {
     media: { host, port: 6000 },
     host,
     port,
+    tlsPort,
     contacts: {
       tcp: `Contact: <sip:uas@${uri};transport=tcp>\r\n`,
       udp: `Contact: <sip:uas@${uri};transport=udp>\r\n`,
+      tls: `Contact: <sips:uas@${hostPart}:${tlsPort ?? 5061};transport=tls>\r\n`,
     },
     logger,
     expire: (call) => {

@@ -1,7 +1,9 @@
+import { checkSanity } from '../sip/sanity';
 import type { SipRequest } from '../sip/sip-message';
 import type { Call } from '../state/call';
 import type { SipChannel } from '../transport/sip-channel';
 import { findCall, inCall, openCall } from './call-flow';
+import { authorize } from './authorize';
 import { register } from './registrar';
 import { respond } from './respond';
 import { ALLOW_HEADER, KNOWN_UNSUPPORTED, type SipContext } from './sip-context';
@@ -21,11 +23,19 @@ export function route(
   sessionCalls: Set<Call> | undefined,
 ): void {
   const method = request.method;
+  // Kamailio's stock checks (maxfwd, sanity) before anything else.
+  const insane = checkSanity(request);
+  if (insane !== null) {
+    ctx.state.counters.insane++;
+    if (method !== 'ACK') respond(ctx, channel, request, insane.status, insane.reason);
+    return;
+  }
   if (method === 'INVITE' || method === 'ACK' || method === 'CANCEL' || method === 'BYE') {
     if (method !== 'ACK' && method !== 'CANCEL' && refuseExtensions(ctx, request, channel)) return;
     const call = findCall(ctx, request);
     if (call === undefined) {
       if (method === 'INVITE' && request.toTag === '') {
+        if (!authorize(ctx, request, channel)) return;
         if (!openCall(ctx, request, channel, sessionCalls)) overloaded(ctx, request, channel);
       } else if (method !== 'ACK') {
         respond(ctx, channel, request, 481, 'Call/Transaction Does Not Exist');
@@ -49,7 +59,7 @@ export function route(
       `${ALLOW_HEADER}Accept: application/sdp\r\n`,
     );
   } else if (method === 'REGISTER') {
-    register(ctx, request, channel);
+    if (authorize(ctx, request, channel)) register(ctx, request, channel);
   } else if (KNOWN_UNSUPPORTED.has(method)) {
     respond(ctx, channel, request, 405, 'Method Not Allowed', undefined, ALLOW_HEADER);
   } else {

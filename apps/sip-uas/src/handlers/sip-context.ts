@@ -41,8 +41,10 @@ export interface SipContext {
   readonly host: string;
   /** Its port, the same on UDP and TCP. */
   readonly port: number;
+  /** Its TLS port (`undefined` without TLS). */
+  readonly tlsPort: number | undefined;
   /** The Contact header of responses that set up a dialog, per transport. */
-  readonly contacts: { readonly tcp: string; readonly udp: string };
+  readonly contacts: { readonly tcp: string; readonly udp: string; readonly tls: string };
   /** The logger. */
   readonly logger: Logger;
   /** The wheel callback of every call timer: posts the expiry into the call's domain. */
@@ -78,5 +80,5 @@ export function timersOf(ctx: SipContext, channel: SipChannel): TransportTimers 
 
 /** `Contact: <sip:uas@host:port;transport=…>\r\n` for responses that set up a dialog on `channel`. */
 export function contactHeader(ctx: SipContext, channel: SipChannel): string {
-  return ctx.contacts[channel.kind];
+  return channel.kind === 'tcp' && channel.tls ? ctx.contacts.tls : ctx.contacts[channel.kind];
 }

@@ -19,7 +19,17 @@ export function receiveTcpMessage(
   session: SipSession,
 ): void {
   const { counters } = ctx.state;
-  const channel = (session.channel ??= { kind: 'tcp', connection });
+  const channel = (session.channel ??= {
+    kind: 'tcp',
+    connection,
+    tls: connection.localPort === ctx.tlsPort,
+  });
+  // A banned source's connection is closed (flood protection, counted).
+  if (!ctx.state.security.guard.admit(connection.remoteAddress)) {
+    counters.floodRefused++;
+    connection.destroy();
+    return;
+  }
   let request: SipRequest;
   try {
     const message = parseSipMessage(data);

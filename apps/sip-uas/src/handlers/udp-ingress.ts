@@ -17,6 +17,7 @@ export interface DatagramSource {
  * One datagram of a SIP socket, in the socket's domain. Nothing a datagram holds can disturb
  * anything but itself:
  *
+ * - from a source the flood guard banned: dropped unread, counted in `floodRefused`;
  * - larger than `maxMessageBytes`, or nothing in it addresses a response (no request line, a
  *   missing Via/From/To/Call-ID/CSeq): dropped, counted in `datagramsDropped`;
  * - only white space (a keep-alive): dropped, counted in `keepAlives`;
@@ -39,6 +40,11 @@ export function receiveDatagram(
   source: DatagramSource,
 ): void {
   const { counters } = ctx.state;
+  // A banned source gets nothing back: no parse, no answer (flood protection, counted).
+  if (!ctx.state.security.guard.admit(source.address)) {
+    counters.floodRefused++;
+    return;
+  }
   if (data.length > ctx.config.maxMessageBytes) return dropped(ctx, source, 'too large');
   if (isBlank(data)) {
     counters.keepAlives++;
@@ -83,7 +89,10 @@ function routeFrom(
   const top = message.via[0];
   const { via, address, port } = udpResponseRoute(top, source);
   const request = via === top ? message : { ...message, via: [via, ...message.via.slice(1)] };
-  return { request, channel: { kind: 'udp', socket, address, port, transaction: undefined } };
+  return {
+    request,
+    channel: { kind: 'udp', socket, source: source.address, address, port, transaction: undefined },
+  };
 }
 
 function dropped(ctx: SipContext, source: DatagramSource, reason: string): void {

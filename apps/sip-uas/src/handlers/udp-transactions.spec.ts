@@ -8,6 +8,7 @@ import pino from 'pino';
 import { configFromEnv, type SipUasConfig } from '../config';
 import { createSipState, type SipState } from '../state/sip-state';
 import type { DatagramSocket } from '../transport/sip-channel';
+import { openSipSecurity } from '../security/open-sip-security';
 import { createSipContext } from './create-sip-context';
 import type { SipContext } from './sip-context';
 import { receiveDatagram } from './udp-ingress';
@@ -67,10 +68,14 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
     clock = new VirtualClock();
     runtime = createAem();
     const timers = Timers.load(runtime, { clock });
-    state = createSipState(runtime, (error) => {
-      throw error;
-    });
     const config = { ...configFromEnv({}), ...overrides };
+    state = createSipState(
+      runtime,
+      (error) => {
+        throw error;
+      },
+      openSipSecurity(config.security, timers),
+    );
     ctx = createSipContext({
       state,
       timers,

@@ -48,6 +48,8 @@ const KEPT_HEADERS: ReadonlySet<string> = new Set([
   'proxy-require',
   'supported',
   'max-forwards',
+  'authorization',
+  'proxy-authorization',
 ]);
 
 function isBlank(code: number): boolean {

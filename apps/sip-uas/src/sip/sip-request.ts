@@ -28,7 +28,7 @@ export interface SipRequest {
   readonly cseqNumber: number;
   /**
    * The other headers this UAS acts on (Contact, Content-Type, Expires, Require, Proxy-Require,
-   * Supported, Max-Forwards) by lower-case full name, compact forms expanded, values in order.
+   * Supported, Max-Forwards, Authorization, Proxy-Authorization) by lower-case full name, compact forms expanded, values in order.
    */
   readonly headers: ReadonlyMap<string, readonly string[]>;
   /** The body (may be empty). */

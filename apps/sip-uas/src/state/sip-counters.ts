@@ -45,6 +45,14 @@ export interface SipCounters {
   overloaded: number;
   /** Responses received (to BYEs this server sent). */
   responsesReceived: number;
+  /** Requests from banned sources: dropped over UDP, their connection closed over TCP. */
+  floodRefused: number;
+  /** Requests refused by a sanity check (483 Too Many Hops, 400 Bad Via / Bad Max-Forwards). */
+  insane: number;
+  /** Requests challenged for credentials (401 or 407). */
+  challenged: number;
+  /** Requests refused 403 (too many wrong answers, or credentials of another user). */
+  authForbidden: number;
 }
 
 /** A zeroed set of counters. */
@@ -68,5 +76,9 @@ export function newCounters(): SipCounters {
     keepAlives: 0,
     overloaded: 0,
     responsesReceived: 0,
+    floodRefused: 0,
+    insane: 0,
+    challenged: 0,
+    authForbidden: 0,
   };
 }

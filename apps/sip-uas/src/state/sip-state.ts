@@ -1,4 +1,5 @@
-import { injectionToken } from '@aem/app-kit';
+import { injectionToken, type FloodGuard } from '@aem/app-kit';
+import type { DigestAuthenticator } from '../auth/digest-authenticator';
 import type { Aem } from '@aem/core';
 import type { Binding } from './binding';
 import type { Call } from './call';
@@ -32,6 +33,21 @@ export interface SipState {
   readonly callJobs: CallJobs;
   /** A source of unique tags and SDP session ids. */
   nextId: number;
+  /**
+   * The flood guard and the digest authenticator. They are objects made by `main`, not by the
+   * handler module, so a hot upgrade keeps them (their bans, nonce counts and failure counts).
+   */
+  readonly security: SipSecurity;
+}
+
+/** What {@link SipState.security} holds. */
+export interface SipSecurity {
+  /** Per-source request rate and bans. */
+  readonly guard: FloodGuard;
+  /** The registrar's digest authentication; `undefined` when `SIP_AUTH_FILE` is not set. */
+  readonly auth: DigestAuthenticator | undefined;
+  /** Challenge INVITEs too (407). */
+  readonly authInvite: boolean;
 }
 
 /** The container token of the {@link SipState}. */
@@ -42,8 +58,13 @@ export const SIP_STATE = injectionToken<SipState>('sip-uas:state');
  *
  * @param runtime - the application's runtime (for call domains).
  * @param onError - receives what a call job threw.
+ * @param security - the flood guard and the authenticator.
  */
-export function createSipState(runtime: Aem, onError: (error: unknown) => void): SipState {
+export function createSipState(
+  runtime: Aem,
+  onError: (error: unknown) => void,
+  security: SipSecurity,
+): SipState {
   return {
     runtime,
     calls: new Map(),
@@ -54,5 +75,6 @@ export function createSipState(runtime: Aem, onError: (error: unknown) => void):
     counters: newCounters(),
     callJobs: openCallJobs(onError),
     nextId: Math.floor(Math.random() * 1e9),
+    security,
   };
 }

@@ -19,6 +19,8 @@ export interface TcpChannel {
   readonly kind: 'tcp';
   /** The connection; a response after it closed has nowhere to go and is dropped. */
   readonly connection: TcpConnection;
+  /** Whether the connection is TLS (it came on the TLS port). */
+  readonly tls: boolean;
 }
 
 /**
@@ -29,6 +31,8 @@ export interface TcpChannel {
 export interface UdpChannel {
   readonly kind: 'udp';
   readonly socket: DatagramSocket;
+  /** The address the request came from (flood protection and authentication count per source). */
+  readonly source: string;
   /** The destination of the responses. */
   readonly address: string;
   readonly port: number;

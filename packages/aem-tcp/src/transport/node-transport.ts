@@ -4,11 +4,12 @@ import type { TcpTransport, TransportServer, TransportSocket } from './transport
 /** `node:net`: the userspace backend's sockets. @internal */
 export const nodeTransport: TcpTransport = {
   kind: 'node',
-  async listen({ port, host, backlog }): Promise<TransportServer> {
+  async listen({ port, host, backlog, reusePort }): Promise<TransportServer> {
     const server = createServer({ pauseOnConnect: true, noDelay: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ port, host, backlog }, () => {
+      // exclusive: a cluster worker binds its own socket (with reusePort) instead of the primary's.
+      server.listen({ port, host, backlog, reusePort, exclusive: reusePort === true }, () => {
         server.off('error', reject);
         resolve();
       });

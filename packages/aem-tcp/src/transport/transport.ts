@@ -53,7 +53,12 @@ export interface TcpTransport {
   /** `node` or `kmod`. */
   readonly kind: 'node' | 'kmod';
   /** A listening server; connections come paused. */
-  listen(options: { port: number; host?: string; backlog: number }): Promise<TransportServer>;
+  listen(options: {
+    port: number;
+    host?: string;
+    backlog: number;
+    reusePort?: boolean;
+  }): Promise<TransportServer>;
   /** A connected client socket. */
   connect(options: { port: number; host: string }): Promise<TransportSocket>;
 }

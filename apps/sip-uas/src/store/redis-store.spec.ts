@@ -1,0 +1,84 @@
+import { startRedis, type RedisProcess } from '../../test/redis-server';
+import { RedisStore } from './redis-store';
+import { StoreUnavailableError, type StoredBinding } from './registrar-store';
+
+const binding = (contact: string, ttlMs: number, aor = 'sip:alice@example.org'): StoredBinding => ({
+  aor,
+  contact,
+  expiresAt: Date.now() + ttlMs,
+  callId: `call-${contact}`,
+  cseq: 1,
+});
+
+async function eventually(condition: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('RedisStore (a real redis-server)', () => {
+  let redis: RedisProcess;
+  const stores: RedisStore[] = [];
+  const open = async (): Promise<RedisStore> => {
+    const store = await new RedisStore(redis.url).ready();
+    stores.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    await redis.kill();
+  });
+
+  it('saves, looks up and removes bindings; a binding expires with its key', async () => {
+    const store = await open();
+    await store.save(binding('sip:a@10.0.0.1', 60_000));
+    await store.save(binding('sip:short@10.0.0.2', 150));
+    expect((await store.lookup('sip:alice@example.org')).map((b) => b.contact).sort()).toEqual([
+      'sip:a@10.0.0.1',
+      'sip:short@10.0.0.2',
+    ]);
+    await eventually(async () => (await store.lookup('sip:alice@example.org')).length === 1);
+    await store.remove('sip:alice@example.org', 'sip:a@10.0.0.1');
+    expect(await store.lookup('sip:alice@example.org')).toEqual([]);
+    expect(await store.restore()).toEqual([]);
+  });
+
+  it("shows one node's registration to another, and tells the other of the change", async () => {
+    const nodeA = await open();
+    const nodeB = await open();
+    const seenByA: string[] = [];
+    const seenByB: string[] = [];
+    nodeA.onRemoteChange((aor) => seenByA.push(aor));
+    nodeB.onRemoteChange((aor) => seenByB.push(aor));
+    await nodeA.save(binding('sip:bob@10.0.0.9', 60_000, 'sip:bob@example.org'));
+    expect((await nodeB.lookup('sip:bob@example.org')).map((b) => b.contact)).toEqual([
+      'sip:bob@10.0.0.9',
+    ]);
+    await eventually(() => seenByB.includes('sip:bob@example.org'));
+    expect(seenByA).toEqual([]);
+  });
+
+  it('fails fast while Redis is down and recovers by itself when it returns', async () => {
+    const store = await open();
+    await redis.kill();
+    await eventually(() => !store.available);
+    await expect(store.save(binding('sip:c@10.0.0.3', 60_000))).rejects.toThrow(
+      StoreUnavailableError,
+    );
+    await expect(store.lookup('sip:alice@example.org')).rejects.toThrow(
+      /redis store is unavailable/,
+    );
+    redis = await startRedis(redis.port);
+    await eventually(() => store.available);
+    await store.save(binding('sip:c@10.0.0.3', 60_000));
+    expect((await store.lookup('sip:alice@example.org')).map((b) => b.contact)).toEqual([
+      'sip:c@10.0.0.3',
+    ]);
+  });
+});

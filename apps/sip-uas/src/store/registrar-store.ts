@@ -1,0 +1,60 @@
+/** One registrar binding as a store keeps it (times in ms since the epoch, so they survive a restart). */
+export interface StoredBinding {
+  /** The address of record, normalized. */
+  readonly aor: string;
+  /** The contact URI. */
+  readonly contact: string;
+  /** When it expires, `Date.now()` ms. */
+  readonly expiresAt: number;
+  /** Call-ID of the REGISTER that last refreshed it. */
+  readonly callId: string;
+  /** CSeq number of that REGISTER. */
+  readonly cseq: number;
+}
+
+/**
+ * Where the registrar's bindings live beyond the process: the embedded journal (one node; a
+ * restart keeps every unexpired binding) or Redis (several nodes see each other's bindings).
+ * The registrar keeps its own table in memory and writes through: a REGISTER is answered 200
+ * only after the store took the change, and a store that cannot take it makes the REGISTER fail
+ * with 500/503 and `Retry-After` ({@link StoreUnavailableError}).
+ */
+export interface RegistrarStore {
+  /** `journal` or `redis`, for the start-up line and `/health`. */
+  readonly kind: string;
+  /** Whether the store takes writes now. */
+  readonly available: boolean;
+  /**
+   * The bindings to load into the local table at start: every unexpired one for the embedded
+   * journal; none for a shared store, whose bindings are read per address of record.
+   */
+  restore(): Promise<StoredBinding[]>;
+  /** Adds or refreshes a binding. @throws (rejects) {@link StoreUnavailableError}. */
+  save(binding: StoredBinding): Promise<void>;
+  /** Removes a binding (absent: no-op). @throws (rejects) {@link StoreUnavailableError}. */
+  remove(aor: string, contact: string): Promise<void>;
+  /**
+   * The unexpired bindings of `aor`, other nodes' included, or `null` when the local table is
+   * the whole truth (the embedded journal). @throws (rejects) {@link StoreUnavailableError}.
+   */
+  lookup(aor: string): Promise<StoredBinding[] | null>;
+  /** Tells `listener` of addresses of record changed by other nodes (to drop cached copies). */
+  onRemoteChange(listener: (aor: string) => void): void;
+  /** Flushes and releases the store. */
+  close(): Promise<void>;
+}
+
+/** The store cannot take or give bindings now; answer 503 with `Retry-After`. */
+export class StoreUnavailableError extends Error {
+  /** Stable code. */
+  readonly code = 'SIP_STORE_UNAVAILABLE';
+  constructor(
+    readonly store: string,
+    readonly reason: string,
+    /** Seconds a client should wait before retrying. */
+    readonly retryAfterS = 5,
+  ) {
+    super(`the ${store} store is unavailable: ${reason}`);
+    this.name = 'StoreUnavailableError';
+  }
+}
