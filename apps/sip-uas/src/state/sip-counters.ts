@@ -45,6 +45,8 @@ export interface SipCounters {
   overloaded: number;
   /** Responses received (to BYEs this server sent). */
   responsesReceived: number;
+  /** REGISTERs answered 503 because the registrar's store could not take or give bindings. */
+  storeUnavailable: number;
 }
 
 /** A zeroed set of counters. */
@@ -68,5 +70,6 @@ export function newCounters(): SipCounters {
     keepAlives: 0,
     overloaded: 0,
     responsesReceived: 0,
+    storeUnavailable: 0,
   };
 }
