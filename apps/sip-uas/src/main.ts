@@ -19,8 +19,7 @@ async function main(config: SipUasConfig): Promise<void> {
   // Every core: the primary only supervises; each worker runs the rest of this function.
   if (config.workers > 1 && cluster.isPrimary) return runSipPrimary(config);
   const inWorker = cluster.isWorker;
-  const workerIndex = process.env.AEM_WORKER_INDEX;
-  const store = await openStore(config, workerIndex, (message) =>
+  const store = await openStore(config, (message) =>
     process.stderr.write(`sip-uas: warning: ${message}\n`),
   );
   const stored = await store.restore();
@@ -61,7 +60,7 @@ async function main(config: SipUasConfig): Promise<void> {
     },
   });
   const target = `${config.host}:${port}`;
-  const storeLine = `${describeStore(config, workerIndex)}, ${restored} restored`;
+  const storeLine = `${describeStore(config)}, ${restored} restored`;
   if (inWorker) {
     const status = () => workerStatus(app, state as SipState);
     if (config.statusIntervalMs > 0) linkWorker(app, status, config.statusIntervalMs);
@@ -70,7 +69,6 @@ async function main(config: SipUasConfig): Promise<void> {
       sipUas: 'ready',
       pid: process.pid,
       version: app.version ?? '',
-      store: storeLine,
     };
     process.send?.(ready);
     return;

@@ -3,6 +3,7 @@
 // in the primary's status line); a worker killed under load costs only the calls it had in
 // progress, is restarted, and the calls after it succeed; SIGTERM stops everything with 0.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { contactsOf, registerRequest, udpSipClient } from './sip-udp-client';
 import { allSucceeded, placeCalls, SIPP_MISSING } from './sipp';
 import { startUas, type UasProcess } from './uas-process';
 
@@ -48,6 +49,28 @@ suite('SIP_WORKERS=2', () => {
     }
     expect(byPid.size).toBe(2);
     for (const answered of byPid.values()) expect(answered).toBeGreaterThan(0);
+  });
+
+  it('shares registrations between the workers (the primary keeps the journal)', async () => {
+    const toTag = (response: string): string => /^To: .*;tag=([^;\r]+)/m.exec(response)![1]!;
+    const first = await udpSipClient();
+    const registered = await first.request(
+      uas.port,
+      registerRequest(first.port, 'carol', { contact: 'sip:carol@10.0.0.3', expires: 600 }),
+    );
+    expect(registered).toMatch(/^SIP\/2\.0 200 OK/);
+    first.close();
+    // The registrar's To tag names the worker's pid: query from other source ports until the
+    // other worker answers (the reuseport hash of 16 ports misses it with odds 2^-16).
+    let fromOther: string | undefined;
+    for (let i = 0; i < 16 && fromOther === undefined; i++) {
+      const client = await udpSipClient();
+      const response = await client.request(uas.port, registerRequest(client.port, 'carol'));
+      client.close();
+      if (toTag(response) !== toTag(registered)) fromOther = response;
+    }
+    expect(fromOther).toBeDefined();
+    expect(contactsOf(fromOther!).map(([uri]) => uri)).toEqual(['sip:carol@10.0.0.3']);
   });
 
   it('loses only the calls in progress on a worker killed under load; new calls succeed', async () => {

@@ -3,20 +3,32 @@ import { randomBytes } from 'node:crypto';
 import { runClusterPrimary } from '@aem/app-kit';
 import type { SipUasConfig } from '../config';
 import { portFreeOnBoth } from '../shared-port';
-import { describeStore } from '../store/open-store';
+import { serveClusterJournal } from '../store/cluster-journal';
+import { JournalStore } from '../store/journal-store';
+import { describeStore, isJournal, journalPath } from '../store/open-store';
 import { aggregatedStatusLine, isWorkerReady, type WorkerStatus } from './worker-status';
 
 /**
  * Every core (`SIP_WORKERS` > 1): this process becomes the cluster primary and keeps
  * `config.workers` copies of the server running, each binding the SIP port itself with
  * `reusePort` (the kernel spreads connections and datagrams over them). The primary picks the
- * port when `SIP_PORT=0` and hands it to the workers, generates one `SIP_AUTH_SECRET` for all of
+ * port when `SIP_PORT=0` and hands it to the workers, keeps the embedded store's journal for all
+ * of them (see `serveClusterJournal`), generates one `SIP_AUTH_SECRET` for all of
  * them when none is set (digest nonces one worker issues validate on the others), serves the
  * aggregated `/metrics` and `/health` on `HTTP_PORT`, prints the listening line once every
  * worker serves, and then one status line summing the workers' figures.
  */
 export async function runSipPrimary(config: SipUasConfig): Promise<void> {
   const port = config.port === 0 ? await portFreeOnBoth(config.host) : config.port;
+  // The embedded store: the primary holds the one journal, the workers ask it (ClusterStore).
+  const restored = isJournal(config)
+    ? await serveClusterJournal(
+        new JournalStore(journalPath(config), {
+          fsync: config.storeFsync,
+          warn: (message) => process.stderr.write(`sip-uas: warning: ${message}\n`),
+        }),
+      )
+    : 0;
   const env: Record<string, string> = { SIP_PORT: String(port) };
   if ((process.env.SIP_AUTH_SECRET ?? '') === '') {
     env.SIP_AUTH_SECRET = randomBytes(32).toString('base64url');
@@ -41,7 +53,7 @@ export async function runSipPrimary(config: SipUasConfig): Promise<void> {
     const http = primary.httpAddress();
     process.stdout.write(
       `sip-uas listening on sip:${target} over udp and tcp (${config.workers} workers, handlers ${message.version}, primary pid ${process.pid})\n` +
-        `  registrations: ${describeStore(config, config.store.startsWith('redis') ? undefined : 'N')}\n` +
+        `  registrations: ${describeStore(config)}, ${restored} restored\n` +
         `  try: sipp -sn uac -t tn -max_socket 1000 -m 1000 -r 200 ${target}    (tcp, spread over the workers)\n` +
         `  hot upgrade (one worker at a time): kill -HUP ${process.pid}    stop: kill -TERM ${process.pid}\n` +
         (http === undefined

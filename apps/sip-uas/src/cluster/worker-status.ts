@@ -22,7 +22,6 @@ export interface WorkerReady {
   readonly sipUas: 'ready';
   readonly pid: number;
   readonly version: string;
-  readonly store: string;
 }
 
 /** Whether an IPC message is a {@link WorkerReady}. */

@@ -1,5 +1,7 @@
+import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import type { SipUasConfig } from '../config';
+import { ClusterStore } from './cluster-store';
 import { JournalStore } from './journal-store';
 import { MemoryStore } from './memory-store';
 import { RedisStore } from './redis-store';
@@ -10,20 +12,33 @@ export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * The store `SIP_STORE` names, as the start-up line tells it: `redis redis://…`, `memory`, or
- * `journal <absolute path>`. With several workers each worker keeps its own journal
- * (`<path>.w<index>`): one file has one writer.
- *
- * @param workerIndex - the cluster worker's index (`AEM_WORKER_INDEX`) when `config.workers > 1`.
+ * `journal <absolute path>`. With several workers the primary keeps the one journal and the
+ * workers ask it (one file has one writer).
  */
-export function describeStore(config: SipUasConfig, workerIndex?: string): string {
-  if (/^rediss?:\/\//i.test(config.store)) return `redis ${redactUrl(config.store)}`;
-  if (config.store === 'memory') return 'memory (registrations are lost at a restart)';
-  return `journal ${journalPath(config, workerIndex)}${config.storeFsync ? ' (fsync)' : ''}`;
+export function describeStore(config: SipUasConfig): string {
+  if (isRedis(config)) return `redis ${redactUrl(config.store)}`;
+  if (config.store === 'memory') {
+    return `memory (lost at a restart${config.workers > 1 ? ', one table per worker' : ''})`;
+  }
+  return (
+    `journal ${journalPath(config)}${config.storeFsync ? ' (fsync)' : ''}` +
+    (config.workers > 1 ? ' (kept by the primary for every worker)' : '')
+  );
+}
+
+/** Whether `SIP_STORE` names the embedded journal. */
+export function isJournal(config: SipUasConfig): boolean {
+  return config.store !== 'memory' && !isRedis(config);
+}
+
+/** The journal's absolute path. */
+export function journalPath(config: SipUasConfig): string {
+  return resolve(config.store);
 }
 
 /**
  * Opens the store `SIP_STORE` names ({@link SipUasConfig.store}): the embedded journal (the
- * default), Redis, or none.
+ * default; in a cluster worker, the primary's journal over IPC), Redis, or none.
  *
  * @param warn - told of journal records skipped at replay.
  * @throws (rejects) `Error` when Redis cannot be reached within {@link REDIS_CONNECT_TIMEOUT_MS}
@@ -31,12 +46,12 @@ export function describeStore(config: SipUasConfig, workerIndex?: string): strin
  */
 export async function openStore(
   config: SipUasConfig,
-  workerIndex: string | undefined,
   warn: (message: string) => void,
 ): Promise<RegistrarStore> {
   if (config.store === 'memory') return new MemoryStore();
-  if (!/^rediss?:\/\//i.test(config.store)) {
-    return new JournalStore(journalPath(config, workerIndex), { fsync: config.storeFsync, warn });
+  if (isJournal(config)) {
+    if (config.workers > 1 && cluster.isWorker) return new ClusterStore();
+    return new JournalStore(journalPath(config), { fsync: config.storeFsync, warn });
   }
   const store = new RedisStore(config.store);
   let timer: NodeJS.Timeout | undefined;
@@ -61,9 +76,8 @@ export async function openStore(
   }
 }
 
-function journalPath(config: SipUasConfig, workerIndex: string | undefined): string {
-  const path = resolve(config.store);
-  return config.workers > 1 && workerIndex !== undefined ? `${path}.w${workerIndex}` : path;
+function isRedis(config: SipUasConfig): boolean {
+  return /^rediss?:\/\//i.test(config.store);
 }
 
 /** The URL without its password (start-up lines and errors are logged). */
