@@ -82,6 +82,7 @@ suite('two sip-uas nodes on one Redis', () => {
     };
     let stop = false;
     const running = load(() => stop);
+    running.catch(() => undefined); // awaited below; failing early must not go unhandled meanwhile
     await sleep(300);
     await redis.kill();
     // Keep going until refusals show the outage (bounded by the request timeouts).

@@ -5,8 +5,10 @@ import { isStoreMessage, type StoreReply, type StoreRequest } from './cluster-jo
 /** Longest a worker waits for the primary's answer before the REGISTER gets 503, ms. */
 export const CLUSTER_STORE_TIMEOUT_MS = 2_000;
 
+type Reply = Extract<StoreReply, { sipStore: 'reply' }>;
+
 type Pending = {
-  resolve: (reply: StoreReply & { sipStore: 'reply' }) => void;
+  resolve: (reply: Reply) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 };
@@ -61,7 +63,7 @@ export class ClusterStore implements RegistrarStore {
     this.failAll('closed');
   }
 
-  private ask(request: StoreRequest): Promise<StoreReply & { sipStore: 'reply' }> {
+  private ask(request: StoreRequest): Promise<Reply> {
     if (!process.connected || process.send === undefined) {
       return Promise.reject(new StoreUnavailableError('journal', 'the primary is gone'));
     }
