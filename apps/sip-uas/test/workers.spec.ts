@@ -2,6 +2,7 @@
 // TCP and UDP). Calls on a connection each (sipp -t tn) are served by both workers (their pids
 // in the primary's status line); a worker killed under load costs only the calls it had in
 // progress, is restarted, and the calls after it succeed; SIGTERM stops everything with 0.
+import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { contactsOf, registerRequest, udpSipClient } from './sip-udp-client';
 import { allSucceeded, placeCalls, SIPP_MISSING } from './sipp';
@@ -26,7 +27,7 @@ suite('SIP_WORKERS=2', () => {
 
   beforeAll(async () => {
     if (SIPP_MISSING !== undefined) throw new Error(SIPP_MISSING);
-    uas = await startUas({ SIP_WORKERS: '2', SIP_STATUS_MS: '300' });
+    uas = await startUas({ SIP_WORKERS: '2', SIP_STATUS_MS: '300', HTTP_PORT: '0' });
   });
   afterAll(async () => {
     await uas?.stop('SIGKILL');
@@ -35,6 +36,24 @@ suite('SIP_WORKERS=2', () => {
   it('prints the listening line once, from the primary, with the worker count', () => {
     expect(uas.output().match(/listening on sip:/g)).toHaveLength(1);
     expect(uas.output()).toMatch(/over udp and tcp \(2 workers, handlers 1\.0\.0, primary pid \d+\)/);
+  });
+
+  it('serves the aggregated /health and /metrics from the primary', async () => {
+    const port = Number(/metrics: http:\/\/[\d.]+:(\d+)\/metrics/.exec(uas.output())![1]);
+    const fetch = (path: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+    const health = await fetch('/health');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body).workers).toHaveLength(2);
+    const metrics = await fetch('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/^aem_activations_total \d+/m);
   });
 
   it('serves calls from both workers', async () => {
