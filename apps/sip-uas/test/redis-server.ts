@@ -30,6 +30,7 @@ export async function startRedis(port?: number): Promise<RedisProcess> {
   );
   let output = '';
   await new Promise<void>((resolve, reject) => {
+    // eslint-disable-next-line no-restricted-globals -- a watchdog on another process: wall time
     const timer = setTimeout(
       () => reject(new Error(`redis-server did not start:\n${output}`)),
       10_000,
