@@ -8,7 +8,7 @@ import {
   type SipRequest,
 } from '../sip/sip-message';
 import { dropBinding, putBinding, replaceAor } from '../state/binding-table';
-import { StoreUnavailableError } from '../store/registrar-store';
+import { isStoreUnavailable } from '../store/registrar-store';
 import type { SipContext } from './sip-context';
 import type { SipChannel } from '../transport/sip-channel';
 import { serializeRegister } from './register-queue';
@@ -161,7 +161,7 @@ async function apply(
     state.counters.registers++;
     reply(ctx, channel, request, 200, 'OK', currentContacts(ctx, aor));
   } catch (error) {
-    if (!(error instanceof StoreUnavailableError)) throw error;
+    if (!isStoreUnavailable(error)) throw error;
     state.counters.storeUnavailable++;
     ctx.logger.debug({ aor, reason: error.reason }, 'REGISTER refused: store unavailable');
     reply(
