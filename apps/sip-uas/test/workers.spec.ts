@@ -1,7 +1,7 @@
 // Every core: SIP_WORKERS=2 runs a cluster primary and two workers on one port (reusePort over
 // TCP and UDP). Calls on a connection each (sipp -t tn) are served by both workers (their pids
 // in the primary's status line); a worker killed under load costs only the calls it had in
-// progress, is restarted, and the calls after it succeed; SIGTERM stops everything with 0.
+// progress (over UDP, sipp -t un), is restarted, and the calls after it succeed; SIGTERM stops everything with 0.
 import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { contactsOf, registerRequest, udpSipClient } from './sip-udp-client';
@@ -95,7 +95,10 @@ suite('SIP_WORKERS=2', () => {
   it('loses only the calls in progress on a worker killed under load; new calls succeed', async () => {
     const victim = [...answeredByPid(uas.output()).keys()][0]!;
     const rate = 100;
-    const running = placeCalls(uas.port, 'uac', 'tn', rate * 6, rate, ['-max_socket', '2000']);
+    // Over UDP, a socket per call (-t un): sipp aborts a whole TCP run at the first connection
+    // reset, so TCP cannot show the other calls going on. The dead worker's socket leaves the
+    // reuseport group; its calls' next datagrams reach the other worker, which does not know them.
+    const running = placeCalls(uas.port, 'uac', 'un', rate * 6, rate, ['-max_socket', '2000']);
     await sleep(2_000);
     process.kill(victim, 'SIGKILL');
     const run = await running;
@@ -103,6 +106,7 @@ suite('SIP_WORKERS=2', () => {
     expect(run.failed).toBeLessThanOrEqual(rate);
     expect(run.successful + run.failed).toBe(rate * 6);
     await uas.waitFor(/worker \d+ \(pid \d+\) exited \(SIGKILL\); restarting/);
+    await uas.waitFor(/worker \(pid \d+\) serving again/);
     const after = await placeCalls(uas.port, 'uac', 'tn', 200, 100, ['-max_socket', '1000']);
     expect(after).toMatchObject(allSucceeded(200));
   });

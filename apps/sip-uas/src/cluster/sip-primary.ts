@@ -45,7 +45,11 @@ export async function runSipPrimary(config: SipUasConfig): Promise<void> {
   const ready = new Set<number>();
   let announced = false;
   cluster.on('message', (worker, message: unknown) => {
-    if (!isWorkerReady(message) || announced) return;
+    if (!isWorkerReady(message)) return;
+    if (announced) {
+      process.stdout.write(`[sip-uas primary] worker (pid ${message.pid}) serving again\n`);
+      return;
+    }
     ready.add(worker.process.pid ?? 0);
     if (ready.size < config.workers) return;
     announced = true;
