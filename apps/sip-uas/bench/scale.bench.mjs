@@ -46,7 +46,8 @@ for (const tool of ['sipp', 'kamailio', 'redis-server']) {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'sip-scale-bench-'));
-const uac = (transport) => ['-sn', 'uac', '-t', transport, '-max_socket', '60000'];
+// -max_socket stays under the usual open-file limit (sipp refuses to start above it).
+const uac = (transport) => ['-sn', 'uac', '-t', transport, '-max_socket', '10000'];
 const registerOnce = ['-sf', join(appDir, 'sipp', 'register-once.xml'), '-t', 'u1'];
 
 try {
