@@ -19,23 +19,13 @@
 // "kamailioUdpCps", "udpRatio", "udpUpgradeFailedCalls", …} (the fields of a part that did not
 // run are null).
 import { spawn } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createSocket } from 'node:dgram';
-import { createServer, connect } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lineChart, writeChart } from '../../../tools/bench-chart.mjs';
 import runner from '../sipp/run-sipp.cjs';
+import { freePort, sippStep, startKamailioUas, watch } from './bench-processes.mjs';
 
 const { runSipp, which } = runner;
 
@@ -165,23 +155,8 @@ async function rampUp(name, start, sippTransport) {
 }
 
 /** One sipp run of rate × seconds calls over `sippTransport` (`t1` or `u1`). */
-async function callsAt(server, rate, sippTransport) {
-  const calls = rate * seconds;
-  const cpuBefore = cpuSeconds(server.child.pid);
-  const run = await runSipp(
-    server.port,
-    ['-sn', 'uac', '-t', sippTransport, '-r', `${rate}`, '-m', `${calls}`],
-    seconds * 4 + 20,
-  );
-  const serverCpu = Math.round((100 * (cpuSeconds(server.child.pid) - cpuBefore)) / run.elapsedS);
-  const backlogLimit = Math.max(50, Math.round(rate * 0.2));
-  const pass =
-    run.code === 0 &&
-    run.failed === 0 &&
-    run.successful === calls &&
-    run.maxCurrentCalls <= backlogLimit;
-  const { successful, failed, maxCurrentCalls, sippCpu } = run;
-  return { rate, successful, failed, maxCurrentCalls, serverCpu, sippCpu, pass };
+function callsAt(server, rate, sippTransport) {
+  return sippStep(server, rate, seconds, ['-sn', 'uac', '-t', sippTransport]);
 }
 
 /** Calls at `rate` for 3 × seconds while the handlers are hot-upgraded (SIGHUP) midway. */
@@ -231,6 +206,9 @@ async function startApp(transport, main = join(appDir, 'dist', 'main.js')) {
       SIP_HOST: '127.0.0.1',
       SIP_PORT: `${port}`,
       SIP_STATUS_MS: '0',
+      // One process, no store: what this bench has always measured (bench:scale does the rest).
+      SIP_WORKERS: '1',
+      SIP_STORE: 'memory',
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -242,141 +220,8 @@ async function startApp(transport, main = join(appDir, 'dist', 'main.js')) {
  * Starts Kamailio in the foreground with the repository's stateless configuration, listening
  * on TCP, or on UDP with one worker process per core (`-n`, its `children`).
  */
-async function startKamailio(transport) {
-  const port = await freePort();
-  const run = mkdtempSync(join(tmpdir(), 'kamailio-'));
-  const modules =
-    ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules'].find(existsSync) ??
-    readdirSync('/usr/lib')
-      .map((d) => join('/usr/lib', d, 'kamailio', 'modules'))
-      .find(existsSync);
-  const child = spawn(
-    which('kamailio'),
-    [
-      '-f',
-      join(appDir, 'kamailio', 'stateless-uas.cfg'),
-      '-L',
-      modules,
-      '-l',
-      `${transport}:127.0.0.1:${port}`,
-      ...(transport === 'udp' ? ['-n', `${availableParallelism()}`] : []),
-      '-DD',
-      '-E',
-      '-Y',
-      run,
-      '-P',
-      join(run, 'kamailio.pid'),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const server = await watch(child, port, 'kamailio', transport);
-  const stop = server.stop;
-  return {
-    ...server,
-    stop: async () => (await stop(), rmSync(run, { recursive: true, force: true })),
-  };
-}
-
-/** Waits until `port` answers over `transport`; gives the process a bounded stop. */
-async function watch(child, port, name, transport) {
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${output}`);
-    if (await (transport === 'udp' ? answersOptions(port) : accepts(port))) break;
-    if (attempt > 100) throw new Error(`${name} does not accept on ${port}:\n${output}`);
-    await sleep(100);
-  }
-  return {
-    port,
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const killed = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
-      if (killed) child.kill('SIGKILL');
-    },
-  };
-}
-
-function accepts(port) {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** Whether an OPTIONS datagram to `port` gets an answer within 200 ms. */
-function answersOptions(port) {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    const done = (answered) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(answered);
-    };
-    const timer = setTimeout(() => done(false), 200);
-    socket.once('message', () => done(true));
-    socket.once('error', () => done(false));
-    socket.bind(0, '127.0.0.1', () => {
-      const { port: local } = socket.address();
-      socket.send(
-        `OPTIONS sip:probe@127.0.0.1:${port} SIP/2.0\r\n` +
-          `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-probe-${Date.now()}\r\n` +
-          `From: <sip:bench@127.0.0.1>;tag=probe\r\nTo: <sip:probe@127.0.0.1>\r\n` +
-          `Call-ID: probe-${Date.now()}@bench\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n` +
-          `Content-Length: 0\r\n\r\n`,
-        port,
-        '127.0.0.1',
-      );
-    });
-  });
-}
-
-/**
- * CPU seconds (user + system) used so far by process `pid` and its children that are still
- * alive (Kamailio's workers), from /proc.
- */
-function cpuSeconds(pid) {
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(fields[1]);
-    if (Number(entry) === pid || ppid === pid) total += Number(fields[11]) + Number(fields[12]);
-  }
-  return total / ticksPerSecond;
-}
-
-/** A port free on both TCP and UDP at 127.0.0.1 (the app serves both on one port). */
-async function freePort() {
-  for (;;) {
-    const port = await new Promise((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address();
-        server.close(() => resolve(port));
-      });
-    });
-    const free = await new Promise((resolve) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
+function startKamailio(transport) {
+  return startKamailioUas(transport, transport === 'udp' ? { children: availableParallelism() } : {});
 }
 
 function round(value, digits) {

@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /** The realm the registrar challenges with when `SIP_REALM` is not set. */
 export const DEFAULT_REALM = 'sip-uas';
 
@@ -47,6 +49,19 @@ export interface SipUasConfig {
   readonly maxMessageBytes: number;
   /** Most TCP connections at once (more are refused and counted). Default 10,000. */
   readonly maxConnections: number;
+  /**
+   * Processes serving the port (a cluster primary and this many workers when above 1). Env
+   * `SIP_WORKERS`, default the number of CPUs (`os.availableParallelism()`).
+   */
+  readonly workers: number;
+  /**
+   * Where registrations are kept: a journal file path (the embedded store), `redis://…` (a
+   * shared Redis or Valkey), or `memory` (none: a restart forgets them). Env `SIP_STORE`,
+   * default {@link DEFAULT_JOURNAL} in the working directory.
+   */
+  readonly store: string;
+  /** fsync the journal after each batch of writes (survives a power cut). Env `SIP_STORE_FSYNC=1`. */
+  readonly storeFsync: boolean;
   /** Address of `/metrics` and `/health`. Env `HTTP_HOST`, default `127.0.0.1` (never public by default). */
   readonly httpHost: string;
   /** Security: digest authentication, TLS, flood protection. */
@@ -98,6 +113,9 @@ export interface SecurityConfig {
   readonly floodAllow: readonly string[];
 }
 
+/** The embedded store's journal when `SIP_STORE` is not set, relative to the working directory. */
+export const DEFAULT_JOURNAL = 'sip-registrations.journal';
+
 /**
  * The configuration from the environment, on top of the defaults above.
  *
@@ -124,6 +142,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SipUasConfi
     maxTransactions: 1_000_000,
     maxMessageBytes: positive(env, 'SIP_MAX_MESSAGE_BYTES', 65_536),
     maxConnections: 10_000,
+    workers: positive(env, 'SIP_WORKERS', availableParallelism()),
+    store: env.SIP_STORE === undefined || env.SIP_STORE === '' ? DEFAULT_JOURNAL : env.SIP_STORE,
+    storeFsync: env.SIP_STORE_FSYNC === '1',
     httpHost: env.HTTP_HOST ?? '127.0.0.1',
     security: securityFromEnv(env),
   };

@@ -1,11 +1,23 @@
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
-import { RUNTIME, TIMERS, registerFloodGuardMetrics, runApp, type AemApp } from '@aem/app-kit';
+import {
+  RUNTIME,
+  TIMERS,
+  linkWorker,
+  registerFloodGuardMetrics,
+  runApp,
+  type AemApp,
+} from '@aem/app-kit';
 import { contentLength, type ListenOptions } from '@aem/tcp';
 import { configFromEnv, type SipUasConfig } from './config';
 import { openSipSecurity } from './security/open-sip-security';
 import { createSipState, SIP_STATE, type SipState } from './state/sip-state';
 import { portFreeOnBoth } from './shared-port';
 import { startStatusLine } from './status-line';
+import { runSipPrimary } from './cluster/sip-primary';
+import { workerStatus, type WorkerReady } from './cluster/worker-status';
+import { restoreBindings, dropAor } from './state/binding-table';
+import { describeStore, openStore } from './store/open-store';
 
 /**
  * The process entry: serves SIP over UDP and TCP on one port, prints a status line every few
@@ -13,6 +25,17 @@ import { startStatusLine } from './status-line';
  * drains and exits 0 on SIGTERM/SIGINT.
  */
 async function main(configured: SipUasConfig): Promise<void> {
+  // Every core: the primary only supervises; each worker runs the rest of this function.
+  if (configured.workers > 1 && cluster.isPrimary) return runSipPrimary(configured);
+  const inWorker = cluster.isWorker;
+  if (inWorker && configured.security.tls !== undefined && configured.security.tlsPort === 0) {
+    throw new Error('SIP_TLS_PORT=0 picks a port per process: with SIP_WORKERS > 1 name the port');
+  }
+  const store = await openStore(configured, (message) =>
+    process.stderr.write(`sip-uas: warning: ${message}\n`),
+  );
+  const stored = await store.restore();
+  let restored = 0;
   let state: SipState | undefined;
   const port = configured.port === 0 ? await portFreeOnBoth(configured.host) : configured.port;
   const tls = configured.security.tls;
@@ -27,7 +50,13 @@ async function main(configured: SipUasConfig): Promise<void> {
     maxFrameBytes: config.maxMessageBytes,
   });
   const listeners: ListenOptions[] = [
-    { host: config.host, port, maxConnections: config.maxConnections, framer },
+    {
+      host: config.host,
+      port,
+      maxConnections: config.maxConnections,
+      framer,
+      reusePort: config.workers > 1,
+    },
   ];
   if (tls !== undefined) {
     // SIP over TLS (RFC 3261 §26.2): the same connections and framing on the TLS port.
@@ -36,6 +65,7 @@ async function main(configured: SipUasConfig): Promise<void> {
       port: tlsPort,
       maxConnections: config.maxConnections,
       framer,
+      reusePort: config.workers > 1,
       tls: { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) },
     });
   }
@@ -46,9 +76,12 @@ async function main(configured: SipUasConfig): Promise<void> {
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     tcp: listeners,
     // RFC 3261 §18.1.1: a datagram carries one whole message; larger ones are dropped (counted).
-    udp: { host: config.host, port },
+    udp: { host: config.host, port, reusePort: config.workers > 1 },
+    // In a worker the primary serves /metrics and /health for all.
     http:
-      config.httpPort === undefined ? undefined : { host: config.httpHost, port: config.httpPort },
+      config.httpPort === undefined || inWorker
+        ? undefined
+        : { host: config.httpHost, port: config.httpPort },
     providers: (container) => {
       const security = openSipSecurity(config.security, container.get(TIMERS), (source, reason) =>
         app.logger.warn({ source, reason }, 'source banned'),
@@ -57,20 +90,39 @@ async function main(configured: SipUasConfig): Promise<void> {
         container.get(RUNTIME),
         (error) => app.logger.error({ err: error }, 'call job failed'),
         security,
+        store,
       );
       container.bindValue(SIP_STATE, state);
+      // Before serving: the journal's unexpired bindings, each with its remaining time.
+      restored = restoreBindings(state, container.get(TIMERS), stored);
+      const live = state;
+      store.onRemoteChange((aor) => dropAor(live, aor));
     },
   });
   const { security } = state as SipState;
   registerFloodGuardMetrics(app.metrics.registry, security.guard);
   const target = `${config.host}:${port}`;
+  const storeLine = `${describeStore(config)}, ${restored} restored`;
+  if (inWorker) {
+    const status = () => workerStatus(app, state as SipState);
+    if (config.statusIntervalMs > 0) linkWorker(app, status, config.statusIntervalMs);
+    else linkWorker(app);
+    const ready: WorkerReady = {
+      sipUas: 'ready',
+      pid: process.pid,
+      version: app.version ?? '',
+    };
+    process.send?.(ready);
+    return;
+  }
   process.stdout.write(
     `sip-uas listening on sip:${target} over udp and tcp (handlers ${app.version}, pid ${process.pid})\n` +
+      `  registrations: ${storeLine}\n` +
       `  try: sipp -sn uac -m 1000 -r 200 ${target}          (udp)\n` +
       `       sipp -sn uac -t t1 -m 1000 -r 200 ${target}    (tcp)\n` +
       (tls === undefined
         ? `  tls: set SIP_TLS_KEY and SIP_TLS_CERT to serve sips: on ${config.security.tlsPort}\n`
-        : `  tls: sips:${config.host}:${tlsPort} (sipp -t l1)\n`) +
+        : `  tls: sips:${config.host}:${tlsPort}\n`) +
       (security.auth === undefined
         ? `  authentication: off (set SIP_AUTH_FILE; add users with npm run sip-uas:passwd -- <user>)\n`
         : `  authentication: digest (${config.security.authAlgorithms.join(', ')}) for REGISTER${config.security.authInvite ? ' and INVITE' : ''}, realm ${config.security.realm}\n`) +

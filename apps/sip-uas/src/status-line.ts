@@ -50,6 +50,7 @@ export function startStatusLine(
             ? `, refused ${c.malformed} malformed / ${c.closedForMalformed} closed / ` +
               `${c.datagramsDropped} dropped / ${c.overloaded} overloaded`
             : '') +
+          (c.storeUnavailable > 0 ? `, store unavailable ${c.storeUnavailable}` : '') +
           (udp !== undefined && socketDrops > 0
             ? `, udp socket lost ${udp.droppedQueueFull} queue full / ` +
               `${udp.droppedSendQueueFull + udp.sendErrors} send / ${udp.kernelDrops} kernel`

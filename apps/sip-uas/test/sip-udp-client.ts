@@ -1,5 +1,6 @@
-// A minimal SIP-over-UDP client for the tests: bound to an address of its own (127.0.0.2 and
-// .3 serve as other hosts), it sends requests and waits, bounded, for what comes back.
+// A hand-driven SIP-over-UDP client for the tests: bound to an address of its own (127.0.0.2
+// and .3 serve as other hosts), it sends requests and waits, bounded, for what comes back; a
+// request resolves with the final response whose Call-ID and CSeq match it.
 import { createSocket, type Socket } from 'node:dgram';
 
 /** A response as the tests read it. */
@@ -55,12 +56,18 @@ export class SipUdpClient {
     return reply(this.queue.shift()!);
   }
 
-  /** Sends `text` and returns the first response with a final status (≥ 200), or null. */
+  /**
+   * Sends `text` and returns the final response (≥ 200) to it — same Call-ID and CSeq, so a
+   * late copy of an earlier response is skipped — or `null` when none came within `timeoutMs`.
+   */
   async request(text: string, port: number, timeoutMs = 3_000): Promise<SipReply | null> {
+    const key = keyOf(text);
+    const deadline = Date.now() + timeoutMs;
     this.send(text, port);
     for (;;) {
-      const answer = await this.next(timeoutMs);
-      if (answer === null || answer.status >= 200) return answer;
+      const answer = await this.next(Math.max(0, deadline - Date.now()));
+      if (answer === null) return null;
+      if (answer.status >= 200 && keyOf(answer.text) === key) return answer;
     }
   }
 
@@ -80,4 +87,64 @@ function reply(text: string): SipReply {
         .filter((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}:`))
         .map((line) => line.slice(name.length + 1).trim()),
   };
+}
+
+function keyOf(text: string): string {
+  const callId = /^Call-ID:\s*(.*)$/im.exec(text)?.[1]?.trim() ?? '';
+  const cseq = /^CSeq:\s*(\d+)/im.exec(text)?.[1] ?? '';
+  return `${callId} ${cseq}`;
+}
+
+/** The plain form the store and worker tests use: one socket on 127.0.0.1. */
+export interface UdpSipClient {
+  readonly port: number;
+  /** Sends `text` to `serverPort`; resolves with the final response to it (rejects after `timeoutMs`). */
+  request(serverPort: number, text: string, timeoutMs?: number): Promise<string>;
+  close(): void;
+}
+
+/** Opens a {@link UdpSipClient} on a free port of 127.0.0.1. */
+export async function udpSipClient(): Promise<UdpSipClient> {
+  const client = await SipUdpClient.open();
+  return {
+    port: client.address.port,
+    async request(serverPort, text, timeoutMs = 5_000) {
+      const answer = await client.request(text, serverPort, timeoutMs);
+      if (answer === null) throw new Error(`no response to ${keyOf(text)} within ${timeoutMs} ms`);
+      return answer.text;
+    },
+    close: () => client.close(),
+  };
+}
+
+let branch = 0;
+
+/**
+ * A REGISTER for `user`@example.test from the client at `clientPort`: with `contact` and
+ * `expires` it binds; without `contact` it is a query.
+ */
+export function registerRequest(
+  clientPort: number,
+  user: string,
+  options: { contact?: string; expires?: number; callId?: string; cseq?: number } = {},
+): string {
+  const callId = options.callId ?? `reg-${user}-${++branch}`;
+  return (
+    `REGISTER sip:example.test SIP/2.0\r\n` +
+    `Via: SIP/2.0/UDP 127.0.0.1:${clientPort};branch=z9hG4bK-r${++branch};rport\r\n` +
+    `From: <sip:${user}@example.test>;tag=f${branch}\r\nTo: <sip:${user}@example.test>\r\n` +
+    `Call-ID: ${callId}\r\nCSeq: ${options.cseq ?? 1} REGISTER\r\nMax-Forwards: 70\r\n` +
+    (options.contact === undefined
+      ? ''
+      : `Contact: <${options.contact}>;expires=${options.expires ?? 600}\r\n`) +
+    `Content-Length: 0\r\n\r\n`
+  );
+}
+
+/** The Contact lines of a response: `[uri, expires]` pairs. */
+export function contactsOf(response: string): [string, number][] {
+  return [...response.matchAll(/^Contact:\s*<([^>]+)>;expires=(\d+)/gim)].map((m) => [
+    m[1]!,
+    Number(m[2]),
+  ]);
 }

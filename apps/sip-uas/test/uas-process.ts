@@ -1,6 +1,8 @@
 // Starts the built server (dist/main.js) as its own process, the way `npm start` does, and
 // watches its output. Every wait is bounded.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The built entry point; the test script builds before jest runs. */
@@ -22,6 +24,9 @@ export interface UasProcess {
 /**
  * Starts `main` on a free port with `env` added to the environment.
  *
+ * One worker and a journal of its own in a fresh temporary folder unless `env` says otherwise
+ * (`SIP_WORKERS`, `SIP_STORE`).
+ *
  * @param env - extra environment (SIP_RING_DELAY_MS, SIP_STATUS_MS…).
  * @param main - the entry file (a copy of dist for the hot-upgrade test).
  */
@@ -35,6 +40,8 @@ export async function startUas(
       SIP_HOST: '127.0.0.1',
       SIP_PORT: '0',
       SIP_STATUS_MS: '0',
+      SIP_WORKERS: '1',
+      SIP_STORE: join(mkdtempSync(join(tmpdir(), 'sip-uas-store-')), 'registrations.journal'),
       LOG_LEVEL: 'info',
       NO_COLOR: '1',
       FORCE_COLOR: '0',

@@ -107,7 +107,7 @@ export type { CliIo } from './cli/app-kit-cli';
 
 /* Every core: cluster */
 export { runClusterPrimary } from './cluster/cluster-primary';
-export type { ClusterOptions, ClusterPrimary } from './cluster/cluster-primary';
+export type { ClusterOptions, ClusterPrimary, WorkerUpgrade } from './cluster/cluster-primary';
 export { linkWorker } from './cluster/worker-link';
 
 /* Protection */

@@ -7,9 +7,11 @@ import {
   splitList,
   type SipRequest,
 } from '../sip/sip-message';
-import type { Binding } from '../state/binding';
+import { dropBinding, putBinding, replaceAor } from '../state/binding-table';
+import { isStoreUnavailable } from '../store/registrar-store';
 import type { SipContext } from './sip-context';
 import type { SipChannel } from '../transport/sip-channel';
+import { serializeRegister } from './register-queue';
 import { respond } from './respond';
 
 interface ContactRequest {
@@ -17,7 +19,12 @@ interface ContactRequest {
   readonly expires: number;
 }
 
-/** RFC 3261 §10.3: a registrar's answer to REGISTER, the bindings kept on the timers service. */
+/**
+ * RFC 3261 §10.3: a registrar's answer to REGISTER. What the request alone decides (scheme,
+ * Expires, Contact syntax, Min-Expires) is answered at once; the rest waits for the store (see
+ * `apply`), so the 200 goes out only once the change is durable (journal) or shared (Redis).
+ * The bindings are kept in the local table on the timers service as well.
+ */
 export function register(ctx: SipContext, request: SipRequest, channel: SipChannel): void {
   const { config, state } = ctx;
   const aor = normalizeAor(addressUri(request.to));
@@ -31,98 +38,141 @@ export function register(ctx: SipContext, request: SipRequest, channel: SipChann
     expiresHeader === undefined ? config.defaultExpires : Number(expiresHeader.trim());
   const contacts = (request.headers.get('contact') ?? []).flatMap(splitList);
 
-  const bindings = state.registrar.get(aor);
+  let change: RegisterChange;
   if (contacts.length === 1 && contacts[0] === '*') {
     // §10.3 step 6: "*" removes every binding, only with Expires: 0.
     if (defaultExpires !== 0 || expiresHeader === undefined) {
       return reply(ctx, channel, request, 400, 'Wildcard Contact Needs Expires 0');
     }
-    for (const binding of bindings?.values() ?? []) remove(ctx, aor, binding);
-    state.counters.registers++;
-    return reply(ctx, channel, request, 200, 'OK');
-  }
-  if (contacts.includes('*'))
-    return reply(ctx, channel, request, 400, 'Wildcard With Other Contacts');
-
-  const wanted: ContactRequest[] = [];
-  for (const contact of contacts) {
-    const text = param(addressParams(contact), 'expires');
-    if (text !== '' && !/^\d{1,10}$/.test(text))
-      return reply(ctx, channel, request, 400, 'Bad Expires');
-    const expires = text === '' ? defaultExpires : Number(text);
-    if (expires > 0 && expires < config.minExpires) {
-      return reply(
-        ctx,
-        channel,
-        request,
-        423,
-        'Interval Too Brief',
-        `Min-Expires: ${config.minExpires}\r\n`,
-      );
+    change = '*';
+  } else {
+    if (contacts.includes('*'))
+      return reply(ctx, channel, request, 400, 'Wildcard With Other Contacts');
+    const wanted: ContactRequest[] = [];
+    for (const contact of contacts) {
+      const text = param(addressParams(contact), 'expires');
+      if (text !== '' && !/^\d{1,10}$/.test(text))
+        return reply(ctx, channel, request, 400, 'Bad Expires');
+      const expires = text === '' ? defaultExpires : Number(text);
+      if (expires > 0 && expires < config.minExpires) {
+        return reply(
+          ctx,
+          channel,
+          request,
+          423,
+          'Interval Too Brief',
+          `Min-Expires: ${config.minExpires}\r\n`,
+        );
+      }
+      wanted.push({ uri: addressUri(contact), expires: Math.min(expires, config.maxExpires) });
     }
-    wanted.push({ uri: addressUri(contact), expires: Math.min(expires, config.maxExpires) });
+    change = wanted;
   }
-
-  const added = wanted.filter(
-    ({ uri, expires }) => expires > 0 && bindings?.get(uri) === undefined,
+  // The rest reads and writes the store: it runs after the earlier REGISTERs of this address of
+  // record, and answers when the store settled — the transport's domain does not wait for it.
+  const queued = serializeRegister(
+    state,
+    aor,
+    () =>
+      apply(ctx, aor, change, request, channel).catch((error: unknown) => {
+        ctx.logger.error({ err: error, aor }, 'REGISTER failed');
+        reply(ctx, channel, request, 500, 'Server Internal Error');
+      }),
+    (error) => ctx.logger.error({ err: error, aor }, 'REGISTER answer failed'),
   );
-  if ((bindings?.size ?? 0) + added.length > config.maxContactsPerAor) {
-    return reply(ctx, channel, request, 403, 'Too Many Contacts');
-  }
-  if (state.bindings + added.length > config.maxBindings) {
+  if (!queued) {
     state.counters.overloaded++;
-    return reply(ctx, channel, request, 503, 'Service Unavailable', 'Retry-After: 60\r\n');
+    reply(ctx, channel, request, 503, 'Service Unavailable', 'Retry-After: 5\r\n');
   }
-  for (const contact of wanted) update(ctx, aor, contact, request);
-  state.counters.registers++;
-  reply(ctx, channel, request, 200, 'OK', currentContacts(ctx, aor));
 }
 
-/** §10.3 step 7: add, refresh or remove one binding (an older CSeq of the same Call-ID is ignored). */
-function update(ctx: SipContext, aor: string, contact: ContactRequest, request: SipRequest): void {
-  const { state, timers } = ctx;
-  let bindings = state.registrar.get(aor);
-  const existing = bindings?.get(contact.uri);
-  if (
-    existing !== undefined &&
-    existing.callId === request.callId &&
-    existing.cseq >= request.cseqNumber
-  ) {
-    return;
-  }
-  if (contact.expires === 0) {
-    if (existing !== undefined) remove(ctx, aor, existing);
-    return;
-  }
-  const expiresAt = performance.now() + contact.expires * 1000;
-  if (existing !== undefined) {
-    existing.callId = request.callId;
-    existing.cseq = request.cseqNumber;
-    existing.expiresAt = expiresAt;
-    timers.reschedule(existing.timer, contact.expires * 1000);
-    return;
-  }
-  if (bindings === undefined) state.registrar.set(aor, (bindings = new Map()));
-  const binding: Binding = {
-    contact: contact.uri,
-    expiresAt,
-    callId: request.callId,
-    cseq: request.cseqNumber,
-    timer: timers.after(contact.expires * 1000, () => remove(ctx, aor, binding), {
-      keepAlive: false,
-    }),
-  };
-  bindings.set(contact.uri, binding);
-  state.bindings++;
-}
+/** What a REGISTER asks for: every binding removed (`*`), or these contacts set (none: a query). */
+type RegisterChange = '*' | readonly ContactRequest[];
 
-function remove(ctx: SipContext, aor: string, binding: Binding): void {
-  const bindings = ctx.state.registrar.get(aor);
-  if (bindings?.get(binding.contact) !== binding) return;
-  binding.timer.shutdown();
-  bindings.delete(binding.contact);
-  ctx.state.bindings--;
-  if (bindings.size === 0) ctx.state.registrar.delete(aor);
+/**
+ * §10.3 steps 6–8 against the store: with a shared store the address of record's bindings are
+ * first read from it (other nodes' included) into the local table; the changes are written to
+ * the store, and only once it took them applied to the table and answered 200. A store that
+ * cannot take or give them makes it 503 with `Retry-After` (counted in `storeUnavailable`).
+ */
+async function apply(
+  ctx: SipContext,
+  aor: string,
+  change: RegisterChange,
+  request: SipRequest,
+  channel: SipChannel,
+): Promise<void> {
+  const { config, state, timers } = ctx;
+  const { store } = state;
+  try {
+    const view = await store.lookup(aor);
+    if (view !== null) replaceAor(state, timers, aor, view);
+    const bindings = state.registrar.get(aor);
+    if (change === '*') {
+      const gone = [...(bindings?.values() ?? [])];
+      await Promise.all(gone.map((binding) => store.remove(aor, binding.contact)));
+      for (const binding of gone) dropBinding(state, aor, binding);
+      state.counters.registers++;
+      return reply(ctx, channel, request, 200, 'OK');
+    }
+    // §10.3 step 7: a binding last refreshed by a later CSeq of the same Call-ID stays as it is.
+    const plan = change.filter(({ uri }) => {
+      const existing = bindings?.get(uri);
+      return !(
+        existing !== undefined &&
+        existing.callId === request.callId &&
+        existing.cseq >= request.cseqNumber
+      );
+    });
+    const added = new Set(
+      plan
+        .filter(({ uri, expires }) => expires > 0 && bindings?.get(uri) === undefined)
+        .map(({ uri }) => uri),
+    );
+    if ((bindings?.size ?? 0) + added.size > config.maxContactsPerAor) {
+      return reply(ctx, channel, request, 403, 'Too Many Contacts');
+    }
+    if (state.bindings + added.size > config.maxBindings) {
+      state.counters.overloaded++;
+      return reply(ctx, channel, request, 503, 'Service Unavailable', 'Retry-After: 60\r\n');
+    }
+    const now = Date.now();
+    await Promise.all(
+      plan.map(({ uri, expires }) =>
+        expires > 0
+          ? store.save({
+              aor,
+              contact: uri,
+              expiresAt: now + expires * 1000,
+              callId: request.callId,
+              cseq: request.cseqNumber,
+            })
+          : store.remove(aor, uri),
+      ),
+    );
+    for (const { uri, expires } of plan) {
+      if (expires > 0) {
+        putBinding(state, timers, aor, uri, expires * 1000, request.callId, request.cseqNumber);
+      } else {
+        const existing = state.registrar.get(aor)?.get(uri);
+        if (existing !== undefined) dropBinding(state, aor, existing);
+      }
+    }
+    state.counters.registers++;
+    reply(ctx, channel, request, 200, 'OK', currentContacts(ctx, aor));
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    state.counters.storeUnavailable++;
+    ctx.logger.debug({ aor, reason: error.reason }, 'REGISTER refused: store unavailable');
+    reply(
+      ctx,
+      channel,
+      request,
+      503,
+      'Service Unavailable',
+      `Retry-After: ${error.retryAfterS}\r\n`,
+    );
+  }
 }
 
 /** The Contact lines of a 200 to REGISTER: every current binding with its remaining time. */

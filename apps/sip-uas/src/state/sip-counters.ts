@@ -53,6 +53,8 @@ export interface SipCounters {
   challenged: number;
   /** Requests refused 403 (too many wrong answers, or credentials of another user). */
   authForbidden: number;
+  /** REGISTERs answered 503 because the registrar's store could not take or give bindings. */
+  storeUnavailable: number;
 }
 
 /** A zeroed set of counters. */
@@ -80,5 +82,6 @@ export function newCounters(): SipCounters {
     insane: 0,
     challenged: 0,
     authForbidden: 0,
+    storeUnavailable: 0,
   };
 }

@@ -5,6 +5,8 @@ import type { Binding } from './binding';
 import type { Call } from './call';
 import { openCallJobs, type CallJobs } from './call-jobs';
 import { newCounters, type SipCounters } from './sip-counters';
+import { MemoryStore } from '../store/memory-store';
+import type { RegistrarStore } from '../store/registrar-store';
 import type { ServerTransaction } from '../transaction/server-transaction';
 
 /**
@@ -33,6 +35,10 @@ export interface SipState {
   readonly callJobs: CallJobs;
   /** A source of unique tags and SDP session ids. */
   nextId: number;
+  /** Where the registrar writes its bindings through (journal, Redis, or none). */
+  readonly store: RegistrarStore;
+  /** REGISTERs waiting for the one of their address of record being written (see register-queue). */
+  readonly registering: Map<string, (() => Promise<void>)[]>;
   /**
    * The flood guard and the digest authenticator. They are objects made by `main`, not by the
    * handler module, so a hot upgrade keeps them (their bans, nonce counts and failure counts).
@@ -59,11 +65,13 @@ export const SIP_STATE = injectionToken<SipState>('sip-uas:state');
  * @param runtime - the application's runtime (for call domains).
  * @param onError - receives what a call job threw.
  * @param security - the flood guard and the authenticator.
+ * @param store - the registrar's store (default: none, {@link MemoryStore}).
  */
 export function createSipState(
   runtime: Aem,
   onError: (error: unknown) => void,
   security: SipSecurity,
+  store: RegistrarStore = new MemoryStore(),
 ): SipState {
   return {
     runtime,
@@ -75,6 +83,8 @@ export function createSipState(
     counters: newCounters(),
     callJobs: openCallJobs(onError),
     nextId: Math.floor(Math.random() * 1e9),
+    store,
+    registering: new Map(),
     security,
   };
 }

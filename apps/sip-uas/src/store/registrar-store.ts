@@ -58,3 +58,16 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/**
+ * Whether `error` is a {@link StoreUnavailableError}, by its `code`: the handlers are loaded again
+ * at each hot upgrade (a module registry of their own), so their copy of the class is not the
+ * one the store was built with, and `instanceof` would say no.
+ */
+export function isStoreUnavailable(error: unknown): error is StoreUnavailableError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === 'SIP_STORE_UNAVAILABLE'
+  );
+}

@@ -12,7 +12,12 @@ export interface ClusterOptions {
   /** Extra environment of every worker (each also gets `AEM_WORKER_INDEX`, 0-based). */
   readonly env?: Readonly<Record<string, string>>;
   /** Aggregated `/metrics` (all workers' registries summed) and `/health` (every worker's). */
-  readonly http?: { readonly host?: string; readonly port: number };
+  readonly http?: {
+    /** Address to bind. Default `127.0.0.1`. */
+    readonly host?: string;
+    /** Port (`0`: any free one, see {@link ClusterPrimary.httpAddress}). */
+    readonly port: number;
+  };
   /** How long one worker's upgrade may take before the rolling upgrade moves on, ms. Default 30,000. */
   readonly upgradeTimeoutMs?: number;
   /** How long workers may take to stop gracefully before they are killed, ms. Default 15,000. */
@@ -32,9 +37,21 @@ export interface ClusterPrimary {
   /** Where the aggregated `/metrics` and `/health` are served, once listening. */
   readonly httpAddress: () => AddressInfo | undefined;
   /** Upgrades the workers one at a time (what `SIGHUP` does); resolves with each outcome. */
-  upgrade(): Promise<readonly { pid: number; ok: boolean; version: string; error?: string }[]>;
+  upgrade(): Promise<readonly WorkerUpgrade[]>;
   /** Stops every worker gracefully (what `SIGTERM` does); resolves with the exit code to use. */
   stop(): Promise<number>;
+}
+
+/** One worker's outcome in {@link ClusterPrimary.upgrade}. */
+export interface WorkerUpgrade {
+  /** The worker's process id. */
+  readonly pid: number;
+  /** Whether it reloaded its handlers. */
+  readonly ok: boolean;
+  /** The handler version it serves now (`''` when it did not answer). */
+  readonly version: string;
+  /** Why it failed. */
+  readonly error?: string;
 }
 
 interface Slot {

@@ -30,7 +30,9 @@ export interface HandlerMethod {
   readonly once?: boolean;
   /** For `message` with `execution: 'pool'`: the task run in a worker first. */
   readonly pool?: {
+    /** The module and export the worker runs. */
     readonly task: Pick<CapsuleTask, 'module' | 'exportName'>;
+    /** The job's time limit, when not the pool's own. */
     readonly timeoutMs?: number;
   };
 }

@@ -19,8 +19,12 @@ import { addHandlerMethod } from './handler-metadata';
  * ```
  */
 export type OnMessageOptions =
-  | { readonly execution?: 'inline' }
   | {
+      /** Run the method on the event loop (the default). */
+      readonly execution?: 'inline';
+    }
+  | {
+      /** Run the message's first step in a worker of the capsule pool. */
       readonly execution: 'pool';
       /** The task run in the worker; its `version` is set by the kit (the handler module's). */
       readonly task: Pick<CapsuleTask, 'module' | 'exportName'>;

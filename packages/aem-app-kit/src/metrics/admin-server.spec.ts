@@ -11,7 +11,12 @@ describe('the admin server', () => {
   beforeAll(async () => {
     const registry = new Registry();
     activations(registry).inc(3);
-    server = await startAdminServer({ port: 0 }, registry, () => ({ status: 'running' }), 'echo <1>');
+    server = await startAdminServer(
+      { port: 0 },
+      registry,
+      () => ({ status: 'running' }),
+      'echo <1>',
+    );
     base = `http://127.0.0.1:${addressOf(server).port}`;
   });
 

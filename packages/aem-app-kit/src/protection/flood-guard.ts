@@ -49,9 +49,13 @@ export interface FloodGuardStats {
 
 /** Defaults of {@link FloodGuardOptions} (Kamailio's `pike` + `htable` stock values). */
 export const DEFAULT_FLOOD_GUARD = {
+  /** The sliding window: 2 s (`pike`'s sampling time unit). */
   windowMs: 2_000,
+  /** Requests per source and window before a ban: 16 (`pike`'s density). */
   maxRequests: 16,
+  /** A ban's length: 300 s (the stock `htable` ban). */
   banMs: 300_000,
+  /** Sources counted at once: 100,000. */
   maxSources: 100_000,
 } as const;
 

@@ -1,0 +1,205 @@
+// The processes the SIP benchmarks drive: Kamailio on the repository's stateless configuration,
+// a bounded wait until a server answers, its CPU from /proc, a port free on TCP and UDP. Shared
+// by bench/sip.bench.mjs and bench/scale.bench.mjs.
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import runner from '../sipp/run-sipp.cjs';
+
+const { runSipp, which } = runner;
+const appDir = new URL('..', import.meta.url).pathname;
+
+/**
+ * Starts Kamailio in the foreground with the repository's stateless configuration
+ * (`kamailio/stateless-uas.cfg`), listening on `transport` at 127.0.0.1 on a free port.
+ *
+ * @param options.children - UDP worker processes (`-n`, its `children`); the config's 2 otherwise.
+ * @param options.tcpChildren - TCP worker processes (`tcp_children`, written into a copy of
+ *   the config: Kamailio has no command-line switch for it); the config's 2 otherwise.
+ */
+export async function startKamailioUas(transport, options = {}) {
+  const port = await freePort();
+  const run = mkdtempSync(join(tmpdir(), 'kamailio-'));
+  const modules =
+    ['/usr/lib/x86_64-linux-gnu/kamailio/modules', '/usr/lib/kamailio/modules'].find(existsSync) ??
+    readdirSync('/usr/lib')
+      .map((d) => join('/usr/lib', d, 'kamailio', 'modules'))
+      .find(existsSync);
+  let config = join(appDir, 'kamailio', 'stateless-uas.cfg');
+  if (options.tcpChildren !== undefined) {
+    const copy = join(run, 'stateless-uas.cfg');
+    writeFileSync(
+      copy,
+      readFileSync(config, 'utf8').replace(/^tcp_children=\d+$/m, `tcp_children=${options.tcpChildren}`),
+    );
+    config = copy;
+  }
+  const child = spawn(
+    which('kamailio'),
+    [
+      '-f',
+      config,
+      '-L',
+      modules,
+      '-l',
+      `${transport}:127.0.0.1:${port}`,
+      ...(options.children !== undefined ? ['-n', `${options.children}`] : []),
+      '-DD',
+      '-E',
+      '-Y',
+      run,
+      '-P',
+      join(run, 'kamailio.pid'),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const server = await watch(child, port, 'kamailio', transport);
+  const stop = server.stop;
+  return {
+    ...server,
+    stop: async () => (await stop(), rmSync(run, { recursive: true, force: true })),
+  };
+}
+
+/** Waits until `port` answers over `transport`; gives the process a bounded stop. */
+export async function watch(child, port, name, transport) {
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${output}`);
+    if (await (transport === 'udp' ? answersOptions(port) : accepts(port))) break;
+    if (attempt > 100) throw new Error(`${name} does not accept on ${port}:\n${output}`);
+    await sleep(100);
+  }
+  return {
+    port,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const killed = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
+      if (killed) child.kill('SIGKILL');
+    },
+  };
+}
+
+export function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Whether an OPTIONS datagram to `port` gets an answer within 200 ms. */
+export function answersOptions(port) {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    const done = (answered) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(answered);
+    };
+    const timer = setTimeout(() => done(false), 200);
+    socket.once('message', () => done(true));
+    socket.once('error', () => done(false));
+    socket.bind(0, '127.0.0.1', () => {
+      const { port: local } = socket.address();
+      socket.send(
+        `OPTIONS sip:probe@127.0.0.1:${port} SIP/2.0\r\n` +
+          `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-probe-${Date.now()}\r\n` +
+          `From: <sip:bench@127.0.0.1>;tag=probe\r\nTo: <sip:probe@127.0.0.1>\r\n` +
+          `Call-ID: probe-${Date.now()}@bench\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n` +
+          `Content-Length: 0\r\n\r\n`,
+        port,
+        '127.0.0.1',
+      );
+    });
+  });
+}
+
+/**
+ * CPU seconds (user + system) used so far by process `pid` and its children that are still
+ * alive (Kamailio's workers), from /proc.
+ */
+export function cpuSeconds(pid) {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(fields[1]);
+    if (Number(entry) === pid || ppid === pid) total += Number(fields[11]) + Number(fields[12]);
+  }
+  return total / ticksPerSecond;
+}
+
+/** A port free on both TCP and UDP at 127.0.0.1 (the app serves both on one port). */
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
+    });
+    const free = await new Promise((resolve) => {
+      const socket = createSocket('udp4');
+      socket.once('error', () => resolve(false));
+      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+
+/**
+ * One step of a ramp: sipp places rate × `seconds` calls of `scenario` (its arguments up to the
+ * rate) against `server`. The step passes when sipp exits 0, every call succeeded and the server
+ * kept up: at most 200 ms worth of calls in progress at once (a server that falls behind piles
+ * calls up long before they time out). The server's CPU is its process's and its children's
+ * (Kamailio's or the cluster's workers) from /proc: in % of one core, and in µs per successful
+ * call.
+ */
+export async function sippStep(server, rate, seconds, scenario) {
+  const calls = rate * seconds;
+  const cpuBefore = cpuSeconds(server.child.pid);
+  const run = await runSipp(
+    server.port,
+    [...scenario, '-r', `${rate}`, '-m', `${calls}`],
+    seconds * 4 + 20,
+  );
+  const cpu = cpuSeconds(server.child.pid) - cpuBefore;
+  const serverCpu = Math.round((100 * cpu) / run.elapsedS);
+  const backlogLimit = Math.max(50, Math.round(rate * 0.2));
+  const pass =
+    run.code === 0 &&
+    run.failed === 0 &&
+    run.successful === calls &&
+    run.maxCurrentCalls <= backlogLimit;
+  const cpuPerCallUs = run.successful > 0 ? Math.round((cpu * 1e6) / run.successful) : null;
+  const { successful, failed, maxCurrentCalls, sippCpu } = run;
+  return { rate, successful, failed, maxCurrentCalls, serverCpu, sippCpu, cpuPerCallUs, pass };
+}
