@@ -15,9 +15,25 @@ export class SipUdpClient {
   private readonly queue: string[] = [];
   private waiter: (() => void) | undefined;
 
+  /** Requests waiting for their final response, by Call-ID and CSeq. */
+  private readonly pending = new Map<string, (answer: SipReply) => void>();
+
   private constructor(private readonly socket: Socket) {
     socket.on('message', (data) => {
-      this.queue.push(data.toString('utf8'));
+      const text = data.toString('utf8');
+      const answer = reply(text);
+      const key = keyOf(text);
+      const waiting = this.pending.get(key);
+      if (waiting !== undefined) {
+        // A response to a pending request goes to it (provisional ones are skipped), never to
+        // `next()`: several requests may be in flight on one client.
+        if (answer.status >= 200) {
+          this.pending.delete(key);
+          waiting(answer);
+        }
+        return;
+      }
+      this.queue.push(text);
       this.waiter?.();
     });
   }
@@ -59,16 +75,22 @@ export class SipUdpClient {
   /**
    * Sends `text` and returns the final response (≥ 200) to it — same Call-ID and CSeq, so a
    * late copy of an earlier response is skipped — or `null` when none came within `timeoutMs`.
+   * Several requests may be in flight at once.
    */
-  async request(text: string, port: number, timeoutMs = 3_000): Promise<SipReply | null> {
+  request(text: string, port: number, timeoutMs = 3_000): Promise<SipReply | null> {
     const key = keyOf(text);
-    const deadline = Date.now() + timeoutMs;
-    this.send(text, port);
-    for (;;) {
-      const answer = await this.next(Math.max(0, deadline - Date.now()));
-      if (answer === null) return null;
-      if (answer.status >= 200 && keyOf(answer.text) === key) return answer;
-    }
+    return new Promise((resolve) => {
+      // eslint-disable-next-line no-restricted-globals -- a bounded wait on another process
+      const timer = setTimeout(() => {
+        this.pending.delete(key);
+        resolve(null);
+      }, timeoutMs);
+      this.pending.set(key, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      this.send(text, port);
+    });
   }
 
   close(): void {

@@ -41,9 +41,10 @@ describe('KeyedDomains', () => {
             for (const step of script) {
               const key = `k${step.key}`;
               if (step.kind === 'work') {
-                // Work only reaches a domain the key currently has (as activations would).
+                // Work only reaches a domain the table still holds for the key: a datagram of a
+                // key whose idle domain was forgotten asks the table again (and gets a new one).
                 const domain = given.get(key);
-                if (domain !== undefined) {
+                if (domain !== undefined && [...table.values()].includes(domain)) {
                   domain.queued = step.queued;
                   domain.busy = step.busy;
                 }

@@ -31,7 +31,7 @@ export async function runSipPrimary(config: SipUasConfig): Promise<void> {
     : 0;
   const env: Record<string, string> = { SIP_PORT: String(port) };
   if ((process.env.SIP_AUTH_SECRET ?? '') === '') {
-    env.SIP_AUTH_SECRET = randomBytes(32).toString('base64url');
+    env.SIP_AUTH_SECRET = randomBytes(32).toString('hex'); // the format config.ts accepts
   }
   let latest: readonly WorkerStatus[] = [];
   const primary = runClusterPrimary({
