@@ -80,7 +80,15 @@ export async function startUas(
       check();
     });
 
-  const match = await waitFor(/listening on sip:[\d.]+:(\d+)/);
+  let match: RegExpMatchArray;
+  try {
+    match = await waitFor(/listening on sip:[\d.]+:(\d+)/);
+  } catch (error) {
+    // A server that never came up must not outlive the test (a cluster primary would keep
+    // restarting its workers and hold jest open): kill it, then report why.
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     port: Number(match[1]),
     child,
