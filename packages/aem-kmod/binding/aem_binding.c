@@ -172,6 +172,27 @@ static struct aem_device *aem__unwrap(napi_env env, napi_callback_info info,
 	return dev;
 }
 
+/*
+ * aem__unwrap_args - aem__unwrap() of an open device for a method that takes
+ * @want arguments: throws AEM_INVALID_ARGUMENT with @usage (the method's
+ * signature) when fewer are given.  N-API fills argv up to @want.
+ */
+static struct aem_device *aem__unwrap_args(napi_env env,
+					   napi_callback_info info,
+					   napi_value *argv, size_t want,
+					   const char *usage)
+{
+	struct aem_device *dev;
+	size_t argc = want;
+
+	dev = aem__unwrap(env, info, &argc, argv, true);
+	if (dev && argc < want) {
+		napi_throw_type_error(env, "AEM_INVALID_ARGUMENT", usage);
+		return NULL;
+	}
+	return dev;
+}
+
 static bool aem__get_u32(napi_env env, napi_value v, uint32_t *out,
 			 const char *name)
 {
@@ -533,19 +554,15 @@ static napi_value aem__entry(napi_env env, napi_callback_info info)
 	uint32_t service_id, call, priority, flags;
 	napi_value argv[6], result;
 	struct aem_device *dev;
-	size_t argc = 6, len = 0;
+	size_t len = 0;
 	uint64_t user_data, id;
 	void *args = NULL;
 	int ret;
 
-	dev = aem__unwrap(env, info, &argc, argv, true);
+	dev = aem__unwrap_args(env, info, argv, 6,
+			       "entry(serviceId, call, args, userData, priority, flags)");
 	if (!dev)
 		return NULL;
-	if (argc < 6) {
-		napi_throw_type_error(env, "AEM_INVALID_ARGUMENT",
-				      "entry(serviceId, call, args, userData, priority, flags)");
-		return NULL;
-	}
 	if (!aem__get_u32(env, argv[0], &service_id, "serviceId") ||
 	    !aem__get_u32(env, argv[1], &call, "call") ||
 	    !aem__get_u64(env, argv[3], &user_data, "userData") ||
@@ -577,17 +594,12 @@ static napi_value aem__timer_create(napi_env env, napi_callback_info info)
 	struct aem_service_info si = { 0 };
 	napi_value argv[6], result;
 	struct aem_device *dev;
-	size_t argc = 6;
 	int ret;
 
-	dev = aem__unwrap(env, info, &argc, argv, true);
+	dev = aem__unwrap_args(env, info, argv, 6,
+			       "timerCreate(serviceId, firstCall, initialNs, intervalNs, userData, flags)");
 	if (!dev)
 		return NULL;
-	if (argc < 6) {
-		napi_throw_type_error(env, "AEM_INVALID_ARGUMENT",
-				      "timerCreate(serviceId, firstCall, initialNs, intervalNs, userData, flags)");
-		return NULL;
-	}
 	if (!aem__get_u32(env, argv[0], &service_id, "serviceId") ||
 	    !aem__get_u32(env, argv[1], &first_call, "firstCall") ||
 	    !aem__get_u64(env, argv[2], &initial, "initialNs") ||
@@ -613,18 +625,13 @@ static napi_value aem__evctl(napi_env env, napi_callback_info info)
 	uint32_t op, value;
 	struct aem_device *dev;
 	napi_value argv[3];
-	size_t argc = 3;
 	uint64_t id;
 	int ret;
 
-	dev = aem__unwrap(env, info, &argc, argv, true);
+	dev = aem__unwrap_args(env, info, argv, 3,
+			       "evctl(eventId, op, value)");
 	if (!dev)
 		return NULL;
-	if (argc < 3) {
-		napi_throw_type_error(env, "AEM_INVALID_ARGUMENT",
-				      "evctl(eventId, op, value)");
-		return NULL;
-	}
 	if (!aem__get_u64(env, argv[0], &id, "eventId") ||
 	    !aem__get_u32(env, argv[1], &op, "op") ||
 	    !aem__get_u32(env, argv[2], &value, "value"))
@@ -646,20 +653,16 @@ static napi_value aem__control(napi_env env, napi_callback_info info)
 {
 	napi_value argv[3], result;
 	struct aem_device *dev;
-	size_t argc = 3, len = 0;
+	size_t len = 0;
 	void *arg = NULL;
 	uint64_t id;
 	uint32_t op;
 	int ret;
 
-	dev = aem__unwrap(env, info, &argc, argv, true);
+	dev = aem__unwrap_args(env, info, argv, 3,
+			       "control(eventId, op, arg)");
 	if (!dev)
 		return NULL;
-	if (argc < 3) {
-		napi_throw_type_error(env, "AEM_INVALID_ARGUMENT",
-				      "control(eventId, op, arg)");
-		return NULL;
-	}
 	if (!aem__get_u64(env, argv[0], &id, "eventId") ||
 	    !aem__get_u32(env, argv[1], &op, "op"))
 		return NULL;

@@ -71,6 +71,23 @@ test('lookup binds timers 1.0.0 and reports errors with AEM codes', () => {
   assert.throws(() => device.lookup('timers', '1.0.0'), { code: 'AEM_RUNTIME_CLOSED' });
 });
 
+test('a native call with too few arguments throws a TypeError naming its signature', () => {
+  const device = new KmodDevice({ ringPages: 4 });
+  const { native } = device;
+  const signatures = [
+    [() => native.entry(1, 0, null), /^entry\(serviceId, call, args, userData, priority, flags\)$/],
+    [() => native.timerCreate(1, 0), /^timerCreate\(serviceId, firstCall, initialNs, intervalNs, userData, flags\)$/],
+    [() => native.evctl(1), /^evctl\(eventId, op, value\)$/],
+    [() => native.control(1, 0), /^control\(eventId, op, arg\)$/],
+  ];
+  for (const [call, message] of signatures) {
+    assert.throws(call, (error) => error instanceof TypeError && error.code === 'AEM_INVALID_ARGUMENT' && message.test(error.message));
+  }
+  device.close();
+  // A closed device is reported before the argument count.
+  assert.throws(() => native.evctl(1), { code: 'AEM_RUNTIME_CLOSED' });
+});
+
 test('a one-shot timer fires once, with its user data and a time not early', async () => {
   const device = new KmodDevice({ ringPages: 4 });
   const timers = device.lookup('timers', '1.0.0');
