@@ -1,5 +1,5 @@
 import { QueueFullError } from '../errors/queue-full.error';
-import { ActivationRing } from './activation-ring';
+import { ActivationQueue, SEGMENT_LINK } from './activation-queue';
 import { GATE_HOLD, GATE_RUN, type DispatchTarget, type DomainState } from './dispatch-target';
 import { ParkedActivations } from './parked-activations';
 
@@ -43,7 +43,7 @@ export interface DispatcherCounters {
  */
 export class Dispatcher {
   /** One FIFO per priority level; an entry with an `undefined` event is a domain wake-up token. */
-  private readonly ready: ActivationRing<DispatchTarget, DomainState>[] = [];
+  private readonly ready: ActivationQueue<DispatchTarget, DomainState>[] = [];
   /** Bit `p` set ⇔ `ready[p]` is non-empty. */
   private nonEmpty = 0;
   /** True from arming a flush until the flush finds the queues empty. */
@@ -70,7 +70,7 @@ export class Dispatcher {
 
   constructor(private readonly limits: DispatcherLimits) {
     this.maxQueued = limits.maxQueuedActivations;
-    for (let p = 0; p < PRIORITY_LEVELS; p++) this.ready.push(new ActivationRing(64));
+    for (let p = 0; p < PRIORITY_LEVELS; p++) this.ready.push(new ActivationQueue());
   }
 
   /** Activations queued anywhere (ready, parked, held). */
@@ -132,28 +132,33 @@ export class Dispatcher {
   private flush(): void {
     const ready = this.ready;
     const batchSize = this.limits.batchSize;
+    // `ranSinceYield` lives in a local for the loop (one register instead of a field update per
+    // activation); nothing a handler can reach reads it while a flush runs (`arm` is only called
+    // with `scheduled` false, which the flush itself sets last).
+    let ran = this.ranSinceYield;
     while (this.nonEmpty !== 0) {
       const priority = 31 - Math.clz32(this.nonEmpty);
-      const ring = ready[priority];
+      const queue = ready[priority];
       /** Bits of the levels above this one: a handler may queue more urgent work. */
       const above = ~((2 << priority) - 1);
       do {
-        if (this.ranSinceYield >= batchSize) {
+        if (ran >= batchSize) {
+          this.ranSinceYield = ran;
           this.arm();
           return;
         }
-        // Inlined ring.shift(): this loop is the dispatcher's whole per-activation cost.
-        const slot = ring.head;
-        const event = ring.events[slot];
-        const payload = ring.payloads[slot];
-        const domain = ring.domains[slot] as DomainState;
-        // Only the payload is cleared: a consumed slot may keep its (long-lived) event and
-        // domain until it is reused, which bounds what it retains to the ring's capacity and
-        // saves two stores per activation. Payloads must never outlive their delivery.
-        ring.payloads[slot] = undefined;
-        ring.head = (slot + 1) & ring.mask;
-        if (--ring.length === 0) this.nonEmpty &= ~(1 << priority);
-        this.ranSinceYield++;
+        // Inlined queue.shift(): this loop is the dispatcher's whole per-activation cost.
+        if (queue.headAt === SEGMENT_LINK) queue.nextSegment();
+        const segment = queue.head;
+        const at = queue.headAt;
+        const event = segment[at] as DispatchTarget | undefined;
+        const payload = segment[at + 1];
+        const domain = segment[at + 2] as DomainState;
+        // Only the payload is cleared (see ActivationQueue): payloads never outlive delivery.
+        segment[at + 1] = undefined;
+        queue.headAt = at + 3;
+        if (--queue.length === 0) this.nonEmpty &= ~(1 << priority);
+        ran++;
         if (event === undefined) {
           domain._tokenQueued = false;
           this.runParked(domain);
@@ -166,8 +171,9 @@ export class Dispatcher {
         } else {
           this.run(event, payload, domain);
         }
-      } while (ring.length > 0 && (this.nonEmpty & above) === 0);
+      } while (queue.length > 0 && (this.nonEmpty & above) === 0);
     }
+    this.ranSinceYield = ran;
     this.scheduled = false;
   }
 

@@ -32,8 +32,31 @@ export class ByteQueue {
     return this.chunks[0].subarray(0, n);
   }
 
+  /**
+   * The unsigned integer of `width` bytes (1–6) at byte `at` (`at + width <= length`): read in
+   * place when those bytes are in the first chunk, so a frame header costs no view.
+   */
+  readUInt(at: number, width: number, bigEndian: boolean): number {
+    let first = this.chunks[0];
+    let start = this.offset + at;
+    if (first.length < start + width) {
+      this.coalesce(at + width);
+      first = this.chunks[0];
+      start = at;
+    }
+    return bigEndian ? first.readUIntBE(start, width) : first.readUIntLE(start, width);
+  }
+
   /** Removes and returns the first `n` bytes (`n <= length`) as one buffer. */
   take(n: number): Buffer {
+    const first = this.chunks[0];
+    if (this.offset === 0 && first !== undefined && first.length === n) {
+      // The frame is the whole first chunk (one message per read, the common case): it is
+      // handed over as it is, without a view.
+      this.chunks.shift();
+      this.length -= n;
+      return first;
+    }
     const view = this.peek(n);
     this.skip(n);
     return view;

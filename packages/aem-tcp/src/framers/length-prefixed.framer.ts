@@ -87,10 +87,7 @@ class LengthPrefixedFramer extends QueuedFramer {
     const queue = this.queue;
     const headerBytes = this.headerBytes;
     if (queue.length < headerBytes) return null;
-    const header = queue.peek(headerBytes);
-    const length = this.bigEndian
-      ? header.readUIntBE(this.offset, this.width)
-      : header.readUIntLE(this.offset, this.width);
+    const length = queue.readUInt(this.offset, this.width, this.bigEndian);
     let total: number;
     if (this.includesHeader) {
       if (length < headerBytes) {
