@@ -122,6 +122,50 @@ describe('CapsulePool', () => {
     });
   });
 
+  describe('stats', () => {
+    it('counts busy workers, queued jobs and every outcome as jobs settle', async () => {
+      pool = new CapsulePool({ name: 'digests', size: 1, maxQueue: 1, timeoutMs: 10_000 });
+      // A first job makes sure the worker is up, so the next is posted to it at once.
+      await pool.run(task('measure'), new Uint8Array(1));
+      expect(pool.stats()).toEqual({
+        name: 'digests',
+        size: 1,
+        busy: 0,
+        queued: 0,
+        completed: 1,
+        failed: 0,
+        timedOut: 0,
+        refused: 0,
+        crashedWorkers: 0,
+      });
+      const held = [
+        pool.run(task('slow'), { ms: 100, value: 1 }),
+        pool.run(task('slow'), { ms: 1, value: 2 }),
+      ];
+      expect(pool.stats()).toMatchObject({ busy: 1, queued: 1 });
+      await expect(pool.run(task('slow'), { ms: 1, value: 3 })).rejects.toBeInstanceOf(
+        CapsuleQueueFullError,
+      );
+      await Promise.all(held);
+      await expect(pool.run(task('fails'), null)).rejects.toBeInstanceOf(CapsuleTaskFailedError);
+      await expect(pool.run(task('hangs'), null, { timeoutMs: 100 })).rejects.toBeInstanceOf(
+        CapsuleTimeoutError,
+      );
+      await expect(pool.run(task('exits'), null)).rejects.toBeInstanceOf(CapsuleWorkerCrashedError);
+      expect(pool.stats()).toEqual({
+        name: 'digests',
+        size: 1,
+        busy: 0,
+        queued: 0,
+        completed: 3,
+        failed: 4, // refused, failed, timed out, crashed
+        timedOut: 1,
+        refused: 1,
+        crashedWorkers: 1, // the timeout's terminated worker is not a crash
+      });
+    });
+  });
+
   describe('ordering within a domain', () => {
     let runtime: Aem;
     let errors: AemRuntimeError[];

@@ -49,6 +49,43 @@ export interface CapsulePoolOptions {
   readonly niceIncrement?: number;
 }
 
+/**
+ * A snapshot of a {@link CapsulePool}'s load and outcomes (what `app.health().capsule` and the
+ * `aem_capsule_*` metrics report). Counters count from the pool's creation and only grow.
+ *
+ * @example
+ * ```ts
+ * const { busy, size, queued, timedOut } = pool.stats();
+ * if (busy === size && queued > 0) console.log(`capsule saturated, ${queued} waiting`);
+ * ```
+ */
+export interface CapsulePoolStats {
+  /** The pool's name (the metrics' `pool` label). */
+  readonly name: string;
+  /** Worker threads. */
+  readonly size: number;
+  /** Workers running a job now (0 to `size`). */
+  readonly busy: number;
+  /** Jobs waiting for a worker now (0 to `maxQueue`). */
+  readonly queued: number;
+  /** Jobs that settled with a result. */
+  readonly completed: number;
+  /**
+   * Jobs that settled with an error, whatever the error: the task's own failure, a timeout, a
+   * worker's crash, a full queue or a closed pool. `timedOut` and `crashed` are parts of it.
+   */
+  readonly failed: number;
+  /** Jobs failed with {@link CapsuleTimeoutError} (each terminated and replaced its worker). */
+  readonly timedOut: number;
+  /** Jobs refused with {@link CapsuleQueueFullError} (back-pressure). */
+  readonly refused: number;
+  /**
+   * Workers that died and were replaced: under a job (that job failed with
+   * {@link CapsuleWorkerCrashedError}) or between jobs. Timeouts' terminations are not counted.
+   */
+  readonly crashedWorkers: number;
+}
+
 /** Options of {@link CapsulePool.close}. */
 export interface CapsuleCloseOptions {
   /**
@@ -95,6 +132,9 @@ export class CapsulePool {
   private completedNow = 0;
   private failedNow = 0;
   private workerErrorsNow = 0;
+  private timedOutNow = 0;
+  private refusedNow = 0;
+  private crashedUnderJobNow = 0;
   private closing: Promise<void> | undefined;
   private forced = false;
 
@@ -146,6 +186,32 @@ export class CapsulePool {
     return this.workerErrorsNow;
   }
 
+  /**
+   * Load and outcome counters now (see {@link CapsulePoolStats}).
+   *
+   * @example
+   * ```ts
+   * console.log(pool.stats()); // { name: 'capsule', size: 2, busy: 1, queued: 0, completed: 41, ... }
+   * ```
+   * @returns a snapshot; later jobs do not change it.
+   */
+  stats(): CapsulePoolStats {
+    // Our `pending` counts a job from submission until its promise settles; piscina's queue
+    // holds those not yet posted to a worker. The rest are running (or their reply is on the way).
+    const queued = Math.min(this.piscina.queueSize, this.pendingNow);
+    return {
+      name: this.name,
+      size: this.size,
+      busy: Math.min(this.size, this.pendingNow - queued),
+      queued,
+      completed: this.completedNow,
+      failed: this.failedNow,
+      timedOut: this.timedOutNow,
+      refused: this.refusedNow,
+      crashedWorkers: this.crashedUnderJobNow + this.workerErrorsNow,
+    };
+  }
+
   /** True when a job submitted now would be refused with {@link CapsuleQueueFullError}. */
   get full(): boolean {
     return this.pendingNow >= this.size + this.maxQueue;
@@ -172,9 +238,15 @@ export class CapsulePool {
     payload: unknown,
     options: { readonly timeoutMs?: number } = {},
   ): Promise<R> {
-    if (this.closing !== undefined) return Promise.reject(new CapsuleClosedError(this.name));
-    if (this.full)
+    if (this.closing !== undefined) {
+      this.failedNow++;
+      return Promise.reject(new CapsuleClosedError(this.name));
+    }
+    if (this.full) {
+      this.failedNow++;
+      this.refusedNow++;
       return Promise.reject(new CapsuleQueueFullError(this.name, this.size + this.maxQueue));
+    }
     const timeoutMs =
       options.timeoutMs === undefined
         ? this.timeoutMs
@@ -202,7 +274,11 @@ export class CapsulePool {
       (error: unknown) => {
         this.pendingNow--;
         this.failedNow++;
-        throw this.translate(task, error, signal, timeoutMs);
+        const failure = this.translate(task, error, signal, timeoutMs);
+        if (failure instanceof CapsuleTimeoutError) this.timedOutNow++;
+        else if (failure instanceof CapsuleWorkerCrashedError) this.crashedUnderJobNow++;
+        else if (failure instanceof CapsuleQueueFullError) this.refusedNow++;
+        throw failure;
       },
     );
   }
