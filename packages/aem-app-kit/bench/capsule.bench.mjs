@@ -7,15 +7,22 @@
 // keeps HEAVY_LOAD (50 %) of one core busy, echoes on ECHO_CONNECTIONS others at ECHO_RATE/s.
 //   1. inline: the heavy handler runs on the event loop — every echo queued behind it waits;
 //   2. pool: the heavy handler runs in a CapsulePool of POOL_SIZE (2) workers;
-// each reports the echo's round-trip p50/p99 (the pool's workers at nice +BENCH_NICE, 10).
+// each reports the echo's round-trip p50/p99 (the pool's workers in the library's default
+// workerPolicy, `idle`: BENCH_WORKER_POLICY=normal and BENCH_NICE=n measure the alternatives).
 // 3. throughput: the pool server saturated with
 // heavy frames (SATURATE_INFLIGHT in flight per connection) — heavy frames answered per second.
-// BENCH_DURATION_MS (default 10 s per phase) shortens a smoke run. Last line: BENCH capsule {json}.
+// BENCH_DURATION_MS (default 10 s per phase) shortens a smoke run. BENCH_TRACE=1 splits each
+// echo's round trip at the server's handler and reports both processes' event-loop delay and
+// run-queue wait (see capsule-server.mjs), to show where the time goes. The client stamps an echo
+// right before its socket write and on the reply's 'data' callback; it runs at the same priority
+// as the server's event loop. Last line: BENCH capsule {json}.
 import { fork } from 'node:child_process';
 import { pbkdf2Sync } from 'node:crypto';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { barChart, writeChart } from '../../../tools/bench-chart.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,10 +34,13 @@ const HEAVY_CONNECTIONS = 4;
 const ECHO_CONNECTIONS = 8;
 const ECHO_RATE = env('BENCH_ECHO_RATE', 1000);
 const POOL_SIZE = env('BENCH_POOL_SIZE', 2);
-/** The pool's niceIncrement: workers yield a contended core to the event loop. */
-const NICE = env('BENCH_NICE', 10);
+/** The pool's workerPolicy (the library's default, `idle`) and niceIncrement (default 0). */
+const POLICY = process.env.BENCH_WORKER_POLICY ?? 'idle';
+const NICE = env('BENCH_NICE', 0);
 const SATURATE_INFLIGHT = 8;
 const TICK_MS = 2;
+/** BENCH_TRACE=1: split each echo's round trip at the server's handler and report where it waits. */
+const TRACE = process.env.BENCH_TRACE === '1';
 
 /** pbkdf2 iterations costing about HEAVY_MS here (median of a few timed runs). */
 function calibrate() {
@@ -76,9 +86,10 @@ function open(port) {
       while (pending.length >= 2) {
         const total = 2 + pending.readUInt16BE(0);
         if (pending.length < total) break;
+        const reply = pending.subarray(0, total);
         pending = pending.subarray(total);
         client.replies++;
-        waiting.shift()?.();
+        waiting.shift()?.(reply);
       }
     });
   });
@@ -92,17 +103,33 @@ function startServer(mode, iterations) {
         port,
         stop: () =>
           new Promise((done) => {
-            child.once('exit', done);
+            let report;
+            child.once('message', (m) => (report = m));
+            child.once('exit', () => done(report));
             child.send('stop');
           }),
       }),
     );
-    child.send({ mode, poolSize: POOL_SIZE, niceIncrement: NICE, iterations });
+    child.send({
+      mode,
+      poolSize: POOL_SIZE,
+      workerPolicy: POLICY,
+      niceIncrement: NICE,
+      iterations,
+      trace: TRACE,
+    });
   });
 }
 
 const percentile = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const quantiles = (values) => {
+  values.sort((a, b) => a - b);
+  return { p50: +percentile(values, 0.5).toFixed(3), p99: +percentile(values, 0.99).toFixed(3) };
+};
+/** This thread's [CPU ns, run-queue wait ns, time slices] from the kernel. */
+const ownSchedstat = () =>
+  readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
 
 /** Open-loop mixed load; returns the echo latencies' p50/p99 and the heavy replies per second. */
 async function mixed(mode, iterations) {
@@ -114,6 +141,12 @@ async function mixed(mode, iterations) {
   const heavyPerTick = ((HEAVY_LOAD * 1000) / HEAVY_MS) * (TICK_MS / 1000);
   const echoPerTick = ECHO_RATE * (TICK_MS / 1000);
   const latencies = [];
+  // Tracing: each echo's round trip split where its handler ran (client → handler → client).
+  const toHandler = [];
+  const fromHandler = [];
+  const clientLoop = monitorEventLoopDelay({ resolution: 1 });
+  const clientSched0 = ownSchedstat();
+  if (TRACE) clientLoop.enable();
   let heavyDebt = 0;
   let echoDebt = 0;
   let id = 0;
@@ -129,9 +162,18 @@ async function mixed(mode, iterations) {
         heavy[id % HEAVY_CONNECTIONS].send(frame(0x48, id++), () => heavyDone++);
       }
       for (; echoDebt >= 1; echoDebt--) {
+        const n = id++;
+        const out = frame(0x45, n);
+        if (TRACE) out.writeBigUInt64BE(process.hrtime.bigint(), 2 + 8);
         const sent = performance.now();
-        echo[id % ECHO_CONNECTIONS].send(frame(0x45, id++), () => {
-          if (sent >= warmupUntil) latencies.push(performance.now() - sent);
+        echo[n % ECHO_CONNECTIONS].send(out, (reply) => {
+          if (sent < warmupUntil) return;
+          latencies.push(performance.now() - sent);
+          if (!TRACE) return;
+          const now = process.hrtime.bigint();
+          const handled = reply.readBigUInt64BE(2 + 16);
+          toHandler.push(Number(handled - reply.readBigUInt64BE(2 + 8)) / 1e6);
+          fromHandler.push(Number(now - handled) / 1e6);
         });
       }
       if (performance.now() - started >= DURATION_MS) {
@@ -145,13 +187,33 @@ async function mixed(mode, iterations) {
     await new Promise((r) => setTimeout(r, 10));
   const seconds = (performance.now() - started) / 1000;
   for (const c of [...heavy, ...echo]) c.socket.destroy();
-  await server.stop();
+  clientLoop.disable();
+  const clientSched1 = ownSchedstat();
+  const serverReport = await server.stop();
   latencies.sort((a, b) => a - b);
+  const trace = TRACE
+    ? {
+        clientToHandlerMs: quantiles(toHandler),
+        handlerToClientMs: quantiles(fromHandler),
+        clientLoopDelayMs: {
+          p50: +(clientLoop.percentile(50) / 1e6 - 1).toFixed(3),
+          p99: +(clientLoop.percentile(99) / 1e6 - 1).toFixed(3),
+        },
+        clientThread: {
+          cpuMs: Math.round((clientSched1[0] - clientSched0[0]) / 1e6),
+          waitMs: Math.round((clientSched1[1] - clientSched0[1]) / 1e6),
+        },
+        server: serverReport,
+      }
+    : undefined;
+  if (trace !== undefined) console.log(`${mode} trace ${JSON.stringify(trace)}`);
   return {
     echoP50Ms: +percentile(latencies, 0.5).toFixed(3),
     echoP99Ms: +percentile(latencies, 0.99).toFixed(3),
     echoSamples: latencies.length,
     heavyPerSec: Math.round(heavyDone / seconds),
+    pool: serverReport.pool,
+    trace,
   };
 }
 
@@ -198,6 +260,7 @@ const result = {
   heavyLoad: HEAVY_LOAD,
   echoRate: ECHO_RATE,
   poolSize: POOL_SIZE,
+  workerPolicy: POLICY,
   niceIncrement: NICE,
   inlineEchoP50Ms: inline.echoP50Ms,
   inlineEchoP99Ms: inline.echoP99Ms,
@@ -205,8 +268,10 @@ const result = {
   poolEchoP99Ms: pool.echoP99Ms,
   echoP99Ratio: +(inline.echoP99Ms / pool.echoP99Ms).toFixed(2),
   mixedHeavyPerSec: { inline: inline.heavyPerSec, pool: pool.heavyPerSec },
+  idleWorkers: pool.pool.idleWorkers,
   heavyPerSec,
   target: { echoP99Ratio: 5 },
+  ...(TRACE ? { trace: { inline: inline.trace, pool: pool.trace } } : {}),
 };
 writeChart(
   join(here, 'results/capsule.svg'),

@@ -68,7 +68,11 @@ export type { AppClientOptions, BackoffOptions } from './session/outbound-client
 
 /* Capsule: handlers off the event loop */
 export { CapsulePool } from './capsule/capsule-pool';
-export type { CapsuleCloseOptions, CapsulePoolOptions } from './capsule/capsule-pool';
+export type {
+  CapsuleCloseOptions,
+  CapsulePoolOptions,
+  CapsulePoolStats,
+} from './capsule/capsule-pool';
 export { capsuleTask } from './capsule/capsule-task';
 export type { CapsuleTask } from './capsule/capsule-task';
 export { transferListOf } from './capsule/transfer-list';

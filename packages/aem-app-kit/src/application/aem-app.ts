@@ -346,6 +346,7 @@ export class AemApp {
       ...(this.options.clients === undefined
         ? {}
         : { clients: this.running?.clients.map((client) => client.health) ?? [] }),
+      ...(this.capsule === undefined ? {} : { capsule: this.capsule.stats() }),
     };
   }
 
@@ -450,6 +451,7 @@ export class AemApp {
             .sort((a, b) => b.domain.queued - a.domain.queued)
             .slice(0, 20)
             .map((session) => ({ domain: session.domain.name, queued: session.domain.queued })),
+        capsulePools: () => (this.capsule === undefined ? [] : [this.capsule.stats()]),
       }),
       sessions: this.sessions,
       restartBudget: options.restartBudget,

@@ -1,3 +1,5 @@
+import type { CapsulePoolStats } from '../capsule/capsule-pool';
+
 /**
  * Lifecycle status of an application.
  *
@@ -55,6 +57,11 @@ export interface AppHealth {
   readonly udpPort?: number;
   /** The outbound clients (`clients` option), in order. */
   readonly clients?: readonly ClientHealth[];
+  /**
+   * The capsule pool's load and outcomes (see {@link CapsulePoolStats}), once a handler with
+   * `execution: 'pool'` started it; absent before.
+   */
+  readonly capsule?: CapsulePoolStats;
 }
 
 /**

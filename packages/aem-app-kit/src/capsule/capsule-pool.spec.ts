@@ -1,5 +1,5 @@
 import { createAem, JobFailedError, type Aem, type AemRuntimeError } from '@aem/core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CapsuleClosedError } from '../errors/capsule-closed.error';
@@ -11,6 +11,12 @@ import { InvalidConfigError } from '../errors/invalid-config.error';
 import { InvalidHandlerError } from '../errors/invalid-handler.error';
 import { CapsulePool } from './capsule-pool';
 import { capsuleTask } from './capsule-task';
+
+/** The scheduling policy in a /proc stat file (field 41; 0 SCHED_OTHER, 5 SCHED_IDLE). */
+const policyOf = (file: string): number => {
+  const stat = readFileSync(file, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+};
 
 const TASKS = resolve(__dirname, '../../test/capsule/tasks.mjs');
 const task = (name: string) => capsuleTask(TASKS, name);
@@ -48,6 +54,29 @@ describe('CapsulePool', () => {
       pool = new CapsulePool({ size: 1, niceIncrement: 5 });
       await expect(pool.run(task('priority'), null)).resolves.toBe(Math.min(19, before + 5));
       expect(getPriority()).toBe(before);
+    });
+
+    it('runs its workers in SCHED_IDLE by default, the event loop staying as it was', async () => {
+      pool = new CapsulePool({ size: 2 });
+      const policies = await Promise.all([
+        pool.run(task('policy'), { holdMs: 50 }),
+        pool.run(task('policy'), { holdMs: 50 }),
+      ]);
+      expect(policies).toEqual([5, 5]); // SCHED_IDLE, in both workers
+      expect(policyOf('/proc/thread-self/stat')).toBe(0); // this thread: SCHED_OTHER
+      while (pool.stats().idleWorkers < 2) await new Promise((r) => setTimeout(r, 10));
+      expect(pool.stats()).toMatchObject({ idleWorkers: 2, idleFallbacks: 0 });
+      // A replacement worker lowers itself too.
+      await expect(pool.run(task('exits'), null)).rejects.toBeInstanceOf(CapsuleWorkerCrashedError);
+      await expect(pool.run(task('policy'), {})).resolves.toBe(5);
+      while (pool.stats().idleWorkers < 3) await new Promise((r) => setTimeout(r, 10));
+    });
+
+    it('keeps the normal policy with workerPolicy normal; refuses an unknown policy', async () => {
+      pool = new CapsulePool({ size: 1, workerPolicy: 'normal' });
+      await expect(pool.run(task('policy'), {})).resolves.toBe(0);
+      expect(pool.stats()).toMatchObject({ idleWorkers: 0, idleFallbacks: 0 });
+      expect(() => new CapsulePool({ workerPolicy: 'batch' as never })).toThrow(InvalidConfigError);
     });
 
     it('copies when transfer is off', async () => {
@@ -119,6 +148,50 @@ describe('CapsulePool', () => {
       expect(() => new CapsulePool({ niceIncrement: 20 })).toThrow(InvalidConfigError);
       expect(() => capsuleTask('relative.js', 'x')).toThrow(InvalidHandlerError);
       expect(() => capsuleTask(TASKS, '')).toThrow(InvalidHandlerError);
+    });
+  });
+
+  describe('stats', () => {
+    it('counts busy workers, queued jobs and every outcome as jobs settle', async () => {
+      pool = new CapsulePool({ name: 'digests', size: 1, maxQueue: 1, timeoutMs: 10_000 });
+      // A first job makes sure the worker is up, so the next is posted to it at once.
+      await pool.run(task('measure'), new Uint8Array(1));
+      expect(pool.stats()).toMatchObject({
+        name: 'digests',
+        size: 1,
+        busy: 0,
+        queued: 0,
+        completed: 1,
+        failed: 0,
+        timedOut: 0,
+        refused: 0,
+        crashedWorkers: 0,
+      });
+      const held = [
+        pool.run(task('slow'), { ms: 100, value: 1 }),
+        pool.run(task('slow'), { ms: 1, value: 2 }),
+      ];
+      expect(pool.stats()).toMatchObject({ busy: 1, queued: 1 });
+      await expect(pool.run(task('slow'), { ms: 1, value: 3 })).rejects.toBeInstanceOf(
+        CapsuleQueueFullError,
+      );
+      await Promise.all(held);
+      await expect(pool.run(task('fails'), null)).rejects.toBeInstanceOf(CapsuleTaskFailedError);
+      await expect(pool.run(task('hangs'), null, { timeoutMs: 100 })).rejects.toBeInstanceOf(
+        CapsuleTimeoutError,
+      );
+      await expect(pool.run(task('exits'), null)).rejects.toBeInstanceOf(CapsuleWorkerCrashedError);
+      expect(pool.stats()).toMatchObject({
+        name: 'digests',
+        size: 1,
+        busy: 0,
+        queued: 0,
+        completed: 3,
+        failed: 4, // refused, failed, timed out, crashed
+        timedOut: 1,
+        refused: 1,
+        crashedWorkers: 1, // the timeout's terminated worker is not a crash
+      });
     });
   });
 

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { CapsuleClosedError } from '../errors/capsule-closed.error';
 import { CapsuleQueueFullError } from '../errors/capsule-queue-full.error';
@@ -23,7 +26,11 @@ import { transferListOf } from './transfer-list';
 export interface CapsulePoolOptions {
   /** Name shown in errors. Default `capsule`. */
   readonly name?: string;
-  /** Worker threads, all started up front and kept. Default 2. */
+  /**
+   * Worker threads, all started up front and kept. Default `availableParallelism() - 1` (at
+   * least 1): the event loop keeps a core of its own even where `workerPolicy: 'idle'` is not
+   * available, and the pool's heavy work cannot take every core from it.
+   */
   readonly size?: number;
   /**
    * Jobs that may wait for a worker when all are busy; one more is refused with
@@ -42,11 +49,66 @@ export interface CapsulePoolOptions {
    */
   readonly transfer?: boolean;
   /**
-   * Added to the workers' nice value (0–19; Linux gives each thread its own): with a positive
-   * increment the event loop wins a contended core, so its latency holds while the pool is busy.
-   * Default 0 (the process's priority).
+   * The workers' scheduling policy. `idle` (default): on Linux each worker thread puts itself in
+   * SCHED_IDLE when it starts (with util-linux's `chrt`), so the event loop's thread — and every
+   * other normal thread — preempts a worker the moment it wakes: I/O stays responsive while the
+   * pool is busy, and the pool gets every cycle nobody else wants. The price: on a host whose
+   * cores are all busy with normal work the workers get almost nothing (jobs then end by
+   * `timeoutMs`). A worker where that fails (no `chrt`, not Linux) runs at `niceIncrement`
+   * and is counted in {@link CapsulePoolStats.idleFallbacks}. `normal`: the process's policy.
+   */
+  readonly workerPolicy?: 'idle' | 'normal';
+  /**
+   * Added to the workers' nice value (0–19; Linux gives each thread its own), with either
+   * policy. Default 0. A nice value shares a contended core out by weight but does not make a
+   * waking event loop preempt a worker on EEVDF kernels (Linux 6.6 on): prefer `idle`.
    */
   readonly niceIncrement?: number;
+}
+
+/**
+ * A snapshot of a {@link CapsulePool}'s load and outcomes (what `app.health().capsule` and the
+ * `aem_capsule_*` metrics report). Counters count from the pool's creation and only grow.
+ *
+ * @example
+ * ```ts
+ * const { busy, size, queued, timedOut } = pool.stats();
+ * if (busy === size && queued > 0) console.log(`capsule saturated, ${queued} waiting`);
+ * ```
+ */
+export interface CapsulePoolStats {
+  /** The pool's name (the metrics' `pool` label). */
+  readonly name: string;
+  /** Worker threads. */
+  readonly size: number;
+  /** Workers running a job now (0 to `size`). */
+  readonly busy: number;
+  /** Jobs waiting for a worker now (0 to `maxQueue`). */
+  readonly queued: number;
+  /** Jobs that settled with a result. */
+  readonly completed: number;
+  /**
+   * Jobs that settled with an error, whatever the error: the task's own failure, a timeout, a
+   * worker's crash, a full queue or a closed pool. `timedOut` and `crashed` are parts of it.
+   */
+  readonly failed: number;
+  /** Jobs failed with {@link CapsuleTimeoutError} (each terminated and replaced its worker). */
+  readonly timedOut: number;
+  /** Jobs refused with {@link CapsuleQueueFullError} (back-pressure). */
+  readonly refused: number;
+  /**
+   * Workers that died and were replaced: under a job (that job failed with
+   * {@link CapsuleWorkerCrashedError}) or between jobs. Timeouts' terminations are not counted.
+   */
+  readonly crashedWorkers: number;
+  /** Workers started (replacements included) that run in SCHED_IDLE. */
+  readonly idleWorkers: number;
+  /**
+   * Workers started with `workerPolicy: 'idle'` that could not enter SCHED_IDLE and run at
+   * normal policy (plus `niceIncrement`): a nonzero figure means the event loop's latency is not
+   * protected from the pool.
+   */
+  readonly idleFallbacks: number;
 }
 
 /** Options of {@link CapsulePool.close}. */
@@ -95,6 +157,14 @@ export class CapsulePool {
   private completedNow = 0;
   private failedNow = 0;
   private workerErrorsNow = 0;
+  private timedOutNow = 0;
+  private refusedNow = 0;
+  private crashedUnderJobNow = 0;
+  private idleWorkersNow = 0;
+  private idleFallbacksNow = 0;
+  private readonly policyReports: BroadcastChannel;
+  /** The workers' scheduling policy. */
+  readonly workerPolicy: 'idle' | 'normal';
   private closing: Promise<void> | undefined;
   private forced = false;
 
@@ -104,10 +174,26 @@ export class CapsulePool {
    */
   constructor(options: CapsulePoolOptions = {}) {
     this.name = options.name ?? 'capsule';
-    this.size = checkInt('capsule.size', options.size ?? 2, 1, 1024);
+    this.size = checkInt(
+      'capsule.size',
+      options.size ?? Math.max(1, availableParallelism() - 1),
+      1,
+      1024,
+    );
     this.maxQueue = checkInt('capsule.maxQueue', options.maxQueue ?? 16 * this.size, 0, 1 << 24);
     this.timeoutMs = checkInt('capsule.timeoutMs', options.timeoutMs ?? 30_000, 1, 2 ** 31 - 1);
     this.transfer = options.transfer ?? true;
+    this.workerPolicy = options.workerPolicy ?? 'idle';
+    if (this.workerPolicy !== 'idle' && this.workerPolicy !== 'normal')
+      throw new InvalidConfigError('capsule.workerPolicy', "'idle' or 'normal'", this.workerPolicy);
+    // Each worker reports the policy it got on a channel of this pool's own.
+    const channel = `aem-capsule-${randomUUID()}`;
+    this.policyReports = new BroadcastChannel(channel);
+    this.policyReports.unref();
+    this.policyReports.onmessage = (event: unknown) => {
+      if ((event as { data?: unknown }).data === 'idle') this.idleWorkersNow++;
+      else if (this.workerPolicy === 'idle') this.idleFallbacksNow++;
+    };
     this.piscina = new Piscina<CapsuleJob, CapsuleReply>({
       filename: workerFile(),
       minThreads: this.size,
@@ -119,6 +205,8 @@ export class CapsulePool {
       idleTimeout: Number.MAX_SAFE_INTEGER,
       workerData: {
         niceIncrement: checkInt('capsule.niceIncrement', options.niceIncrement ?? 0, 0, 19),
+        workerPolicy: this.workerPolicy,
+        channel,
       },
     });
     // A worker that dies between jobs is replaced by piscina; no job is pending on it, so it
@@ -144,6 +232,34 @@ export class CapsulePool {
   /** Workers that died while running no job (each replaced); deaths under a job fail the job. */
   get workerErrors(): number {
     return this.workerErrorsNow;
+  }
+
+  /**
+   * Load and outcome counters now (see {@link CapsulePoolStats}).
+   *
+   * @example
+   * ```ts
+   * console.log(pool.stats()); // { name: 'capsule', size: 2, busy: 1, queued: 0, completed: 41, ... }
+   * ```
+   * @returns a snapshot; later jobs do not change it.
+   */
+  stats(): CapsulePoolStats {
+    // Our `pending` counts a job from submission until its promise settles; piscina's queue
+    // holds those not yet posted to a worker. The rest are running (or their reply is on the way).
+    const queued = Math.min(this.piscina.queueSize, this.pendingNow);
+    return {
+      name: this.name,
+      size: this.size,
+      busy: Math.min(this.size, this.pendingNow - queued),
+      queued,
+      completed: this.completedNow,
+      failed: this.failedNow,
+      timedOut: this.timedOutNow,
+      refused: this.refusedNow,
+      crashedWorkers: this.crashedUnderJobNow + this.workerErrorsNow,
+      idleWorkers: this.idleWorkersNow,
+      idleFallbacks: this.idleFallbacksNow,
+    };
   }
 
   /** True when a job submitted now would be refused with {@link CapsuleQueueFullError}. */
@@ -172,9 +288,15 @@ export class CapsulePool {
     payload: unknown,
     options: { readonly timeoutMs?: number } = {},
   ): Promise<R> {
-    if (this.closing !== undefined) return Promise.reject(new CapsuleClosedError(this.name));
-    if (this.full)
+    if (this.closing !== undefined) {
+      this.failedNow++;
+      return Promise.reject(new CapsuleClosedError(this.name));
+    }
+    if (this.full) {
+      this.failedNow++;
+      this.refusedNow++;
       return Promise.reject(new CapsuleQueueFullError(this.name, this.size + this.maxQueue));
+    }
     const timeoutMs =
       options.timeoutMs === undefined
         ? this.timeoutMs
@@ -202,7 +324,11 @@ export class CapsulePool {
       (error: unknown) => {
         this.pendingNow--;
         this.failedNow++;
-        throw this.translate(task, error, signal, timeoutMs);
+        const failure = this.translate(task, error, signal, timeoutMs);
+        if (failure instanceof CapsuleTimeoutError) this.timedOutNow++;
+        else if (failure instanceof CapsuleWorkerCrashedError) this.crashedUnderJobNow++;
+        else if (failure instanceof CapsuleQueueFullError) this.refusedNow++;
+        throw failure;
       },
     );
   }
@@ -254,11 +380,11 @@ export class CapsulePool {
     if (options.force === true && !this.forced) {
       this.forced = true;
       // Fails queued and running jobs now ('Terminating worker thread'), whatever a drain waits.
-      const destroyed = this.piscina.destroy();
+      const destroyed = this.piscina.destroy().finally(() => this.policyReports.close());
       this.closing = destroyed;
       return destroyed;
     }
-    this.closing ??= this.piscina.close();
+    this.closing ??= this.piscina.close().finally(() => this.policyReports.close());
     return this.closing;
   }
 

@@ -13,26 +13,64 @@ const loaded = new Map<string, Promise<TaskFn>>();
 const { createRequire } = process.getBuiltinModule('node:module');
 const { pathToFileURL } = process.getBuiltinModule('node:url');
 const { getPriority, setPriority } = process.getBuiltinModule('node:os');
+const { execFileSync } = process.getBuiltinModule('node:child_process');
+const { readFileSync, readlinkSync } = process.getBuiltinModule('node:fs');
 const localRequire = createRequire(__filename);
 const { move, Piscina } = localRequire('piscina') as {
   move: (value: object) => unknown;
-  Piscina: { workerData: { niceIncrement?: number } | undefined };
+  Piscina: {
+    workerData:
+      { niceIncrement?: number; workerPolicy?: 'idle' | 'normal'; channel?: string } | undefined;
+  };
 };
 
 /**
- * Lowers this worker thread's scheduling priority once, by the pool's `niceIncrement`. On Linux
- * a thread has its own nice value, so the event loop's thread keeps its priority: when workers
- * and the loop compete for a core, the loop (latency) wins and the workers (throughput) wait.
+ * This thread's scheduling policy as Linux reports it: 5 is SCHED_IDLE, 0 SCHED_OTHER
+ * (field 41 of /proc/thread-self/stat, counted after the parenthesised command name).
  */
-let niced = false;
-function applyNice(): void {
-  niced = true;
-  const increment = Piscina.workerData?.niceIncrement ?? 0;
-  if (increment === 0) return;
+function policyNow(): number {
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+}
+
+/**
+ * Lowers this worker thread's scheduling priority, once, before it takes a job; the event loop's
+ * thread keeps its own (on Linux each thread has its own policy and nice value).
+ *
+ * `idle` puts the thread in SCHED_IDLE with util-linux's `chrt` (Node has no stable API for
+ * sched_setscheduler and the policy needs no privilege): a thread of any other policy that wakes
+ * preempts it at once. A nice value is not enough on EEVDF kernels (6.6 on): a waking event loop
+ * still waits for a nice-19 worker's slice, measured here at up to 2 ms (see the README's
+ * capsule benchmark). `niceIncrement` is applied as well; it is what remains where `chrt` fails.
+ *
+ * @returns what the thread got, reported to the pool.
+ */
+function lowerPriority(): 'idle' | 'normal' {
+  const data = Piscina.workerData ?? {};
+  const increment = data.niceIncrement ?? 0;
   try {
-    setPriority(Math.min(19, getPriority() + increment));
+    if (increment !== 0) setPriority(Math.min(19, getPriority() + increment));
   } catch {
-    // Where a thread cannot change its own priority the job still runs, at normal priority.
+    // Where a thread cannot change its own nice value it runs at the process's.
+  }
+  if (data.workerPolicy !== 'idle') return 'normal';
+  try {
+    // readlink /proc/thread-self is "<pid>/task/<tid>": the kernel id of this very thread.
+    const tid = readlinkSync('/proc/thread-self').split('/').pop() as string;
+    execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 5_000 });
+    return policyNow() === 5 ? 'idle' : 'normal';
+  } catch {
+    return 'normal'; // no chrt, no /proc (not Linux) or refused: counted by the pool
+  }
+}
+
+{
+  const policy = lowerPriority();
+  const name = Piscina.workerData?.channel;
+  if (name !== undefined) {
+    const channel = new BroadcastChannel(name);
+    channel.postMessage(policy);
+    channel.close();
   }
 }
 
@@ -75,7 +113,6 @@ function errorOf(error: unknown): { name: string; message: string; stack?: strin
 }
 
 async function runCapsuleJob(job: CapsuleJob): Promise<unknown> {
-  if (!niced) applyNice();
   const key = `${job.module}\0${job.exportName}\0${job.version}`;
   let fn = loaded.get(key);
   if (fn === undefined) {

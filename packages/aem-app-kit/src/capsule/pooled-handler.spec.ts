@@ -137,6 +137,46 @@ describe("@OnMessage({ execution: 'pool' })", () => {
     expect(client.lines).toEqual([]);
   });
 
+  it('reports the pool in health() and /metrics, its counters following the jobs', async () => {
+    const app = await start(
+      createApp({
+        name: 'pooled',
+        handlers: { version: '1.0.0', handlers: [Pooled] },
+        tcp,
+        logger: silent,
+        capsule: { size: 2 },
+      }),
+    );
+    const client = await open(app);
+    client.send('0 one');
+    client.send('0 fail');
+    client.send('0 two');
+    await client.waitFor(2);
+    expect(app.health().capsule).toMatchObject({
+      name: 'pooled',
+      size: 2,
+      busy: 0,
+      queued: 0,
+      completed: 2,
+      failed: 1,
+      timedOut: 0,
+      crashedWorkers: 0,
+    });
+    const scrape = async (): Promise<string> => app.metrics.registry.metrics();
+    let text = await scrape();
+    expect(text).toContain('aem_capsule_workers{pool="pooled"} 2');
+    expect(text).toContain('aem_capsule_busy_workers{pool="pooled"} 0');
+    expect(text).toContain('aem_capsule_queued_jobs{pool="pooled"} 0');
+    expect(text).toContain('aem_capsule_jobs_total{pool="pooled",outcome="completed"} 2');
+    expect(text).toContain('aem_capsule_jobs_total{pool="pooled",outcome="failed"} 1');
+    expect(text).toContain('aem_capsule_worker_crashes_total{pool="pooled"} 0');
+    client.send('0 three');
+    await client.waitFor(3);
+    text = await scrape();
+    expect(text).toContain('aem_capsule_jobs_total{pool="pooled",outcome="completed"} 3');
+    expect(text).toContain('aem_capsule_jobs_total{pool="pooled",outcome="failed"} 1');
+  });
+
   it('refuses a pool mode without a task', () => {
     expect(() => OnMessage({ execution: 'pool' } as never)).toThrow(InvalidHandlerError);
     expect(() => OnMessage({ execution: 'fork' } as never)).toThrow(InvalidHandlerError);

@@ -1,4 +1,5 @@
 import type { AemStats } from '@aem/core';
+import type { CapsulePoolStats } from '../capsule/capsule-pool';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -33,6 +34,8 @@ export interface MetricsSource {
     /** Its queued activations. */
     readonly queued: number;
   }[];
+  /** The capsule pools' snapshots (the application's one, once started); optional. */
+  capsulePools?(): readonly CapsulePoolStats[];
 }
 
 /**
@@ -49,6 +52,13 @@ export interface MetricsSource {
  * | `aem_handler_errors_total{version}` | counter | handler failures |
  * | `aem_handler_version_sessions{version,status}` | gauge | live sessions per handler version |
  * | `aem_domains_closed_total` | counter | domains closed by the supervisor |
+ * | `aem_capsule_workers{pool}` | gauge | worker threads of a capsule pool |
+ * | `aem_capsule_busy_workers{pool}` | gauge | its workers running a job |
+ * | `aem_capsule_queued_jobs{pool}` | gauge | its jobs waiting for a worker |
+ * | `aem_capsule_jobs_total{pool,outcome}` | counter | its settled jobs: `outcome` is `completed` or `failed` |
+ * | `aem_capsule_jobs_timed_out_total{pool}` | counter | its jobs failed by their time limit (part of `failed`) |
+ * | `aem_capsule_jobs_refused_total{pool}` | counter | its jobs refused by a full queue (part of `failed`) |
+ * | `aem_capsule_worker_crashes_total{pool}` | counter | its workers that died and were replaced |
  *
  * plus Node's default process metrics (prefix `aem_app_`).
  *
@@ -135,6 +145,77 @@ export class AppMetrics {
       help: 'Domains closed by the supervisor (restart budget exceeded).',
       registers,
     });
+    capsuleMetrics(registers, () => source.capsulePools?.() ?? []);
     collectDefaultMetrics({ register: this.registry, prefix: 'aem_app_' });
   }
+}
+
+/** The `aem_capsule_*` gauges and counters, read from the pools' snapshots at each scrape. */
+function capsuleMetrics(registers: Registry[], pools: () => readonly CapsulePoolStats[]): void {
+  const gauge = (name: string, help: string, value: (pool: CapsulePoolStats) => number): void =>
+    void new Gauge({
+      name,
+      help,
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools()) this.set({ pool: pool.name }, value(pool));
+      },
+    });
+  gauge('aem_capsule_workers', 'Worker threads of a capsule pool.', (pool) => pool.size);
+  gauge('aem_capsule_busy_workers', 'Capsule workers running a job.', (pool) => pool.busy);
+  gauge('aem_capsule_queued_jobs', 'Capsule jobs waiting for a worker.', (pool) => pool.queued);
+  // The pools' own counters only grow: each scrape adds what they gained since the last one.
+  const counter = (
+    name: string,
+    help: string,
+    values: (pool: CapsulePoolStats) => Record<string, number>,
+    extraLabel?: string,
+  ): void => {
+    const seen = new Map<string, number>();
+    void new Counter({
+      name,
+      help,
+      labelNames: extraLabel === undefined ? ['pool'] : ['pool', extraLabel],
+      registers,
+      collect() {
+        for (const pool of pools())
+          for (const [label, now] of Object.entries(values(pool))) {
+            const key = `${pool.name}\0${label}`;
+            const gained = now - (seen.get(key) ?? 0);
+            const labels: Record<string, string> =
+              extraLabel === undefined
+                ? { pool: pool.name }
+                : { pool: pool.name, [extraLabel]: label };
+            if (gained > 0) this.inc(labels, gained);
+            else if (!seen.has(key)) this.inc(labels, 0); // shown at 0 from the first scrape
+            seen.set(key, now);
+          }
+      },
+    });
+  };
+  counter(
+    'aem_capsule_jobs_total',
+    'Capsule jobs settled, by outcome.',
+    (pool) => ({ completed: pool.completed, failed: pool.failed }),
+    'outcome',
+  );
+  counter(
+    'aem_capsule_jobs_timed_out_total',
+    'Capsule jobs failed by their time limit.',
+    (pool) => ({
+      '': pool.timedOut,
+    }),
+  );
+  counter('aem_capsule_jobs_refused_total', 'Capsule jobs refused by a full queue.', (pool) => ({
+    '': pool.refused,
+  }));
+  counter(
+    'aem_capsule_worker_crashes_total',
+    'Capsule workers that died and were replaced.',
+    (pool) => ({
+      '': pool.crashedWorkers,
+    }),
+  );
 }

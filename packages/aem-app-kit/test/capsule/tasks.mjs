@@ -58,3 +58,11 @@ export async function priority() {
   const { getPriority } = await import('node:os');
   return getPriority();
 }
+
+/** The worker thread's scheduling policy (0 SCHED_OTHER, 5 SCHED_IDLE), after `holdMs` busy. */
+export async function policy({ holdMs = 0 }) {
+  const { readFileSync } = await import('node:fs');
+  for (const start = Date.now(); Date.now() - start < holdMs;);
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+}
