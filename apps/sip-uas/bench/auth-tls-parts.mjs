@@ -1,15 +1,18 @@
 // Two parts of bench:sip (sip.bench.mjs runs them when BENCH_SIP_TRANSPORTS lists `auth`, `tls`):
 //
 // - auth: the highest zero-failure rate of authenticated REGISTERs — sipp's
-//   sipp/register-auth.xml with -au/-ap: a REGISTER, its 401 challenge, the REGISTER with MD5
-//   credentials, 200 — over one TCP connection (-t t1), against apps/sip-uas with SIP_AUTH_FILE
-//   and against Kamailio with kamailio/auth-registrar.cfg (auth + registrar, location table in
-//   memory). One worker each: SIP_WORKERS=1, Kamailio tcp_children=1 — all REGISTERs come on
+//   sipp/register-auth-users.xml: a REGISTER, its 401 challenge, the REGISTER with MD5
+//   credentials, 200 — for 10,000 users in turn (-inf), over one TCP connection (-t t1), against
+//   apps/sip-uas with SIP_AUTH_FILE and against Kamailio with kamailio/auth-registrar.cfg (auth +
+//   registrar, location table in memory). Many users, not one: sip-uas writes one address of
+//   record's REGISTERs one at a time and answers 503 beyond 32 waiting (a flood of one address),
+//   which sipp's bursts of thousands a second for a single user hit at 3,000/s with the server at
+//   20 % CPU. One worker each: SIP_WORKERS=1, Kamailio tcp_children=1 — all REGISTERs come on
 //   one connection, which either server reads in one process; a second worker would idle. Both
 //   challenge with one MD5 header (SIP_AUTH_ALGORITHMS=MD5: sipp 3.6 computes MD5 only, and
-//   Kamailio's default challenge is MD5 alone), realm = the To domain, the same user and password.
-//   Neither bans the load generator: sip-uas's flood guard allows 127.0.0.1 by default, and the
-//   Kamailio configuration has no pike.
+//   Kamailio's default challenge is MD5 alone), realm = the To domain, the same users and
+//   password. Neither bans the load generator: sip-uas's flood guard allows 127.0.0.1 by
+//   default, and the Kamailio configuration has no pike.
 // - tls: the highest zero-failure rate of sipp's uac calls over one TLS connection (-t l1, sipp
 //   built with OpenSSL by scripts/build-sipp-tls.sh) against apps/sip-uas's TLS port, next to
 //   the same over TCP (the tcp part's figure when it ran, else measured here), and against
@@ -28,7 +31,8 @@ const appDir = new URL('..', import.meta.url).pathname;
 const workspace = join(appDir, '..', '..');
 
 const REALM = 'example.test';
-const USER = 'alice';
+/** Users registering in turn; Kamailio's configuration gives them all one password. */
+const USERS = 10_000;
 const PASSWORD = 'bench-password';
 
 /**
@@ -37,21 +41,28 @@ const PASSWORD = 'bench-password';
  */
 export async function authPart({ seconds, maxRate }) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-auth-'));
+  const names = Array.from({ length: USERS }, (_, i) => `user${String(i).padStart(5, '0')}`);
+  // The htdigest lines the server reads: user:realm:MD5(user:realm:password).
   const users = join(dir, 'users.htdigest');
-  // The htdigest line the server reads: user:realm:MD5(user:realm:password).
-  const ha1 = createHash('md5').update(`${USER}:${REALM}:${PASSWORD}`).digest('hex');
-  writeFileSync(users, `${USER}:${REALM}:${ha1}\n`);
+  writeFileSync(
+    users,
+    names
+      .map((name) => {
+        const ha1 = createHash('md5').update(`${name}:${REALM}:${PASSWORD}`).digest('hex');
+        return `${name}:${REALM}:${ha1}\n`;
+      })
+      .join(''),
+  );
+  // sipp's injection file: each call takes the next line (user;password).
+  const inject = join(dir, 'users.csv');
+  writeFileSync(inject, `SEQUENTIAL\n${names.map((name) => `${name};${PASSWORD}\n`).join('')}`);
   const scenario = [
     '-sf',
-    join(appDir, 'sipp', 'register-auth.xml'),
+    join(appDir, 'sipp', 'register-auth-users.xml'),
+    '-inf',
+    inject,
     '-t',
     't1',
-    '-au',
-    USER,
-    '-ap',
-    PASSWORD,
-    '-s',
-    USER,
   ];
   const step = (server, rate) => sippStep(server, rate, seconds, scenario);
   const app = await rampUp(
