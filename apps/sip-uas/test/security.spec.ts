@@ -270,7 +270,14 @@ suite('sip-uas security (the built server)', () => {
 
     tlsIt('TLS: sipp refuses a server whose certificate its CA did not sign', async () => {
       // The server's certificate is signed by the test CA; sipp trusts only the rogue one.
-      const run = await placeCalls(md5FirstTls, 'uac', 'l1', 1, 1, tlsArgs(dir, join(dir, 'rogue.crt')));
+      const run = await placeCalls(
+        md5FirstTls,
+        'uac',
+        'l1',
+        1,
+        1,
+        tlsArgs(dir, join(dir, 'rogue.crt')),
+      );
       expect(run).toMatchObject({ code: 255, successful: 0 });
       expect(run.output).toMatch(/TLS verification error|Unable to connect/);
     });
