@@ -3,7 +3,9 @@
 //   node tools/make-test-certs.mjs <dir>
 // writes into <dir>: ca.crt (a test CA), server.key + server.crt (CN localhost, SAN localhost,
 // 127.0.0.1, ::1, signed by the CA), client.key + client.crt (CN test-client, signed by the CA),
-// and rogue.key + rogue.crt (self-signed, CN localhost: a certificate no test trusts).
+// rogue.key + rogue.crt (self-signed, CN localhost: a certificate no test trusts), and ca.crl
+// (the CA's revocation list, empty: sipp 3.6 checks a peer's certificate only with both -tls_ca
+// and -tls_crl).
 // P-256 keys, valid for two days. Prints <dir>.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -83,5 +85,26 @@ openssl(
   'subjectAltName=DNS:localhost,IP:127.0.0.1',
   '-out',
   at('rogue.crt'),
+);
+// An empty CRL needs `openssl ca`, which keeps its state in files named by a config.
+mkdirSync(at('crl'), { recursive: true });
+writeFileSync(at('crl/index.txt'), '');
+writeFileSync(at('crl/crlnumber'), '01\n');
+writeFileSync(
+  at('crl/ca.cnf'),
+  `[ca]\ndefault_ca = test\n[test]\ndatabase = ${at('crl/index.txt')}\n` +
+    `crlnumber = ${at('crl/crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 2\n`,
+);
+openssl(
+  'ca',
+  '-gencrl',
+  '-config',
+  at('crl/ca.cnf'),
+  '-keyfile',
+  at('ca.key'),
+  '-cert',
+  at('ca.crt'),
+  '-out',
+  at('ca.crl'),
 );
 console.log(dir);

@@ -27,6 +27,8 @@ const appDir = new URL('..', import.meta.url).pathname;
  * @param options.children - UDP worker processes (`-n`, its `children`); the config's 2 otherwise.
  * @param options.tcpChildren - TCP worker processes (`tcp_children`, written into a copy of
  *   the config: Kamailio has no command-line switch for it); the config's 2 otherwise.
+ * @param options.config - another configuration of `kamailio/` (default `stateless-uas.cfg`).
+ * @param options.defines - `-A` definitions (`NAME=value`) the configuration reads.
  */
 export async function startKamailioUas(transport, options = {}) {
   const port = await freePort();
@@ -36,9 +38,9 @@ export async function startKamailioUas(transport, options = {}) {
     readdirSync('/usr/lib')
       .map((d) => join('/usr/lib', d, 'kamailio', 'modules'))
       .find(existsSync);
-  let config = join(appDir, 'kamailio', 'stateless-uas.cfg');
+  let config = join(appDir, 'kamailio', options.config ?? 'stateless-uas.cfg');
   if (options.tcpChildren !== undefined) {
-    const copy = join(run, 'stateless-uas.cfg');
+    const copy = join(run, options.config ?? 'stateless-uas.cfg');
     writeFileSync(
       copy,
       readFileSync(config, 'utf8').replace(/^tcp_children=\d+$/m, `tcp_children=${options.tcpChildren}`),
@@ -55,6 +57,7 @@ export async function startKamailioUas(transport, options = {}) {
       '-l',
       `${transport}:127.0.0.1:${port}`,
       ...(options.children !== undefined ? ['-n', `${options.children}`] : []),
+      ...(options.defines ?? []).flatMap((define) => ['-A', define]),
       '-DD',
       '-E',
       '-Y',

@@ -12,12 +12,16 @@
 // calls up long before they time out. Rates go up by 1000 calls/s until a step fails, then by 250
 // from the last passing rate. Needs `sipp` (Debian: sip-tester) and `kamailio`.
 //
+// Two more parts (bench/auth-tls-parts.mjs): `auth`, the authenticated REGISTER rate against
+// sip-uas and Kamailio's auth registrar, and `tls`, the call rate over TLS next to TCP's.
+//
 // Environment: BENCH_SIP_SECONDS (per step, default 5), BENCH_SIP_MAX_RATE (default 30,000),
-// BENCH_SIP_TRANSPORTS (default `tcp,udp`: which parts run).
+// BENCH_SIP_TRANSPORTS (default `tcp,udp,auth,tls`: which parts run).
 //
 // Last line: BENCH sip {"cps", "kamailioCps", "ratio", "upgradeFailedCalls", "udpCps",
-// "kamailioUdpCps", "udpRatio", "udpUpgradeFailedCalls", …} (the fields of a part that did not
-// run are null).
+// "kamailioUdpCps", "udpRatio", "udpUpgradeFailedCalls", "authRegCps", "kamailioAuthRegCps",
+// "authRegRatio", "tlsCps", "tlsTcpCps", "tlsToTcp", "kamailioTlsCps", "tlsRatio", …} (the
+// fields of a part that did not run are null).
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -26,6 +30,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lineChart, writeChart } from '../../../tools/bench-chart.mjs';
 import runner from '../sipp/run-sipp.cjs';
 import { freePort, sippStep, startKamailioUas, watch } from './bench-processes.mjs';
+import { authPart, tlsPart } from './auth-tls-parts.mjs';
+import { rampUp as ramp } from './ramp.mjs';
 
 const { runSipp, which } = runner;
 
@@ -41,9 +47,13 @@ for (const tool of ['sipp', 'kamailio']) {
   }
 }
 
-const transports = (process.env.BENCH_SIP_TRANSPORTS ?? 'tcp,udp').split(',');
+const transports = (process.env.BENCH_SIP_TRANSPORTS ?? 'tcp,udp,auth,tls').split(',');
 const tcp = transports.includes('tcp') ? await part('tcp') : undefined;
 const udp = transports.includes('udp') ? await part('udp') : undefined;
+const auth = transports.includes('auth') ? await authPart({ seconds, maxRate }) : undefined;
+const tls = transports.includes('tls')
+  ? await tlsPart({ seconds, maxRate, tcpCps: tcp?.app.cps })
+  : undefined;
 
 const result = {
   cps: tcp?.app.cps ?? null,
@@ -63,12 +73,24 @@ const result = {
   udpUpgradeSuccessfulCalls: udp?.upgrade.successful ?? null,
   udpUpgraded: udp?.upgrade.upgraded ?? null,
   kamailioUdpWorkers: udp === undefined ? null : availableParallelism(),
+  authRegCps: auth?.app.cps ?? null,
+  kamailioAuthRegCps: auth?.kamailio.cps ?? null,
+  authRegRatio: auth?.ratio ?? null,
+  tlsCps: tls?.app.cps ?? null,
+  tlsTcpCps: tls?.tcpCps ?? null,
+  tlsToTcp: tls?.tlsToTcp ?? null,
+  kamailioTlsCps: tls?.kamailio?.cps ?? null,
+  tlsRatio: tls?.ratio ?? null,
   secondsPerStep: seconds,
   steps: {
     app: tcp?.app.steps ?? [],
     kamailio: tcp?.kamailio.steps ?? [],
     udpApp: udp?.app.steps ?? [],
     udpKamailio: udp?.kamailio.steps ?? [],
+    authApp: auth?.app.steps ?? [],
+    authKamailio: auth?.kamailio.steps ?? [],
+    tlsApp: tls?.app.steps ?? [],
+    tlsKamailio: tls?.kamailio?.steps ?? [],
   },
 };
 for (const [name, figures] of [
@@ -82,6 +104,15 @@ for (const [name, figures] of [
       `hot upgrade at ${upgrade.rate} calls/s: ${upgrade.failed} failed of ${upgrade.successful + upgrade.failed}`,
   );
 }
+if (auth !== undefined)
+  console.log(
+    `\nauthenticated REGISTER (TCP): apps/sip-uas ${auth.app.cps}/s, Kamailio ${auth.kamailio.cps}/s, ratio ${auth.ratio}`,
+  );
+if (tls !== undefined)
+  console.log(
+    `TLS: apps/sip-uas ${tls.app.cps} calls/s (TCP ${tls.tcpCps}, ratio ${tls.tlsToTcp}), ` +
+      `Kamailio ${tls.kamailio?.cps ?? 'not run'} calls/s, ratio ${tls.ratio}`,
+  );
 console.log(`BENCH sip ${JSON.stringify(result)}`);
 
 /**
@@ -120,38 +151,9 @@ async function part(transport) {
   return { app, kamailio, ratio, upgrade };
 }
 
-/** Steps the rate up against one server; returns the highest passing rate and every step. */
-async function rampUp(name, start, sippTransport) {
-  const server = await start();
-  const steps = [];
-  let best = 0;
-  try {
-    let rate = 1000;
-    let increment = 1000;
-    while (rate <= maxRate) {
-      const step = await callsAt(server, rate, sippTransport);
-      steps.push(step);
-      console.log(
-        `${name.padEnd(16)} ${String(rate).padStart(6)} calls/s → ${step.successful} ok, ${step.failed} failed, ` +
-          `at most ${step.maxCurrentCalls} in progress, CPU server ${step.serverCpu}% sipp ${step.sippCpu}%` +
-          (step.pass ? '' : '  FAIL'),
-      );
-      if (step.pass) {
-        best = rate;
-        rate += increment;
-      } else if (increment === 1000) {
-        increment = 250;
-        rate = best + increment;
-        if (rate >= step.rate) break;
-      } else {
-        break;
-      }
-      await sleep(1000); // let the server settle (timers, GC) between steps
-    }
-  } finally {
-    await server.stop();
-  }
-  return { cps: best, steps };
+/** Steps the rate up against one server over `sippTransport` (bench/ramp.mjs). */
+function rampUp(name, start, sippTransport) {
+  return ramp(name, start, (server, rate) => callsAt(server, rate, sippTransport), maxRate);
 }
 
 /** One sipp run of rate × seconds calls over `sippTransport` (`t1` or `u1`). */

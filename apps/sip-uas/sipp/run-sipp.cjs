@@ -24,6 +24,48 @@ function which(tool) {
   return undefined;
 }
 
+/**
+ * Where scripts/build-sipp-tls.sh installs a sipp built with TLS (Debian's is built without:
+ * "To use a TLS transport you must compile SIPp with OpenSSL").
+ */
+const SIPP_TLS_DEFAULT = '/usr/local/lib/aem-sipp-tls/sipp';
+
+/**
+ * The sipp that runs TLS transports (`-t l1`, `-t ln`): `$SIPP_TLS` if set, else the build of
+ * scripts/build-sipp-tls.sh at its fixed path, if executable; otherwise `undefined`.
+ */
+function tlsSipp() {
+  const candidate = process.env.SIPP_TLS || SIPP_TLS_DEFAULT;
+  try {
+    accessSync(candidate, constants.X_OK);
+    return candidate;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * sipp's TLS options for a run against our server, from a folder of tools/make-test-certs.mjs.
+ * sipp 3.6 loads a certificate and key even as a client (`-tls_cert`, `-tls_key`: the test
+ * client's); it checks the server's certificate only when given both a CA and a CRL (`-tls_ca`,
+ * `-tls_crl`); and with TLS 1.3 negotiated (OpenSSL 3's default) it connects but never places a
+ * call, so the version is pinned to 1.2 (sipp supports 1.3 from 3.7 on).
+ *
+ * @param dir - the certificates' folder.
+ * @param ca - the CA file sipp must verify the server against (`undefined`: no verification).
+ */
+function tlsArgs(dir, ca) {
+  return [
+    '-tls_cert',
+    join(dir, 'client.crt'),
+    '-tls_key',
+    join(dir, 'client.key'),
+    '-tls_version',
+    '1.2',
+    ...(ca === undefined ? [] : ['-tls_ca', ca, '-tls_crl', join(dir, 'ca.crl')]),
+  ];
+}
+
 /** The rows of sipp's statistics file, each a map from column name to value. */
 function statRows(file) {
   if (!existsSync(file)) return [];
@@ -43,12 +85,19 @@ function statRows(file) {
 
 /**
  * Runs sipp with `args` (scenario, transport, -m, -r …) against 127.0.0.1:`port`, bounded by
- * `timeoutS` (sipp's own -timeout, and a kill 10 s later).
+ * `timeoutS` (sipp's own -timeout, and a kill 10 s later). A TLS transport (`-t l1`/`ln`) runs
+ * the TLS build ({@link tlsSipp}).
  */
 function runSipp(port, args, timeoutS = 60) {
-  const sipp = which('sipp');
+  const transport = args[args.indexOf('-t') + 1];
+  const tls = args.includes('-t') && /^l/.test(transport ?? '');
+  const sipp = tls ? tlsSipp() : which('sipp');
   if (sipp === undefined)
-    throw new Error('sipp is not installed (Debian: apt-get install sip-tester)');
+    throw new Error(
+      tls
+        ? `no sipp with TLS at ${process.env.SIPP_TLS || SIPP_TLS_DEFAULT} (apps/sip-uas/scripts/build-sipp-tls.sh builds it; SIPP_TLS names another)`
+        : 'sipp is not installed (Debian: apt-get install sip-tester)',
+    );
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const stats = join(dir, 'stats.csv');
@@ -94,4 +143,4 @@ function runSipp(port, args, timeoutS = 60) {
   });
 }
 
-module.exports = { runSipp, which };
+module.exports = { runSipp, which, tlsSipp, tlsArgs, SIPP_TLS_DEFAULT };

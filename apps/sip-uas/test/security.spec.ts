@@ -13,7 +13,8 @@ import { parseDigestHeader } from '../src/auth/authorization-header';
 import { credentialsLine } from '../src/auth/credentials-file';
 import { digestHa1, digestResponse, type DigestAlgorithm } from '../src/auth/digest-algorithm';
 import { SipUdpClient, type SipReply } from './sip-udp-client';
-import { placeCalls, SIPP_MISSING } from './sipp';
+import { tlsArgs } from '../sipp/run-sipp.cjs';
+import { placeCalls, SIPP_MISSING, SIPP_TLS_MISSING } from './sipp';
 import { startUas, type UasProcess } from './uas-process';
 
 const suite = SIPP_MISSING === undefined || process.env.CI === 'true' ? describe : describe.skip;
@@ -211,12 +212,17 @@ suite('sip-uas security (the built server)', () => {
     // (SHA-256 first, as RFC 8760 asks) it fails with exit code 255. A server for MD5-only
     // clients lists MD5 first (SIP_AUTH_ALGORITHMS=MD5,SHA-256).
     let md5First: UasProcess;
+    let md5FirstTls: number;
     beforeAll(async () => {
       md5First = await startUas({
         SIP_AUTH_FILE: users,
         SIP_REALM: REALM,
         SIP_AUTH_ALGORITHMS: 'MD5,SHA-256',
+        SIP_TLS_KEY: join(dir, 'server.key'),
+        SIP_TLS_CERT: join(dir, 'server.crt'),
+        SIP_TLS_PORT: '0',
       });
+      md5FirstTls = Number((await md5First.waitFor(/tls: sips:[\d.]+:(\d+)/))[1]);
     });
     afterAll(async () => {
       expect(await md5First?.stop('SIGTERM')).toBe(0);
@@ -227,35 +233,54 @@ suite('sip-uas security (the built server)', () => {
       expect(run).toMatchObject({ code: 255, successful: 0 });
     });
 
-    // Debian's sipp is built without OpenSSL ("To use a TLS transport you must compile SIPp
-    // with OpenSSL"), so `-t l1` cannot run here: TLS is covered by our own client below.
+    // TLS runs sipp built with OpenSSL (scripts/build-sipp-tls.sh; Debian's has no TLS), told
+    // to verify the server against the test CA.
+    const tlsIt = SIPP_TLS_MISSING === undefined ? it : it.skip;
+    const verified = (): string[] => tlsArgs(dir, join(dir, 'ca.crt'));
     it.each([
       ['UDP', 'u1'],
       ['TCP', 't1'],
+      ['TLS', 'l1'],
     ] as const)(
       '%s: the right password registers, a wrong one is challenged again',
       async (_name, transport) => {
-        const port = md5First.port;
-        const right = await placeCalls(
-          port,
-          'register-auth',
-          transport,
-          5,
-          10,
-          sippAuth('alice-pw'),
-        );
+        if (transport === 'l1' && SIPP_TLS_MISSING !== undefined) {
+          console.warn(`TLS with sipp not run: ${SIPP_TLS_MISSING}`);
+          return;
+        }
+        const port = transport === 'l1' ? md5FirstTls : md5First.port;
+        const tls = transport === 'l1' ? verified() : [];
+        const right = await placeCalls(port, 'register-auth', transport, 5, 10, [
+          ...sippAuth('alice-pw'),
+          ...tls,
+        ]);
         expect(right).toMatchObject({ code: 0, successful: 5, failed: 0 });
-        const wrong = await placeCalls(
-          port,
-          'register-auth-refused',
-          transport,
-          2,
-          10,
-          sippAuth('wrong'),
-        );
+        const wrong = await placeCalls(port, 'register-auth-refused', transport, 2, 10, [
+          ...sippAuth('wrong'),
+          ...tls,
+        ]);
         expect(wrong).toMatchObject({ code: 0, successful: 2, failed: 0 });
       },
     );
+
+    tlsIt('TLS: sipp places calls over a verified connection (-sn uac -t l1)', async () => {
+      const run = await placeCalls(md5FirstTls, 'uac', 'l1', 20, 20, verified());
+      expect(run).toMatchObject({ code: 0, successful: 20, failed: 0 });
+    });
+
+    tlsIt('TLS: sipp refuses a server whose certificate its CA did not sign', async () => {
+      // The server's certificate is signed by the test CA; sipp trusts only the rogue one.
+      const run = await placeCalls(
+        md5FirstTls,
+        'uac',
+        'l1',
+        1,
+        1,
+        tlsArgs(dir, join(dir, 'rogue.crt')),
+      );
+      expect(run).toMatchObject({ code: 255, successful: 0 });
+      expect(run.output).toMatch(/TLS verification error|Unable to connect/);
+    });
   });
 
   it('bans a flood from 127.0.0.2 while 127.0.0.3 is served, and lifts the ban after its time', async () => {

@@ -1,12 +1,21 @@
 // The tests' face of sipp (Debian package `sip-tester`): placing calls of a scenario and the
 // verdict of a run. The run itself is sipp/run-sipp.cjs, shared with the benchmark.
 import { join } from 'node:path';
-import { runSipp, which, type SippRun } from '../sipp/run-sipp.cjs';
+import { runSipp, tlsSipp, which, type SippRun } from '../sipp/run-sipp.cjs';
 
 /** Why the sipp tests cannot run here, or `undefined`. */
 export const SIPP_MISSING =
   which('sipp') === undefined
     ? 'sipp is not installed (Debian: apt-get install sip-tester)'
+    : undefined;
+
+/**
+ * Why sipp cannot run TLS here, or `undefined`: Debian's sipp is built without it, and
+ * scripts/build-sipp-tls.sh (run by .ci/run) builds one that has it.
+ */
+export const SIPP_TLS_MISSING =
+  tlsSipp() === undefined
+    ? 'no sipp with TLS (run apps/sip-uas/scripts/build-sipp-tls.sh, or set SIPP_TLS)'
     : undefined;
 
 /** The repository's own sipp scenarios. */

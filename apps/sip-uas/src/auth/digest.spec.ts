@@ -81,6 +81,13 @@ describe('NonceIssuer', () => {
     now += 300_001;
     expect(issuer.check(a).state).toBe('stale');
   });
+  it('never repeats a nonce within one clock tick, past a refill of its random pool', () => {
+    // The random part comes from a pool of 512 nonces' worth: 2,000 nonces span several refills.
+    const issuer = new NonceIssuer(secret, 'r', 300_000, () => 42);
+    const nonces = new Set(Array.from({ length: 2_000 }, () => issuer.issue()));
+    expect(nonces.size).toBe(2_000);
+    for (const nonce of nonces) expect(issuer.check(nonce).state).toBe('fresh');
+  });
   it('refuses forged, altered, foreign-realm and other-secret nonces', () => {
     const issuer = new NonceIssuer(secret, 'r', 300_000, () => 5);
     const nonce = issuer.issue();
