@@ -137,7 +137,12 @@ suite('SIP_WORKERS=2 with TLS on SIP_TLS_PORT=0 and digest authentication', () =
     const users = join(dir, 'users.htdigest');
     writeFileSync(
       users,
-      `${credentialsLine('alice', 'example.test', digestHa1('MD5', 'alice', 'example.test', 'pw'))}\n`,
+      `${credentialsLine(
+        'alice',
+        'example.test',
+        digestHa1('MD5', 'alice', 'example.test', 'pw'),
+        digestHa1('SHA-256', 'alice', 'example.test', 'pw'),
+      )}\n`,
     );
     uas = await startUas({
       SIP_WORKERS: '2',
@@ -149,7 +154,7 @@ suite('SIP_WORKERS=2 with TLS on SIP_TLS_PORT=0 and digest authentication', () =
     });
   });
   afterAll(async () => {
-    expect(await uas?.stop('SIGTERM')).toBe(0);
+    if (uas !== undefined) expect(await uas.stop('SIGTERM')).toBe(0);
   });
 
   it('prints the security lines a single process prints, once', () => {

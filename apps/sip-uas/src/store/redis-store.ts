@@ -144,7 +144,7 @@ export class RedisStore implements RegistrarStore {
   }
 
   async lookup(aor: string): Promise<StoredBinding[]> {
-    const values = (await this.call(() =>
+    const values = await this.call(() =>
       this.redis.sipLookupAor(this.setKey(aor), this.bindingKey(aor, '')),
     );
     return values.map((value) => JSON.parse(value) as StoredBinding);
