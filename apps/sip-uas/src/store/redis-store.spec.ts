@@ -142,4 +142,25 @@ describe('RedisStore (a real redis-server)', () => {
       'sip:c@10.0.0.3',
     ]);
   });
+  // Regression: the Redis client resubscribed by itself after a reconnect and left that
+  // command's promise unhandled; a store closed before Redis answered it raised an unhandled
+  // rejection ("Connection is closed") that failed an unrelated jest suite, and would have
+  // ended a server whose Redis flapped.
+  it('closes cleanly while it resubscribes after a reconnect', async () => {
+    const unhandled: unknown[] = [];
+    const collect = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', collect);
+    try {
+      const flapping = await Promise.all([open(), open(), open()]);
+      await redis.kill();
+      await eventually(() => flapping.every((store) => !store.available));
+      redis = await startRedis(redis.port);
+      await eventually(() => flapping.some((store) => store.available));
+      await Promise.all(flapping.map((store) => store.close()));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', collect);
+    }
+  });
 });

@@ -74,6 +74,8 @@ export class RedisStore implements RegistrarStore {
   private readonly prefix: string;
   private readonly nodeId = randomUUID();
   private readonly listeners: ((aor: string) => void)[] = [];
+  /** Set once {@link RedisStore.ready} subscribed: from then on every reconnect resubscribes. */
+  private subscribed = false;
 
   /** Connects to `url` (`redis://host:port/db`); commands work once {@link RedisStore.ready}. */
   constructor(url: string, options: RedisStoreOptions = {}) {
@@ -89,7 +91,19 @@ export class RedisStore implements RegistrarStore {
     // Sent by SHA (EVALSHA), the script's text only when the server does not know it yet.
     this.redis.defineCommand('sipSaveBinding', { lua: SAVE_SCRIPT, numberOfKeys: 2 });
     this.redis.defineCommand('sipLookupAor', { lua: LOOKUP_SCRIPT, numberOfKeys: 1 });
-    this.subscriber = new Redis(url, { ...common, enableOfflineQueue: true });
+    // The client's own resubscription after a reconnect leaves its promise unhandled: a close
+    // (or another drop) before Redis answers it was an unhandled rejection that ended the
+    // process. This store resubscribes itself on every reconnect and handles the outcome; a
+    // failure is retried by the next reconnect, and until then only change notices are missed
+    // (lookups read Redis itself).
+    this.subscriber = new Redis(url, {
+      ...common,
+      enableOfflineQueue: true,
+      autoResubscribe: false,
+    });
+    this.subscriber.on('ready', () => {
+      if (this.subscribed) this.subscriber.subscribe(this.channel).catch(() => undefined);
+    });
     // Errors while disconnected are reported by `available` and by the failing commands.
     this.redis.on('error', () => undefined);
     this.subscriber.on('error', () => undefined);
@@ -104,7 +118,8 @@ export class RedisStore implements RegistrarStore {
   /** Connects both clients and subscribes to the change channel. */
   async ready(): Promise<this> {
     await Promise.all([this.redis.connect(), this.subscriber.connect()]);
-    await this.subscriber.subscribe(`${this.prefix}:changes`);
+    await this.subscriber.subscribe(this.channel);
+    this.subscribed = true;
     return this;
   }
 
@@ -127,7 +142,7 @@ export class RedisStore implements RegistrarStore {
         contact,
         binding.callId,
         binding.cseq,
-        `${this.prefix}:changes`,
+        this.channel,
         `${this.nodeId}\t${aor}`,
       ),
     );
@@ -139,7 +154,7 @@ export class RedisStore implements RegistrarStore {
         .multi()
         .del(this.bindingKey(aor, contact))
         .srem(this.setKey(aor), contact)
-        .publish(`${this.prefix}:changes`, `${this.nodeId}\t${aor}`),
+        .publish(this.channel, `${this.nodeId}\t${aor}`),
     );
   }
 
@@ -157,6 +172,10 @@ export class RedisStore implements RegistrarStore {
   async close(): Promise<void> {
     this.redis.disconnect();
     this.subscriber.disconnect();
+  }
+
+  private get channel(): string {
+    return `${this.prefix}:changes`;
   }
 
   private bindingKey(aor: string, contact: string): string {
