@@ -136,12 +136,15 @@ export function answersOptions(port) {
 }
 
 /**
- * CPU seconds (user + system) used so far by process `pid` and its children that are still
- * alive (Kamailio's workers), from /proc.
+ * CPU seconds (user + system) used so far by process `pid` and every live descendant (the
+ * cluster's workers, Kamailio's children and any process they forked), from /proc: the whole
+ * tree, so a server of several processes is charged for all of them. A descendant that exited
+ * during the measurement takes its CPU with it (its parent's cutime counts it only once
+ * reaped); the benchmarks kill no worker while measuring.
  */
 export function cpuSeconds(pid) {
   const ticksPerSecond = 100; // USER_HZ on Linux
-  let total = 0;
+  const processes = new Map(); // pid → { ppid, ticks }
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat;
@@ -151,8 +154,21 @@ export function cpuSeconds(pid) {
       continue; // gone meanwhile
     }
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(fields[1]);
-    if (Number(entry) === pid || ppid === pid) total += Number(fields[11]) + Number(fields[12]);
+    processes.set(Number(entry), {
+      ppid: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    });
+  }
+  const children = new Map();
+  for (const [child, { ppid }] of processes) {
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(child);
+  }
+  let total = 0;
+  for (const queue = [pid]; queue.length > 0; ) {
+    const next = queue.pop();
+    total += processes.get(next)?.ticks ?? 0;
+    queue.push(...(children.get(next) ?? []));
   }
   return total / ticksPerSecond;
 }
@@ -182,27 +198,43 @@ export async function freePort() {
  * One step of a ramp: sipp places rate × `seconds` calls of `scenario` (its arguments up to the
  * rate) against `server`. The step passes when sipp exits 0, every call succeeded and the server
  * kept up: at most 200 ms worth of calls in progress at once (a server that falls behind piles
- * calls up long before they time out). The server's CPU is its process's and its children's
- * (Kamailio's or the cluster's workers) from /proc: in % of one core, and in µs per successful
- * call.
+ * calls up long before they time out). The server's CPU is its whole process tree's (Kamailio's
+ * or the cluster's workers) from /proc: in % of one core, and in µs per successful call.
+ *
+ * @param sources - the local addresses of the sipp processes: one sipp per address, each placing
+ *   an equal share of the calls from its own address (so neither one sipp's single thread nor
+ *   one address's ephemeral ports bound the load). Default one sipp on 127.0.0.1.
  */
-export async function sippStep(server, rate, seconds, scenario) {
+export async function sippStep(server, rate, seconds, scenario, sources = ['127.0.0.1']) {
   const calls = rate * seconds;
+  const share = (total, i) =>
+    Math.floor(total / sources.length) + (i < total % sources.length ? 1 : 0);
   const cpuBefore = cpuSeconds(server.child.pid);
-  const run = await runSipp(
-    server.port,
-    [...scenario, '-r', `${rate}`, '-m', `${calls}`],
-    seconds * 4 + 20,
+  const runs = await Promise.all(
+    sources.map((source, i) =>
+      runSipp(
+        server.port,
+        [...scenario, '-i', source, '-r', `${share(rate, i)}`, '-m', `${share(calls, i)}`],
+        seconds * 4 + 20,
+      ),
+    ),
   );
+  const elapsedS = Math.max(...runs.map((run) => run.elapsedS));
   const cpu = cpuSeconds(server.child.pid) - cpuBefore;
-  const serverCpu = Math.round((100 * cpu) / run.elapsedS);
+  const serverCpu = Math.round((100 * cpu) / elapsedS);
+  const sum = (key) => runs.reduce((total, run) => total + (run[key] ?? 0), 0);
+  const successful = sum('successful');
+  const failed = sum('failed');
+  // Each sipp samples its own calls in progress once a second; their samples line up closely
+  // enough that the sum of the maxima bounds the server's backlog from above.
+  const maxCurrentCalls = sum('maxCurrentCalls');
+  const sippCpu = runs.some((run) => run.sippCpu === null) ? null : sum('sippCpu');
   const backlogLimit = Math.max(50, Math.round(rate * 0.2));
   const pass =
-    run.code === 0 &&
-    run.failed === 0 &&
-    run.successful === calls &&
-    run.maxCurrentCalls <= backlogLimit;
-  const cpuPerCallUs = run.successful > 0 ? Math.round((cpu * 1e6) / run.successful) : null;
-  const { successful, failed, maxCurrentCalls, sippCpu } = run;
+    runs.every((run) => run.code === 0) &&
+    failed === 0 &&
+    successful === calls &&
+    maxCurrentCalls <= backlogLimit;
+  const cpuPerCallUs = successful > 0 ? Math.round((cpu * 1e6) / successful) : null;
   return { rate, successful, failed, maxCurrentCalls, serverCpu, sippCpu, cpuPerCallUs, pass };
 }

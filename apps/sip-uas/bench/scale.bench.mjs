@@ -1,28 +1,43 @@
 #!/usr/bin/env node
 // `npm run bench:scale`: what every core and a store cost.
 //
-// 1. Calls: the highest rate with zero failed calls of sipp's `uac` with a TCP connection per
-//    call (-t tn, so the kernel spreads the connections over the workers' reusePort sockets)
-//    against apps/sip-uas with SIP_WORKERS=1 and =2, and against Kamailio with the same number
-//    of TCP workers (tcp_children). Then both app configurations once more at one common rate
-//    (the lower of the two maxima) to compare the server's CPU per call at equal load: the sum
-//    over the primary and its workers from /proc, in µs per successful call — on 2 cores sipp
-//    competes with the server, so its CPU is printed beside.
+// 1. Calls: the highest rate with zero failed calls of sipp's `uac` over UDP with a socket per
+//    call (-t un) against apps/sip-uas with SIP_WORKERS=1 and =2 (each worker binds the port
+//    with reusePort; the kernel spreads the datagrams over them by source address and port), and
+//    against Kamailio with as many UDP workers (-n, its `children`). Then every configuration
+//    once more at one common rate (the lower of the app's two maxima) to compare the server's
+//    CPU per call at equal load: the sum over its whole process tree (the primary and its
+//    workers, Kamailio's children) from /proc, in µs per successful call. On 2 cores the load
+//    generator competes with the server, so sipp's CPU is printed beside.
+//
+//    Why not sipp -t tn (a TCP connection per call), as issue #20 first asked: sipp closes each
+//    connection itself, so every call leaves a TIME_WAIT socket on sipp's side for 60 s, and sipp
+//    binds its local address before connecting, a port choice that never reuses a TIME_WAIT port
+//    (tcp_tw_reuse applies to connect()'s own choice only). The 28,232 ports of the default
+//    ip_local_port_range last 28,232 calls a minute: the ramp's later steps completed 0 calls,
+//    Kamailio's as well. Before that, sipp's single thread saturated at 1,000–1,500 calls/s
+//    (80–96 % of a core for connect, close and the per-socket poll set) while the server idled.
+//    Over UDP a call's socket is closed without TIME_WAIT, and the load comes from
+//    BENCH_SCALE_SIPPS sipp processes (default 2), each from its own loopback address
+//    (127.0.0.2, .3 …) with an equal share of the rate, so neither one sipp's thread nor one
+//    address's ports bound the load. The flood guard allows 127.0.0.0/8 here (its default allows
+//    only 127.0.0.1): one address placing thousands of calls a second is what it bans.
 // 2. REGISTERs: the highest rate with zero failures of sipp/register-once.xml (one REGISTER per
 //    call, a fresh address of record each, over one UDP socket) against one worker with the
 //    embedded journal and with Redis (a redis-server started here).
 //
-// A step at rate R places R × BENCH_SCALE_SECONDS calls and passes when sipp exits 0, every
-// call succeeded and at most 200 ms worth of calls were in progress at once. Rates go up by
-// BENCH_SCALE_STEP (default 500) until a step fails, then by a quarter of it from the last
-// passing rate. Needs sipp, kamailio and redis-server.
+// A step at rate R places R × BENCH_SCALE_SECONDS calls and passes when every sipp exits 0,
+// every call succeeded and at most 200 ms worth of calls were in progress at once. Rates go up
+// by BENCH_SCALE_STEP (default 1,000) until a step fails, then by a quarter of it from the last
+// passing rate; a second between steps. Needs sipp, kamailio and redis-server.
 //
 // Environment: BENCH_SCALE_SECONDS (per step, default 5), BENCH_SCALE_MAX_RATE (default
-// 20,000), BENCH_SCALE_STEP (default 500).
+// 30,000), BENCH_SCALE_STEP (default 1,000), BENCH_SCALE_SIPPS (default 2), BENCH_SCALE_PARTS
+// (default `calls,register`: which parts run; the fields of a part that did not run are null).
 //
 // Last line: BENCH scale {"cps1", "cps2", "cpuPerCall1Us", "cpuPerCall2Us", "sippCpu1",
-// "sippCpu2", "commonRate", "kamailioCps1", "kamailioCps2", "regPerSecEmbedded",
-// "regPerSecRedis", …}.
+// "sippCpu2", "commonRate", "kamailioCps1", "kamailioCps2", "kamailioCpuPerCall1Us",
+// "kamailioCpuPerCall2Us", "regPerSecEmbedded", "regPerSecRedis", …}.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,8 +50,12 @@ const { which } = runner;
 
 const appDir = new URL('..', import.meta.url).pathname;
 const seconds = Number(process.env.BENCH_SCALE_SECONDS ?? 5);
-const maxRate = Number(process.env.BENCH_SCALE_MAX_RATE ?? 20_000);
-const stepRate = Number(process.env.BENCH_SCALE_STEP ?? 500);
+const maxRate = Number(process.env.BENCH_SCALE_MAX_RATE ?? 30_000);
+const stepRate = Number(process.env.BENCH_SCALE_STEP ?? 1_000);
+const sipps = Number(process.env.BENCH_SCALE_SIPPS ?? 2);
+const parts = (process.env.BENCH_SCALE_PARTS ?? 'calls,register').split(',');
+/** The sipp processes' local addresses for the call part: 127.0.0.2, 127.0.0.3 … */
+const sources = Array.from({ length: sipps }, (_, i) => `127.0.0.${i + 2}`);
 
 for (const tool of ['sipp', 'kamailio', 'redis-server']) {
   if (which(tool) === undefined) {
@@ -47,80 +66,112 @@ for (const tool of ['sipp', 'kamailio', 'redis-server']) {
 
 const scratch = mkdtempSync(join(tmpdir(), 'sip-scale-bench-'));
 // -max_socket stays under the usual open-file limit (sipp refuses to start above it).
-const uac = (transport) => ['-sn', 'uac', '-t', transport, '-max_socket', '10000'];
+const uac = ['-sn', 'uac', '-t', 'un', '-max_socket', '10000'];
+/** The app for the call part: no store, the flood guard allowing the sipps' addresses. */
+const callApp = (workers) => () =>
+  startApp({ SIP_WORKERS: `${workers}`, SIP_FLOOD_ALLOW: '127.0.0.0/8' }, 'udp');
+const kamailio = (workers) => () => startKamailioUas('udp', { children: workers });
 const registerOnce = ['-sf', join(appDir, 'sipp', 'register-once.xml'), '-t', 'u1'];
 
 try {
-  const app1 = await rampUp('sip-uas 1 worker', () => startApp({ SIP_WORKERS: '1' }), uac('tn'));
-  const app2 = await rampUp('sip-uas 2 workers', () => startApp({ SIP_WORKERS: '2' }), uac('tn'));
-  const commonRate = Math.max(stepRate / 4, Math.min(app1.cps, app2.cps));
-  const equal1 = await once('sip-uas 1 worker', () => startApp({ SIP_WORKERS: '1' }), commonRate);
-  const equal2 = await once('sip-uas 2 workers', () => startApp({ SIP_WORKERS: '2' }), commonRate);
-  const kamailio1 = await rampUp(
-    'kamailio 1 tcp worker',
-    () => startKamailioUas('tcp', { tcpChildren: 1 }),
-    uac('tn'),
-  );
-  const kamailio2 = await rampUp(
-    'kamailio 2 tcp workers',
-    () => startKamailioUas('tcp', { tcpChildren: 2 }),
-    uac('tn'),
-  );
-  const embedded = await rampUp(
-    'REGISTER journal',
-    () => startApp({ SIP_WORKERS: '1', SIP_STORE: join(scratch, 'bench.journal') }, 'udp'),
-    registerOnce,
-  );
-  const redis = await startRedis();
-  let redisRun;
-  try {
-    redisRun = await rampUp(
-      'REGISTER redis',
-      () => startApp({ SIP_WORKERS: '1', SIP_STORE: redis.url }, 'udp'),
-      registerOnce,
-    );
-  } finally {
-    await redis.stop();
-  }
-
+  const calls = parts.includes('calls') ? await callPart() : undefined;
+  const register = parts.includes('register') ? await registerPart() : undefined;
+  const ratio = (a, b) => (a > 0 && b !== undefined ? Number((b / a).toFixed(3)) : null);
   const result = {
-    cps1: app1.cps,
-    cps2: app2.cps,
-    commonRate,
-    cpuPerCall1Us: equal1.cpuPerCallUs,
-    cpuPerCall2Us: equal2.cpuPerCallUs,
-    sippCpu1: equal1.sippCpu,
-    sippCpu2: equal2.sippCpu,
-    cpuRatio:
-      equal1.cpuPerCallUs > 0 ? Number((equal2.cpuPerCallUs / equal1.cpuPerCallUs).toFixed(3)) : null,
-    kamailioCps1: kamailio1.cps,
-    kamailioCps2: kamailio2.cps,
-    regPerSecEmbedded: embedded.cps,
-    regPerSecRedis: redisRun.cps,
-    regRatio: embedded.cps > 0 ? Number((redisRun.cps / embedded.cps).toFixed(3)) : null,
+    cps1: calls?.app1.cps ?? null,
+    cps2: calls?.app2.cps ?? null,
+    commonRate: calls?.commonRate ?? null,
+    cpuPerCall1Us: calls?.equal1.cpuPerCallUs ?? null,
+    cpuPerCall2Us: calls?.equal2.cpuPerCallUs ?? null,
+    cpuRatio: ratio(calls?.equal1.cpuPerCallUs, calls?.equal2.cpuPerCallUs),
+    serverCpu1: calls?.equal1.serverCpu ?? null,
+    serverCpu2: calls?.equal2.serverCpu ?? null,
+    sippCpu1: calls?.equal1.sippCpu ?? null,
+    sippCpu2: calls?.equal2.sippCpu ?? null,
+    kamailioCps1: calls?.kamailio1.cps ?? null,
+    kamailioCps2: calls?.kamailio2.cps ?? null,
+    kamailioCpuPerCall1Us: calls?.kamailioEqual1.cpuPerCallUs ?? null,
+    kamailioCpuPerCall2Us: calls?.kamailioEqual2.cpuPerCallUs ?? null,
+    kamailioCpuRatio: ratio(
+      calls?.kamailioEqual1.cpuPerCallUs,
+      calls?.kamailioEqual2.cpuPerCallUs,
+    ),
+    kamailioSippCpu1: calls?.kamailioEqual1.sippCpu ?? null,
+    kamailioSippCpu2: calls?.kamailioEqual2.sippCpu ?? null,
+    regPerSecEmbedded: register?.embedded.cps ?? null,
+    regPerSecRedis: register?.redis.cps ?? null,
+    regRatio: ratio(register?.embedded.cps, register?.redis.cps),
+    sipps: calls === undefined ? null : sipps,
     secondsPerStep: seconds,
     steps: {
-      app1: app1.steps,
-      app2: app2.steps,
-      kamailio1: kamailio1.steps,
-      kamailio2: kamailio2.steps,
-      registerEmbedded: embedded.steps,
-      registerRedis: redisRun.steps,
+      app1: calls?.app1.steps ?? [],
+      app2: calls?.app2.steps ?? [],
+      kamailio1: calls?.kamailio1.steps ?? [],
+      kamailio2: calls?.kamailio2.steps ?? [],
+      registerEmbedded: register?.embedded.steps ?? [],
+      registerRedis: register?.redis.steps ?? [],
     },
   };
-  console.log(
-    `\ncalls (-t tn): 1 worker ${app1.cps}/s, 2 workers ${app2.cps}/s; Kamailio ${kamailio1.cps}/s and ${kamailio2.cps}/s\n` +
-      `server CPU per call at ${commonRate}/s: 1 worker ${equal1.cpuPerCallUs} µs, 2 workers ${equal2.cpuPerCallUs} µs ` +
-      `(sipp ${equal1.sippCpu}% / ${equal2.sippCpu}%)\n` +
-      `REGISTERs: journal ${embedded.cps}/s, Redis ${redisRun.cps}/s`,
-  );
+  if (calls !== undefined) {
+    const { app1, app2, equal1, equal2, kamailio1, kamailio2, commonRate } = calls;
+    const { kamailioEqual1: k1, kamailioEqual2: k2 } = calls;
+    console.log(
+      `\ncalls (UDP, -t un, ${sipps} sipps): 1 worker ${app1.cps}/s, 2 workers ${app2.cps}/s; ` +
+        `Kamailio ${kamailio1.cps}/s and ${kamailio2.cps}/s\n` +
+        `server CPU per call at ${commonRate}/s: 1 worker ${equal1.cpuPerCallUs} µs, 2 workers ${equal2.cpuPerCallUs} µs ` +
+        `(sipp ${equal1.sippCpu}% / ${equal2.sippCpu}%); Kamailio ${k1.cpuPerCallUs} µs, ${k2.cpuPerCallUs} µs`,
+    );
+  }
+  if (register !== undefined) {
+    console.log(`REGISTERs: journal ${register.embedded.cps}/s, Redis ${register.redis.cps}/s`);
+  }
   console.log(`BENCH scale ${JSON.stringify(result)}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
 
+/** The call part: ramps and equal-load steps of the app and Kamailio with 1 and 2 workers. */
+async function callPart() {
+  const app1 = await rampUp('sip-uas 1 worker', callApp(1), uac, sources);
+  const app2 = await rampUp('sip-uas 2 workers', callApp(2), uac, sources);
+  const kamailio1 = await rampUp('kamailio 1 udp worker', kamailio(1), uac, sources);
+  const kamailio2 = await rampUp('kamailio 2 udp workers', kamailio(2), uac, sources);
+  const commonRate = Math.max(stepRate / 4, Math.min(app1.cps, app2.cps));
+  return {
+    app1,
+    app2,
+    kamailio1,
+    kamailio2,
+    commonRate,
+    equal1: await once('sip-uas 1 worker', callApp(1), commonRate),
+    equal2: await once('sip-uas 2 workers', callApp(2), commonRate),
+    kamailioEqual1: await once('kamailio 1 udp worker', kamailio(1), commonRate),
+    kamailioEqual2: await once('kamailio 2 udp workers', kamailio(2), commonRate),
+  };
+}
+
+/** The REGISTER part: one worker with the embedded journal, then with Redis. */
+async function registerPart() {
+  const embedded = await rampUp(
+    'REGISTER journal',
+    () => startApp({ SIP_WORKERS: '1', SIP_STORE: join(scratch, 'bench.journal') }, 'udp'),
+    registerOnce,
+  );
+  const redisServer = await startRedis();
+  try {
+    const redis = await rampUp(
+      'REGISTER redis',
+      () => startApp({ SIP_WORKERS: '1', SIP_STORE: redisServer.url }, 'udp'),
+      registerOnce,
+    );
+    return { embedded, redis };
+  } finally {
+    await redisServer.stop();
+  }
+}
+
 /** Steps the rate up against one server; returns the highest passing rate and every step. */
-async function rampUp(name, start, scenario) {
+async function rampUp(name, start, scenario, from = ['127.0.0.1']) {
   const server = await start();
   const steps = [];
   let best = 0;
@@ -128,7 +179,7 @@ async function rampUp(name, start, scenario) {
     let rate = stepRate;
     let increment = stepRate;
     while (rate <= maxRate) {
-      const step = await callsAt(server, rate, scenario);
+      const step = await sippStep(server, rate, seconds, scenario, from);
       steps.push(step);
       log(name, step);
       if (step.pass) {
@@ -141,7 +192,7 @@ async function rampUp(name, start, scenario) {
       } else {
         break;
       }
-      await sleep(1000); // let the server settle (timers, GC, TIME_WAIT) between steps
+      await sleep(1000); // let the server settle (timers, GC) between steps
     }
   } finally {
     await server.stop();
@@ -149,21 +200,16 @@ async function rampUp(name, start, scenario) {
   return { cps: best, steps };
 }
 
-/** One step at `rate` against a fresh server: its CPU per call. */
+/** One call step at `rate` against a fresh server: its CPU per call. */
 async function once(name, start, rate) {
   const server = await start();
   try {
-    const step = await callsAt(server, rate, uac('tn'));
+    const step = await sippStep(server, rate, seconds, uac, sources);
     log(`${name} (equal load)`, step);
     return step;
   } finally {
     await server.stop();
   }
-}
-
-/** One sipp run of rate × seconds calls of `scenario`. */
-function callsAt(server, rate, scenario) {
-  return sippStep(server, rate, seconds, scenario);
 }
 
 function log(name, step) {

@@ -1,10 +1,18 @@
 #!/usr/bin/env node
 // `npm run bench:sip`: the highest call rate with zero failed calls that sipp's built-in `uac`
 // scenario reaches against apps/sip-uas and, in the same run, against Kamailio answering
-// statelessly (kamailio/stateless-uas.cfg) — over one TCP connection (-t t1), then over one UDP
-// socket (-t u1, sipp's default) with Kamailio running one UDP worker per core (-n) — and for
-// each transport calls per second during a SIGHUP hot upgrade at half the app's rate, with the
-// failed-call count.
+// statelessly (kamailio/stateless-uas.cfg) — over one TCP connection (-t t1) against one app
+// process and Kamailio's TCP workers, then over UDP with as many workers on both sides as cores
+// (the app's SIP_WORKERS, its default; Kamailio's -n) — and for each transport calls per second
+// during a SIGHUP hot upgrade at half the app's rate (with workers, SIGHUP upgrades them one by
+// one), with the failed-call count.
+//
+// The UDP load: by default two sipp processes from 127.0.0.2 and 127.0.0.3 with a socket per call
+// (-t un), the same against both servers. The app's workers each bind the port with reusePort,
+// and the kernel picks a worker by the datagram's source address and port: all of one socket's
+// traffic goes to one worker, so one sipp socket (-t u1) loads one worker only, whereas
+// Kamailio's workers share one socket. BENCH_SIP_UDP_MODE=u1 measures that single-socket case
+// (one sipp from 127.0.0.1). The flood guard allows 127.0.0.0/8 for the bench's sipps.
 //
 // A step at rate R places R × BENCH_SIP_SECONDS calls; it passes when sipp exits 0, every call
 // succeeded and the server kept up: the calls in progress (sipp's CurrentCall, sampled every
@@ -16,7 +24,8 @@
 // sip-uas and Kamailio's auth registrar, and `tls`, the call rate over TLS next to TCP's.
 //
 // Environment: BENCH_SIP_SECONDS (per step, default 5), BENCH_SIP_MAX_RATE (default 30,000),
-// BENCH_SIP_TRANSPORTS (default `tcp,udp,auth,tls`: which parts run).
+// BENCH_SIP_TRANSPORTS (default `tcp,udp,auth,tls`: which parts run), BENCH_SIP_UDP_MODE (`un`,
+// the default, or `u1`).
 //
 // Last line: BENCH sip {"cps", "kamailioCps", "ratio", "upgradeFailedCalls", "udpCps",
 // "kamailioUdpCps", "udpRatio", "udpUpgradeFailedCalls", "authRegCps", "kamailioAuthRegCps",
@@ -33,7 +42,7 @@ import { freePort, sippStep, startKamailioUas, watch } from './bench-processes.m
 import { authPart, tlsPart } from './auth-tls-parts.mjs';
 import { rampUp as ramp } from './ramp.mjs';
 
-const { runSipp, which } = runner;
+const { which } = runner;
 
 const appDir = new URL('..', import.meta.url).pathname;
 const workspace = join(appDir, '..', '..');
@@ -48,6 +57,18 @@ for (const tool of ['sipp', 'kamailio']) {
 }
 
 const transports = (process.env.BENCH_SIP_TRANSPORTS ?? 'tcp,udp,auth,tls').split(',');
+const udpMode = process.env.BENCH_SIP_UDP_MODE ?? 'un';
+if (udpMode !== 'un' && udpMode !== 'u1') {
+  console.error(`BENCH_SIP_UDP_MODE must be un or u1, got ${JSON.stringify(udpMode)}`);
+  process.exit(1);
+}
+/** Each transport's sipp: its transport mode and the local addresses of its processes. */
+const load = {
+  tcp: { mode: 't1', sources: ['127.0.0.1'] },
+  udp: udpMode === 'un' ? { mode: 'un', sources: ['127.0.0.2', '127.0.0.3'] } : { mode: 'u1', sources: ['127.0.0.1'] },
+};
+/** The app's workers per transport: one process over TCP (as always), every core over UDP. */
+const appWorkers = { tcp: 1, udp: availableParallelism() };
 const tcp = transports.includes('tcp') ? await part('tcp') : undefined;
 const udp = transports.includes('udp') ? await part('udp') : undefined;
 const auth = transports.includes('auth') ? await authPart({ seconds, maxRate }) : undefined;
@@ -81,6 +102,8 @@ const result = {
   tlsToTcp: tls?.tlsToTcp ?? null,
   kamailioTlsCps: tls?.kamailio?.cps ?? null,
   tlsRatio: tls?.ratio ?? null,
+  udpWorkers: udp === undefined ? null : appWorkers.udp,
+  udpSipp: udp === undefined ? null : `-t ${load.udp.mode} × ${load.udp.sources.length}`,
   secondsPerStep: seconds,
   steps: {
     app: tcp?.app.steps ?? [],
@@ -120,18 +143,9 @@ console.log(`BENCH sip ${JSON.stringify(result)}`);
  * the app's rate; draws the steps' CPU into bench/results/sip.svg (TCP) or sip-udp.svg (UDP).
  */
 async function part(transport) {
-  const sippTransport = transport === 'udp' ? 'u1' : 't1';
-  const app = await rampUp(`apps/sip-uas ${transport}`, () => startApp(transport), sippTransport);
-  const kamailio = await rampUp(
-    `kamailio ${transport}`,
-    () => startKamailio(transport),
-    sippTransport,
-  );
-  const upgrade = await upgradeRun(
-    Math.max(100, Math.floor(app.cps / 2)),
-    transport,
-    sippTransport,
-  );
+  const app = await rampUp(`apps/sip-uas ${transport}`, () => startApp(transport), transport);
+  const kamailio = await rampUp(`kamailio ${transport}`, () => startKamailio(transport), transport);
+  const upgrade = await upgradeRun(Math.max(100, Math.floor(app.cps / 2)), transport);
   const label = transport.toUpperCase();
   writeChart(
     join(appDir, 'bench', 'results', transport === 'udp' ? 'sip-udp.svg' : 'sip.svg'),
@@ -151,18 +165,28 @@ async function part(transport) {
   return { app, kamailio, ratio, upgrade };
 }
 
-/** Steps the rate up against one server over `sippTransport` (bench/ramp.mjs). */
-function rampUp(name, start, sippTransport) {
-  return ramp(name, start, (server, rate) => callsAt(server, rate, sippTransport), maxRate);
+/** Steps the rate up against one server over `transport` (bench/ramp.mjs). */
+function rampUp(name, start, transport) {
+  return ramp(name, start, (server, rate) => callsAt(server, rate, transport), maxRate);
 }
 
-/** One sipp run of rate × seconds calls over `sippTransport` (`t1` or `u1`). */
-function callsAt(server, rate, sippTransport) {
-  return sippStep(server, rate, seconds, ['-sn', 'uac', '-t', sippTransport]);
+/** The arguments of sipp's `uac` over `transport` as {@link load} says. */
+function uac(transport) {
+  // -max_socket under the open-file limit (sipp refuses to start above it); -t un needs it.
+  return ['-sn', 'uac', '-t', load[transport].mode, '-max_socket', '10000'];
 }
 
-/** Calls at `rate` for 3 × seconds while the handlers are hot-upgraded (SIGHUP) midway. */
-async function upgradeRun(rate, transport, sippTransport) {
+/** One step of rate × seconds calls over `transport`, shared by its sipp processes. */
+function callsAt(server, rate, transport) {
+  return sippStep(server, rate, seconds, uac(transport), load[transport].sources);
+}
+
+/**
+ * Calls at `rate` for 3 × seconds while the handlers are hot-upgraded (SIGHUP) midway: with
+ * workers the primary upgrades them one at a time, and the upgrade counts as done once every
+ * worker logged it.
+ */
+async function upgradeRun(rate, transport) {
   const release = join(workspace, 'tmp', `sip-bench-release-${process.pid}`);
   rmSync(release, { recursive: true, force: true });
   mkdirSync(release, { recursive: true });
@@ -170,25 +194,22 @@ async function upgradeRun(rate, transport, sippTransport) {
   const server = await startApp(transport, join(release, 'dist', 'main.js'));
   try {
     const duration = seconds * 3;
-    const running = runSipp(
-      server.port,
-      ['-sn', 'uac', '-t', sippTransport, '-r', `${rate}`, '-m', `${rate * duration}`],
-      duration * 4 + 20,
-    );
+    const running = sippStep(server, rate, duration, uac(transport), load[transport].sources);
     await sleep((duration * 1000) / 2);
     // "Deploy" a new build in place, then ask the running process to load it.
     const handlers = join(release, 'dist', 'handlers.js');
     writeFileSync(handlers, readFileSync(handlers, 'utf8').replace("'1.0.0'", "'1.0.1-bench'"));
     server.child.kill('SIGHUP');
     const run = await running;
-    const upgraded = /hot upgrade done/.test(server.output());
+    const upgrades = server.output().match(/hot upgrade done/g)?.length ?? 0;
+    const upgraded = upgrades >= appWorkers[transport];
     console.log(
       `hot upgrade ${transport} ${String(rate).padStart(6)} calls/s → ${run.successful} ok, ${run.failed} failed, ` +
-        `upgrade ${upgraded ? 'done' : 'NOT done'}`,
+        `upgrade ${upgraded ? 'done' : 'NOT done'} (${upgrades} of ${appWorkers[transport]} processes)`,
     );
     return {
       rate,
-      cps: run.elapsedS > 0 ? Math.round(run.successful / run.elapsedS) : 0,
+      cps: Math.round(run.successful / duration),
       successful: run.successful,
       failed: run.failed,
       upgraded,
@@ -199,7 +220,11 @@ async function upgradeRun(rate, transport, sippTransport) {
   }
 }
 
-/** Starts the built app (UDP and TCP on one port) on a free port; ready when `transport` answers. */
+/**
+ * Starts the built app (UDP and TCP on one port) on a free port with the transport's workers;
+ * ready when `transport` answers and, with workers, once the primary printed its listening line
+ * (every worker serves).
+ */
 async function startApp(transport, main = join(appDir, 'dist', 'main.js')) {
   const port = await freePort();
   const child = spawn(process.execPath, [main], {
@@ -208,14 +233,20 @@ async function startApp(transport, main = join(appDir, 'dist', 'main.js')) {
       SIP_HOST: '127.0.0.1',
       SIP_PORT: `${port}`,
       SIP_STATUS_MS: '0',
-      // One process, no store: what this bench has always measured (bench:scale does the rest).
-      SIP_WORKERS: '1',
+      SIP_WORKERS: `${appWorkers[transport]}`,
+      // No store: calls only (bench:scale measures the stores).
       SIP_STORE: 'memory',
+      // The bench's sipps place thousands of calls a second from 127.0.0.2 and .3.
+      SIP_FLOOD_ALLOW: '127.0.0.0/8',
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return watch(child, port, 'apps/sip-uas', transport);
+  let listening = false;
+  child.stdout.on('data', (chunk) => (listening ||= String(chunk).includes('listening on sip:')));
+  const server = await watch(child, port, 'apps/sip-uas', transport);
+  for (let i = 0; !listening && i < 200; i++) await sleep(50);
+  return server;
 }
 
 /**

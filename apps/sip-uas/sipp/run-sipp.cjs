@@ -84,9 +84,9 @@ function statRows(file) {
 }
 
 /**
- * Runs sipp with `args` (scenario, transport, -m, -r …) against 127.0.0.1:`port`, bounded by
- * `timeoutS` (sipp's own -timeout, and a kill 10 s later). A TLS transport (`-t l1`/`ln`) runs
- * the TLS build ({@link tlsSipp}).
+ * Runs sipp with `args` (scenario, transport, -m, -r, -i …) against 127.0.0.1:`port` — from
+ * 127.0.0.1 unless `args` set `-i` — bounded by `timeoutS` (sipp's own -timeout, and a kill
+ * 10 s later). A TLS transport (`-t l1`/`ln`) runs the TLS build ({@link tlsSipp}).
  */
 function runSipp(port, args, timeoutS = 60) {
   const transport = args[args.indexOf('-t') + 1];
@@ -104,8 +104,8 @@ function runSipp(port, args, timeoutS = 60) {
   const argv = [
     ...args,
     '-nostdin',
-    '-i',
-    '127.0.0.1',
+    // The local address: 127.0.0.1 unless `args` name one (-i 127.0.0.2 …).
+    ...(args.includes('-i') ? [] : ['-i', '127.0.0.1']),
     '-trace_stat',
     '-stf',
     stats,

@@ -11,6 +11,7 @@ import {
 import { contentLength, type ListenOptions } from '@aem/tcp';
 import { configFromEnv, type SipUasConfig } from './config';
 import { openSipSecurity } from './security/open-sip-security';
+import { securityLines } from './security/security-lines';
 import { createSipState, SIP_STATE, type SipState } from './state/sip-state';
 import { portFreeOnBoth } from './shared-port';
 import { startStatusLine } from './status-line';
@@ -28,9 +29,6 @@ async function main(configured: SipUasConfig): Promise<void> {
   // Every core: the primary only supervises; each worker runs the rest of this function.
   if (configured.workers > 1 && cluster.isPrimary) return runSipPrimary(configured);
   const inWorker = cluster.isWorker;
-  if (inWorker && configured.security.tls !== undefined && configured.security.tlsPort === 0) {
-    throw new Error('SIP_TLS_PORT=0 picks a port per process: with SIP_WORKERS > 1 name the port');
-  }
   const store = await openStore(configured, (message) =>
     process.stderr.write(`sip-uas: warning: ${message}\n`),
   );
@@ -39,6 +37,8 @@ async function main(configured: SipUasConfig): Promise<void> {
   let state: SipState | undefined;
   const port = configured.port === 0 ? await portFreeOnBoth(configured.host) : configured.port;
   const tls = configured.security.tls;
+  // With workers the primary resolves SIP_PORT=0 and SIP_TLS_PORT=0 and hands the ports to
+  // every worker in its environment, so the workers never see 0 here (each would pick its own).
   const tlsPort =
     tls !== undefined && configured.security.tlsPort === 0
       ? await portFreeOnBoth(configured.host)
@@ -99,8 +99,7 @@ async function main(configured: SipUasConfig): Promise<void> {
       store.onRemoteChange((aor) => dropAor(live, aor));
     },
   });
-  const { security } = state as SipState;
-  registerFloodGuardMetrics(app.metrics.registry, security.guard);
+  registerFloodGuardMetrics(app.metrics.registry, (state as SipState).security.guard);
   const target = `${config.host}:${port}`;
   const storeLine = `${describeStore(config)}, ${restored} restored`;
   if (inWorker) {
@@ -120,14 +119,7 @@ async function main(configured: SipUasConfig): Promise<void> {
       `  registrations: ${storeLine}\n` +
       `  try: sipp -sn uac -m 1000 -r 200 ${target}          (udp)\n` +
       `       sipp -sn uac -t t1 -m 1000 -r 200 ${target}    (tcp)\n` +
-      (tls === undefined
-        ? `  tls: set SIP_TLS_KEY and SIP_TLS_CERT to serve sips: on ${config.security.tlsPort}\n`
-        : `  tls: sips:${config.host}:${tlsPort}\n`) +
-      (security.auth === undefined
-        ? `  authentication: off (set SIP_AUTH_FILE; add users with npm run sip-uas:passwd -- <user>)\n`
-        : `  authentication: digest (${config.security.authAlgorithms.join(', ')}) for REGISTER${config.security.authInvite ? ' and INVITE' : ''}, realm ${config.security.realm}\n`) +
-      `  flood protection: more than ${config.security.floodMaxRequests} requests in ${config.security.floodWindowMs} ms bans a source for ${config.security.floodBanMs / 1000} s` +
-      ` (allowed: ${config.security.floodAllow.join(', ') || 'none'})\n` +
+      securityLines(config, tlsPort) +
       `  hot upgrade: kill -HUP ${process.pid}    stop: kill -TERM ${process.pid}\n` +
       (app.httpAddress === undefined
         ? `  dashboard: set HTTP_PORT (e.g. HTTP_PORT=9464) to serve it\n`

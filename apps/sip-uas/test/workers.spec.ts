@@ -2,8 +2,15 @@
 // TCP and UDP). Calls on a connection each (sipp -t tn) are served by both workers (their pids
 // in the primary's status line); a worker killed under load costs only the calls it had in
 // progress (over UDP, sipp -t un), is restarted, and the calls after it succeed; SIGTERM stops everything with 0.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { credentialsLine } from '../src/auth/credentials-file';
+import { digestHa1 } from '../src/auth/digest-algorithm';
 import { contactsOf, registerRequest, udpSipClient } from './sip-udp-client';
 import { allSucceeded, placeCalls, SIPP_MISSING } from './sipp';
 import { startUas, type UasProcess } from './uas-process';
@@ -117,3 +124,95 @@ suite('SIP_WORKERS=2', () => {
     expect(await uas.stop('SIGTERM')).toBe(0);
   });
 });
+
+// Regressions of #20: the primary's listening line left out the security lines a single process
+// prints, and SIP_TLS_PORT=0 with workers was refused (each worker would have picked a port of
+// its own); now the primary picks the TLS port once and every worker serves it.
+suite('SIP_WORKERS=2 with TLS on SIP_TLS_PORT=0 and digest authentication', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sip-workers-tls-'));
+  let uas: UasProcess;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(__dirname, '../../../tools/make-test-certs.mjs'), dir]);
+    const users = join(dir, 'users.htdigest');
+    writeFileSync(
+      users,
+      `${credentialsLine(
+        'alice',
+        'example.test',
+        digestHa1('MD5', 'alice', 'example.test', 'pw'),
+        digestHa1('SHA-256', 'alice', 'example.test', 'pw'),
+      )}\n`,
+    );
+    uas = await startUas({
+      SIP_WORKERS: '2',
+      SIP_AUTH_FILE: users,
+      SIP_REALM: 'example.test',
+      SIP_TLS_KEY: join(dir, 'server.key'),
+      SIP_TLS_CERT: join(dir, 'server.crt'),
+      SIP_TLS_PORT: '0',
+    });
+  });
+  afterAll(async () => {
+    if (uas !== undefined) expect(await uas.stop('SIGTERM')).toBe(0);
+  });
+
+  it('prints the security lines a single process prints, once', () => {
+    const output = uas.output();
+    expect(output.match(/listening on sip:/g)).toHaveLength(1);
+    expect(output).toMatch(/^ {2}tls: sips:127\.0\.0\.1:[1-9]\d*$/m);
+    expect(output).toContain(
+      'authentication: digest (SHA-256, MD5) for REGISTER, realm example.test',
+    );
+    expect(output).toMatch(/flood protection: more than 16 requests in 2000 ms bans a source/);
+    expect(output).not.toMatch(/SIP_TLS_PORT=0/);
+  });
+
+  it('serves TLS on the one port the primary picked, from both workers', async () => {
+    const tlsPort = Number(/tls: sips:[\d.]+:(\d+)/.exec(uas.output())![1]);
+    const answeredBy = new Set<string>();
+    // Each connection lands on one worker (reusePort); the To tag names the worker's pid.
+    for (let i = 0; i < 16 && answeredBy.size < 2; i++) {
+      const answer = await tlsOptions(tlsPort, join(dir, 'ca.crt'), i);
+      expect(answer).toMatch(/^SIP\/2\.0 200 OK/);
+      answeredBy.add(/^To: .*;tag=([^;\r]+)/m.exec(answer)![1]!);
+    }
+    expect(answeredBy.size).toBe(2);
+  });
+});
+
+/** Sends one OPTIONS over a verified TLS connection to `port`; resolves with the answer. */
+async function tlsOptions(port: number, caFile: string, n: number): Promise<string> {
+  const socket = tlsConnect({
+    port,
+    host: '127.0.0.1',
+    ca: [readFileSync(caFile)],
+    servername: 'localhost',
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    let received = '';
+    const answered = new Promise<string>((resolve, reject) => {
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString();
+        if (received.includes('\r\n\r\n')) resolve(received);
+      });
+      socket.once('error', reject);
+      socket.once('close', () => reject(new Error(`closed before an answer: ${received}`)));
+    });
+    const { localPort } = socket;
+    socket.write(
+      `OPTIONS sip:uas@127.0.0.1:${port};transport=tls SIP/2.0\r\n` +
+        `Via: SIP/2.0/TLS 127.0.0.1:${localPort};branch=z9hG4bK-workers-tls-${n}\r\n` +
+        `From: <sip:test@127.0.0.1>;tag=t${n}\r\nTo: <sip:uas@127.0.0.1>\r\n` +
+        `Call-ID: workers-tls-${n}-${Date.now()}@test\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n` +
+        `Content-Length: 0\r\n\r\n`,
+    );
+    return await answered;
+  } finally {
+    socket.destroy();
+  }
+}

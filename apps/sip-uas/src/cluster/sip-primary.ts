@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { runClusterPrimary } from '@aem/app-kit';
 import type { SipUasConfig } from '../config';
+import { securityLines } from '../security/security-lines';
 import { portFreeOnBoth } from '../shared-port';
 import { serveClusterJournal } from '../store/cluster-journal';
 import { JournalStore } from '../store/journal-store';
@@ -12,7 +13,7 @@ import { aggregatedStatusLine, isWorkerReady, type WorkerStatus } from './worker
  * Every core (`SIP_WORKERS` > 1): this process becomes the cluster primary and keeps
  * `config.workers` copies of the server running, each binding the SIP port itself with
  * `reusePort` (the kernel spreads connections and datagrams over them). The primary picks the
- * port when `SIP_PORT=0` and hands it to the workers, keeps the embedded store's journal for all
+ * ports when `SIP_PORT=0` or `SIP_TLS_PORT=0` and hands them to the workers, keeps the embedded store's journal for all
  * of them (see `serveClusterJournal`), generates one `SIP_AUTH_SECRET` for all of
  * them when none is set (digest nonces one worker issues validate on the others), serves the
  * aggregated `/metrics` and `/health` on `HTTP_PORT`, prints the listening line once every
@@ -20,6 +21,11 @@ import { aggregatedStatusLine, isWorkerReady, type WorkerStatus } from './worker
  */
 export async function runSipPrimary(config: SipUasConfig): Promise<void> {
   const port = config.port === 0 ? await portFreeOnBoth(config.host) : config.port;
+  // SIP_TLS_PORT=0: one port for all workers (each binds it with reusePort), picked here.
+  const tlsPort =
+    config.security.tls !== undefined && config.security.tlsPort === 0
+      ? await portFreeOnBoth(config.host)
+      : config.security.tlsPort;
   // The embedded store: the primary holds the one journal, the workers ask it (ClusterStore).
   const restored = isJournal(config)
     ? await serveClusterJournal(
@@ -29,7 +35,7 @@ export async function runSipPrimary(config: SipUasConfig): Promise<void> {
         }),
       )
     : 0;
-  const env: Record<string, string> = { SIP_PORT: String(port) };
+  const env: Record<string, string> = { SIP_PORT: String(port), SIP_TLS_PORT: String(tlsPort) };
   if ((process.env.SIP_AUTH_SECRET ?? '') === '') {
     env.SIP_AUTH_SECRET = randomBytes(32).toString('hex'); // the format config.ts accepts
   }
@@ -59,6 +65,7 @@ export async function runSipPrimary(config: SipUasConfig): Promise<void> {
     process.stdout.write(
       `sip-uas listening on sip:${target} over udp and tcp (${config.workers} workers, handlers ${message.version}, primary pid ${process.pid})\n` +
         `  registrations: ${describeStore(config)}, ${restored} restored\n` +
+        securityLines(config, tlsPort) +
         `  try: sipp -sn uac -t tn -max_socket 1000 -m 1000 -r 200 ${target}    (tcp, spread over the workers)\n` +
         `  hot upgrade (one worker at a time): kill -HUP ${process.pid}    stop: kill -TERM ${process.pid}\n` +
         (http === undefined

@@ -12,12 +12,56 @@ export interface RedisStoreOptions {
 }
 
 /**
+ * Saves one binding atomically (one script runs alone on the server: no other node's command
+ * falls between its steps). KEYS: the binding's key, the address of record's contact set.
+ * ARGV: the binding as JSON, its expiry (ms since the epoch), its contact, its Call-ID, its CSeq,
+ * the change channel, the change message. A binding stored by a later CSeq of the same Call-ID
+ * stays (RFC 3261 §10.3 step 7, whichever node's write arrives last): returns 0 then, else 1.
+ */
+const SAVE_SCRIPT = `
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  local ok, old = pcall(cjson.decode, stored)
+  if ok and old.callId == ARGV[4] and tonumber(old.cseq) > tonumber(ARGV[5]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('PEXPIREAT', KEYS[2], ARGV[2], 'GT')
+redis.call('PEXPIREAT', KEYS[2], ARGV[2], 'NX')
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1
+`;
+
+/**
+ * Reads an address of record's bindings atomically and drops from its contact set the members
+ * whose binding key expired — in the same step, so a member another node writes again meanwhile
+ * is never dropped. KEYS: the contact set. ARGV: the prefix of its binding keys (same hash tag,
+ * so the same cluster slot). Returns the bindings' JSON.
+ */
+const LOOKUP_SCRIPT = `
+local found = {}
+for _, contact in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local value = redis.call('GET', ARGV[1] .. contact)
+  if value then found[#found + 1] = value else redis.call('SREM', KEYS[1], contact) end
+end
+return found
+`;
+
+/** The scripts above as commands of the client (`defineCommand`). */
+interface ScriptCommands {
+  sipSaveBinding(...args: (string | number)[]): Promise<number>;
+  sipLookupAor(setKey: string, bindingKeyPrefix: string): Promise<string[]>;
+}
+
+/**
  * The shared registrar store on Redis (or Valkey): one key per binding,
  * `<prefix>:{<aor>}:b:<contact>`, holding the binding as JSON with the binding's expiry as the
  * key's own expiry (`PXAT`), plus a set per address of record, `<prefix>:{<aor>}:contacts`,
  * listing its contacts. The `{<aor>}` hash tag keeps an address of record's keys in one cluster
- * slot, so every change is one `MULTI` on one node. Each change is published on
- * `<prefix>:changes` so other nodes drop their cached copy.
+ * slot, so every change and every lookup is one atomic step on one node (a Lua script, or
+ * `MULTI` for a removal): two nodes updating one address of record at the same instant cannot
+ * interleave. Each change is published on `<prefix>:changes` so other nodes drop their cached
+ * copy.
  *
  * Commands never queue while Redis is unreachable: they fail at once with
  * {@link StoreUnavailableError} (the registrar answers 503 with `Retry-After`), and the client
@@ -25,11 +69,13 @@ export interface RedisStoreOptions {
  */
 export class RedisStore implements RegistrarStore {
   readonly kind = 'redis';
-  private readonly redis: Redis;
+  private readonly redis: Redis & ScriptCommands;
   private readonly subscriber: Redis;
   private readonly prefix: string;
   private readonly nodeId = randomUUID();
   private readonly listeners: ((aor: string) => void)[] = [];
+  /** Set once {@link RedisStore.ready} subscribed: from then on every reconnect resubscribes. */
+  private subscribed = false;
 
   /** Connects to `url` (`redis://host:port/db`); commands work once {@link RedisStore.ready}. */
   constructor(url: string, options: RedisStoreOptions = {}) {
@@ -41,8 +87,23 @@ export class RedisStore implements RegistrarStore {
       retryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 2_000),
       lazyConnect: true,
     };
-    this.redis = new Redis(url, common);
-    this.subscriber = new Redis(url, { ...common, enableOfflineQueue: true });
+    this.redis = new Redis(url, common) as Redis & ScriptCommands;
+    // Sent by SHA (EVALSHA), the script's text only when the server does not know it yet.
+    this.redis.defineCommand('sipSaveBinding', { lua: SAVE_SCRIPT, numberOfKeys: 2 });
+    this.redis.defineCommand('sipLookupAor', { lua: LOOKUP_SCRIPT, numberOfKeys: 1 });
+    // The client's own resubscription after a reconnect leaves its promise unhandled: a close
+    // (or another drop) before Redis answers it was an unhandled rejection that ended the
+    // process. This store resubscribes itself on every reconnect and handles the outcome; a
+    // failure is retried by the next reconnect, and until then only change notices are missed
+    // (lookups read Redis itself).
+    this.subscriber = new Redis(url, {
+      ...common,
+      enableOfflineQueue: true,
+      autoResubscribe: false,
+    });
+    this.subscriber.on('ready', () => {
+      if (this.subscribed) this.subscriber.subscribe(this.channel).catch(() => undefined);
+    });
     // Errors while disconnected are reported by `available` and by the failing commands.
     this.redis.on('error', () => undefined);
     this.subscriber.on('error', () => undefined);
@@ -57,7 +118,8 @@ export class RedisStore implements RegistrarStore {
   /** Connects both clients and subscribes to the change channel. */
   async ready(): Promise<this> {
     await Promise.all([this.redis.connect(), this.subscriber.connect()]);
-    await this.subscriber.subscribe(`${this.prefix}:changes`);
+    await this.subscriber.subscribe(this.channel);
+    this.subscribed = true;
     return this;
   }
 
@@ -71,15 +133,18 @@ export class RedisStore implements RegistrarStore {
 
   async save(binding: StoredBinding): Promise<void> {
     const { aor, contact } = binding;
-    await this.run(
-      this.redis
-        .multi()
-        .set(this.bindingKey(aor, contact), JSON.stringify(binding), 'PXAT', binding.expiresAt)
-        .sadd(this.setKey(aor), contact)
-        // The set lives as long as its longest binding (GT: never shortened by a shorter one).
-        .pexpireat(this.setKey(aor), binding.expiresAt, 'GT')
-        .pexpireat(this.setKey(aor), binding.expiresAt, 'NX')
-        .publish(`${this.prefix}:changes`, `${this.nodeId}\t${aor}`),
+    await this.call(() =>
+      this.redis.sipSaveBinding(
+        this.bindingKey(aor, contact),
+        this.setKey(aor),
+        JSON.stringify(binding),
+        binding.expiresAt,
+        contact,
+        binding.callId,
+        binding.cseq,
+        this.channel,
+        `${this.nodeId}\t${aor}`,
+      ),
     );
   }
 
@@ -89,25 +154,15 @@ export class RedisStore implements RegistrarStore {
         .multi()
         .del(this.bindingKey(aor, contact))
         .srem(this.setKey(aor), contact)
-        .publish(`${this.prefix}:changes`, `${this.nodeId}\t${aor}`),
+        .publish(this.channel, `${this.nodeId}\t${aor}`),
     );
   }
 
   async lookup(aor: string): Promise<StoredBinding[]> {
-    const contacts = await this.call(() => this.redis.smembers(this.setKey(aor)));
-    if (contacts.length === 0) return [];
     const values = await this.call(() =>
-      this.redis.mget(contacts.map((contact) => this.bindingKey(aor, contact))),
+      this.redis.sipLookupAor(this.setKey(aor), this.bindingKey(aor, '')),
     );
-    const bindings: StoredBinding[] = [];
-    const gone: string[] = [];
-    values.forEach((value, i) => {
-      if (value === null) gone.push(contacts[i]!);
-      else bindings.push(JSON.parse(value) as StoredBinding);
-    });
-    // Members whose binding key expired: tidy the set (best effort; the next lookup retries).
-    if (gone.length > 0) this.redis.srem(this.setKey(aor), ...gone).catch(() => undefined);
-    return bindings;
+    return values.map((value) => JSON.parse(value) as StoredBinding);
   }
 
   onRemoteChange(listener: (aor: string) => void): void {
@@ -117,6 +172,10 @@ export class RedisStore implements RegistrarStore {
   async close(): Promise<void> {
     this.redis.disconnect();
     this.subscriber.disconnect();
+  }
+
+  private get channel(): string {
+    return `${this.prefix}:changes`;
   }
 
   private bindingKey(aor: string, contact: string): string {
