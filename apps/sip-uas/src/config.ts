@@ -3,6 +3,14 @@ import { availableParallelism } from 'node:os';
 /** The realm the registrar challenges with when `SIP_REALM` is not set. */
 export const DEFAULT_REALM = 'sip-uas';
 
+/**
+ * Default SO_RCVBUF of the SIP UDP socket, bytes. The kernel's default (208 KiB) holds about 150
+ * small datagrams — each is charged its buffer's true size, over 1 KiB — a few milliseconds of
+ * input at 30,000 datagrams/s, so a garbage-collector pause overflows it; 4 MiB holds a few
+ * thousand, a pause of about 100–200 ms at that rate.
+ */
+export const DEFAULT_UDP_RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** The SIP server's configuration (injectable with `@Inject(CONFIG)`). */
 export interface SipUasConfig {
   /** Address to listen on. Env `SIP_HOST`, default `127.0.0.1`. */
@@ -47,6 +55,16 @@ export interface SipUasConfig {
    * default 64 KiB.
    */
   readonly maxMessageBytes: number;
+  /**
+   * SO_RCVBUF of the UDP socket (of each worker's), bytes: how much the kernel queues for it
+   * while the process is busy. A datagram arriving at a full buffer is dropped by the kernel,
+   * counted in `/proc/net/udp` and shown as `kernel` drops in the status line; the caller's
+   * retransmission recovers it, late. The kernel doubles the figure for its bookkeeping and caps
+   * the request at `net.core.rmem_max` without an error (the process warns at start when it
+   * does). Env `SIP_UDP_RECV_BUFFER_BYTES`, default 4 MiB (the kernel's own default is 208 KiB,
+   * `net.core.rmem_default`).
+   */
+  readonly udpRecvBufferBytes: number;
   /** Most TCP connections at once (more are refused and counted). Default 10,000. */
   readonly maxConnections: number;
   /**
@@ -141,6 +159,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SipUasConfi
     maxBindings: 100_000,
     maxTransactions: 1_000_000,
     maxMessageBytes: positive(env, 'SIP_MAX_MESSAGE_BYTES', 65_536),
+    udpRecvBufferBytes: positive(env, 'SIP_UDP_RECV_BUFFER_BYTES', DEFAULT_UDP_RECV_BUFFER_BYTES),
     maxConnections: 10_000,
     workers: positive(env, 'SIP_WORKERS', availableParallelism()),
     store: env.SIP_STORE === undefined || env.SIP_STORE === '' ? DEFAULT_JOURNAL : env.SIP_STORE,

@@ -19,6 +19,7 @@ import { runSipPrimary } from './cluster/sip-primary';
 import { workerStatus, type WorkerReady } from './cluster/worker-status';
 import { restoreBindings, dropAor } from './state/binding-table';
 import { describeStore, openStore } from './store/open-store';
+import { receiveBufferWarning } from './udp-receive-buffer';
 
 /**
  * The process entry: serves SIP over UDP and TCP on one port, prints a status line every few
@@ -26,6 +27,10 @@ import { describeStore, openStore } from './store/open-store';
  * drains and exits 0 on SIGTERM/SIGINT.
  */
 async function main(configured: SipUasConfig): Promise<void> {
+  if (cluster.isPrimary) {
+    const warning = receiveBufferWarning(configured.udpRecvBufferBytes);
+    if (warning !== undefined) process.stderr.write(`sip-uas: warning: ${warning}\n`);
+  }
   // Every core: the primary only supervises; each worker runs the rest of this function.
   if (configured.workers > 1 && cluster.isPrimary) return runSipPrimary(configured);
   const inWorker = cluster.isWorker;
@@ -76,7 +81,12 @@ async function main(configured: SipUasConfig): Promise<void> {
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     tcp: listeners,
     // RFC 3261 §18.1.1: a datagram carries one whole message; larger ones are dropped (counted).
-    udp: { host: config.host, port, reusePort: config.workers > 1 },
+    udp: {
+      host: config.host,
+      port,
+      reusePort: config.workers > 1,
+      recvBufferSize: config.udpRecvBufferBytes,
+    },
     // In a worker the primary serves /metrics and /health for all.
     http:
       config.httpPort === undefined || inWorker

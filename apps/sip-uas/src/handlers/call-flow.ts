@@ -97,8 +97,17 @@ export function inCall(ctx: SipContext, call: Call, request: SipRequest, via: Si
 }
 
 /**
- * The initial INVITE: 100 Trying at once (RFC 3261 §17.2.1: it stops the caller's timer A),
- * 180 Ringing, then the 200 after the ring delay.
+ * The initial INVITE: 180 Ringing at once, then the 200 after the ring delay (or a final
+ * refusal at once).
+ *
+ * No 100 Trying: RFC 3261 §17.2.1 has the server transaction send one only when the TU will not
+ * answer within 200 ms, and here the first response — 180 or a final — leaves in this very job,
+ * which runs as soon as the INVITE is routed (`openCall`). Every path of a new INVITE answers
+ * without waiting: the sanity checks, the 420, the digest challenge (`authorize`, synchronous
+ * against the nonce secret) and the limits answer in the routing job itself; nothing on the
+ * way looks anything up in a store. The 180 stops the caller's timer A as a 100 would, and a
+ * retransmitted INVITE gets it again (`lastResponse`). A path that waits before its first
+ * response (an asynchronous lookup, a check off the event loop) must send 100 before it waits.
  */
 function startInvite(ctx: SipContext, call: Call): void {
   if (call.state !== 'proceeding') return;
@@ -106,8 +115,6 @@ function startInvite(ctx: SipContext, call: Call): void {
   const refusal = offerRefusal(invite);
   if (refusal !== undefined)
     return reject(ctx, call, refusal.status, refusal.reason, refusal.extra);
-  call.lastResponse = buildResponse(invite, 100, 'Trying');
-  sendOn(call.channel, call.lastResponse);
   call.lastResponse = buildResponse(invite, 180, 'Ringing', {
     toTag: call.localTag,
     headers: contactHeader(ctx, call.channel),

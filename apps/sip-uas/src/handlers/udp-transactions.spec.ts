@@ -121,15 +121,12 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
   describe('INVITE server transaction', () => {
     beforeEach(() => setup());
 
-    it('sends 100 Trying at once, then 180 and 200; a retransmitted INVITE gets the 200 again', async () => {
+    // RFC 3261 §17.2.1: no 100 Trying when the TU answers within 200 ms — the 180 leaves at once.
+    it('sends 180 and 200 at once, no 100 Trying; a retransmitted INVITE gets the 200 again', async () => {
       await deliver(invite('a'));
-      expect(statusLines()).toEqual([
-        'SIP/2.0 100 Trying',
-        'SIP/2.0 180 Ringing',
-        'SIP/2.0 200 OK',
-      ]);
+      expect(statusLines()).toEqual(['SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
       expect(sent.every((s) => s.address === '127.0.0.1' && s.port === 5999)).toBe(true);
-      const ok = sent[2].text;
+      const ok = sent[1].text;
       expect(ok).toContain('Contact: <sip:uas@127.0.0.1:5060;transport=udp>');
       take();
       await deliver(invite('a'));
@@ -142,9 +139,16 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
       });
     });
 
+    it('refuses an offer it cannot take with its final response alone, no 100 Trying', async () => {
+      await deliver(
+        invite('text').replace('Content-Type: application/sdp', 'Content-Type: text/plain'),
+      );
+      expect(statusLines()).toEqual(['SIP/2.0 415 Unsupported Media Type']);
+    });
+
     it('retransmits the 2xx at T1 doubling to T2 until 64·T1, then sends BYE to the Contact (§13.3.1.4)', async () => {
       await deliver(invite('b'));
-      const ok = take()[2];
+      const ok = take()[1];
       await advance(33_000);
       const copies = sent.filter((s) => s.text === ok.text);
       expect(copies.map((s) => s.at)).toEqual([
@@ -162,7 +166,7 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
 
     it('stops retransmitting the 2xx at the ACK; late copies of the INVITE and the ACK are absorbed', async () => {
       await deliver(invite('c'));
-      const tag = toTagOf(take()[2].text);
+      const tag = toTagOf(take()[1].text);
       await advance(600); // one retransmission at 500
       expect(take()).toHaveLength(1);
       await deliver(request('ACK', 'c', { branch: 'c-ack', toTag: tag }));
@@ -185,14 +189,23 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
       await deliver(request('CANCEL', callId, { branch: `${callId}-inv` }));
       const lines = statusLines();
       expect(lines).toEqual([
-        'SIP/2.0 100 Trying',
         'SIP/2.0 180 Ringing',
         'SIP/2.0 200 OK',
         'SIP/2.0 487 Request Terminated',
       ]);
-      expect(sent[2].text).toContain('CSeq: 1 CANCEL');
-      return take()[3].text;
+      expect(sent[1].text).toContain('CSeq: 1 CANCEL');
+      return take()[2].text;
     };
+
+    it('answers a ringing INVITE with 180 alone; its retransmissions get the 180 again', async () => {
+      await deliver(invite('ring'));
+      const [ringing] = take();
+      expect(ringing.text).toMatch(/^SIP\/2\.0 180 Ringing\r\n/);
+      await advance(1000);
+      await deliver(invite('ring'));
+      expect(take().map((s) => s.text)).toEqual([ringing.text]);
+      expect(state.counters.retransmissionsAbsorbed).toBe(1);
+    });
 
     it('retransmits the 487 on timer G until the ACK; then absorbs ACK copies until timer I', async () => {
       const final = await cancelRinging('d');
@@ -240,7 +253,7 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
 
     it('answers a retransmitted BYE with the same bytes until timer J, then as a new request', async () => {
       await deliver(invite('g'));
-      const tag = toTagOf(take()[2].text);
+      const tag = toTagOf(take()[1].text);
       await deliver(request('ACK', 'g', { branch: 'g-ack', toTag: tag }));
       const bye = request('BYE', 'g', { branch: 'g-bye', cseq: 2, toTag: tag });
       await deliver(bye);
@@ -339,11 +352,7 @@ describe('SIP over UDP: server transactions on a virtual clock (T1 500 ms, T2 4 
 
       // Bytes past Content-Length are discarded (§18.3): the call goes through.
       await deliver(`${invite('padded')}garbage after the body`);
-      expect(statusLines()).toEqual([
-        'SIP/2.0 100 Trying',
-        'SIP/2.0 180 Ringing',
-        'SIP/2.0 200 OK',
-      ]);
+      expect(statusLines()).toEqual(['SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
     });
   });
 });

@@ -5,7 +5,7 @@ import type { SipChannel } from '../transport/sip-channel';
 
 /**
  * Where a call is (RFC 3261 §13.3, §17.2.1 with RFC 6026's Accepted state):
- * - `proceeding`: INVITE received, 100 (and 180) sent, the ring delay running;
+ * - `proceeding`: INVITE received, 180 sent, the ring delay running;
  * - `accepted`: 2xx sent, retransmitted on T1…T2 until the ACK (§13.3.1.4) or 64·T1;
  * - `confirmed`: ACK received, the dialog established until BYE;
  * - `completed`: a non-2xx final (487 after CANCEL) sent, waiting for its ACK — retransmitted

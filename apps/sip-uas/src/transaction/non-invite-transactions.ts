@@ -36,11 +36,15 @@ export function receiveNonInvite(
   const existing = state.transactions.get(key);
   if (existing !== undefined) {
     state.counters.retransmissionsAbsorbed++;
-    if (existing.response !== undefined) sendOn(channel, existing.response);
+    if (existing.response !== undefined) sendOn(channel, Buffer.from(existing.response, 'latin1'));
     return 'retransmission';
   }
   if (state.transactions.size >= ctx.config.maxTransactions) return 'full';
-  const transaction: ServerTransaction = { key, response: undefined, timer: NO_TIMER };
+  const transaction: ServerTransaction = {
+    key: detached(key),
+    response: undefined,
+    timer: NO_TIMER,
+  };
   // Armed already while Trying, so that a request that somehow never gets its final response
   // cannot leave its transaction behind; the final response restarts it (timer J proper).
   transaction.timer = ctx.timers.wheel.start(
@@ -69,7 +73,7 @@ export function completeNonInvite(ctx: SipContext, channel: UdpChannel, text: st
   }
   channel.transaction = undefined;
   const bytes = Buffer.from(text);
-  transaction.response = bytes;
+  transaction.response = bytes.toString('latin1'); // byte for byte, see `ServerTransaction`
   ctx.timers.wheel.reschedule(transaction.timer, ctx.unreliable.values.J);
   sendOn(channel, bytes);
 }
@@ -86,4 +90,13 @@ export function forgetNonInvite(state: SipState, transaction: ServerTransaction)
   if (state.transactions.get(transaction.key) === transaction) {
     state.transactions.delete(transaction.key);
   }
+}
+
+/**
+ * A copy of `text` that shares no memory with it. A key built from a request's header values
+ * is a rope of slices of the whole header text; kept in the table for timer J, it would keep
+ * that text alive too (a few hundred bytes per transaction, 64·T1 long).
+ */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }
