@@ -5,18 +5,25 @@ const EMPTY = Buffer.alloc(0);
  * a frame needs to be contiguous. A frame that arrives in many chunks is copied once, when it
  * is complete, never once per chunk.
  *
+ * The first chunk has a field of its own (`head`), the others wait in `tail`: the common case
+ * of one frame per read then pushes and takes a chunk with no array operation at all.
+ *
  * @internal
  */
 export class ByteQueue {
-  private chunks: Buffer[] = [];
-  /** Offset of the first unconsumed byte in `chunks[0]`. */
+  /** The oldest chunk, null when the queue is empty; `offset` is its first unconsumed byte. */
+  private head: Buffer | null = null;
+  /** The chunks after `head`, oldest first (never non-empty while `head` is null). */
+  private tail: Buffer[] = [];
+  /** Offset of the first unconsumed byte in `head`. */
   private offset = 0;
   /** Unconsumed bytes in all chunks. */
   length = 0;
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    if (this.head === null) this.head = chunk;
+    else this.tail.push(chunk);
     this.length += chunk.length;
   }
 
@@ -25,11 +32,10 @@ export class ByteQueue {
    * The view stays valid until the next `take`/`skip`.
    */
   peek(n: number): Buffer {
-    const first = this.chunks[0];
-    if (first === undefined) return EMPTY;
-    if (first.length - this.offset >= n) return first.subarray(this.offset, this.offset + n);
-    this.coalesce(n);
-    return this.chunks[0].subarray(0, n);
+    const head = this.head;
+    if (head === null) return EMPTY;
+    if (head.length - this.offset >= n) return head.subarray(this.offset, this.offset + n);
+    return this.coalesce(n).subarray(0, n);
   }
 
   /**
@@ -37,25 +43,24 @@ export class ByteQueue {
    * place when those bytes are in the first chunk, so a frame header costs no view.
    */
   readUInt(at: number, width: number, bigEndian: boolean): number {
-    let first = this.chunks[0];
+    let head = this.head as Buffer;
     let start = this.offset + at;
-    if (first.length < start + width) {
-      this.coalesce(at + width);
-      first = this.chunks[0];
+    if (head.length < start + width) {
+      head = this.coalesce(at + width);
       start = at;
     }
-    return bigEndian ? first.readUIntBE(start, width) : first.readUIntLE(start, width);
+    return bigEndian ? head.readUIntBE(start, width) : head.readUIntLE(start, width);
   }
 
   /** Removes and returns the first `n` bytes (`n <= length`) as one buffer. */
   take(n: number): Buffer {
-    const first = this.chunks[0];
-    if (this.offset === 0 && first !== undefined && first.length === n) {
+    const head = this.head;
+    if (this.offset === 0 && head !== null && head.length === n) {
       // The frame is the whole first chunk (one message per read, the common case): it is
       // handed over as it is, without a view.
-      this.chunks.shift();
+      this.dropHead();
       this.length -= n;
-      return first;
+      return head;
     }
     const view = this.peek(n);
     this.skip(n);
@@ -66,31 +71,39 @@ export class ByteQueue {
   skip(n: number): void {
     this.length -= n;
     while (n > 0) {
-      const first = this.chunks[0];
-      const available = first.length - this.offset;
+      const available = (this.head as Buffer).length - this.offset;
       if (n < available) {
         this.offset += n;
         return;
       }
       n -= available;
-      this.chunks.shift();
-      this.offset = 0;
+      this.dropHead();
     }
   }
 
-  /** Merges the leading chunks so that `chunks[0]` holds at least `n` unconsumed bytes. */
-  private coalesce(n: number): void {
-    const parts: Buffer[] = [];
-    let gathered = 0;
+  /** The next chunk becomes the head. */
+  private dropHead(): void {
+    this.offset = 0;
+    this.head = this.tail.length === 0 ? null : (this.tail.shift() as Buffer);
+  }
+
+  /**
+   * Merges the leading chunks so that `head` holds at least `n` unconsumed bytes, from offset
+   * 0; returns the new head.
+   */
+  private coalesce(n: number): Buffer {
+    const head = this.head as Buffer;
+    const tail = this.tail;
+    const parts = [head.subarray(this.offset)];
+    let gathered = parts[0].length;
     let count = 0;
     while (gathered < n) {
-      const chunk = this.chunks[count];
-      const part = count === 0 ? chunk.subarray(this.offset) : chunk;
-      parts.push(part);
-      gathered += part.length;
-      count++;
+      const chunk = tail[count++];
+      parts.push(chunk);
+      gathered += chunk.length;
     }
-    this.chunks.splice(0, count, Buffer.concat(parts, gathered));
+    tail.splice(0, count);
     this.offset = 0;
+    return (this.head = Buffer.concat(parts, gathered));
   }
 }
