@@ -40,6 +40,34 @@ const PASSWORD = 'bench-password';
  * REGISTER transactions with credentials, one per sipp "call") and their ratio.
  */
 export async function authPart({ seconds, maxRate }) {
+  const { env, scenario } = authLoad();
+  const step = (server, rate) => sippStep(server, rate, seconds, scenario);
+  const app = await rampUp('sip-uas auth', () => startUasWith(env, 'tcp'), step, maxRate);
+  const kamailio = await rampUp(
+    'kamailio auth',
+    () =>
+      startKamailioUas('tcp', {
+        config: 'auth-registrar.cfg',
+        tcpChildren: 1,
+        defines: [`AUTH_PASSWORD="${PASSWORD}"`],
+      }),
+    step,
+    maxRate,
+  );
+  return {
+    app,
+    kamailio,
+    ratio: kamailio.cps > 0 ? Number((app.cps / kamailio.cps).toFixed(3)) : null,
+  };
+}
+
+/**
+ * The auth part's load, written to a temporary folder: the htdigest file of `USERS` users (the
+ * server's `SIP_AUTH_FILE`) and sipp's injection file. Returns the server's environment
+ * (`SIP_AUTH_FILE`, `SIP_REALM`, MD5 only, a random nonce secret) and sipp's scenario arguments
+ * (without the rate). Shared with bench/auth-fixed-rate.mjs.
+ */
+export function authLoad() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-auth-'));
   const names = Array.from({ length: USERS }, (_, i) => `user${String(i).padStart(5, '0')}`);
   // The htdigest lines the server reads: user:realm:MD5(user:realm:password).
@@ -56,45 +84,14 @@ export async function authPart({ seconds, maxRate }) {
   // sipp's injection file: each call takes the next line (user;password).
   const inject = join(dir, 'users.csv');
   writeFileSync(inject, `SEQUENTIAL\n${names.map((name) => `${name};${PASSWORD}\n`).join('')}`);
-  const scenario = [
-    '-sf',
-    join(appDir, 'sipp', 'register-auth-users.xml'),
-    '-inf',
-    inject,
-    '-t',
-    't1',
-  ];
-  const step = (server, rate) => sippStep(server, rate, seconds, scenario);
-  const app = await rampUp(
-    'sip-uas auth',
-    () =>
-      startUasWith(
-        {
-          SIP_AUTH_FILE: users,
-          SIP_REALM: REALM,
-          SIP_AUTH_ALGORITHMS: 'MD5',
-          SIP_AUTH_SECRET: randomBytes(16).toString('hex'),
-        },
-        'tcp',
-      ),
-    step,
-    maxRate,
-  );
-  const kamailio = await rampUp(
-    'kamailio auth',
-    () =>
-      startKamailioUas('tcp', {
-        config: 'auth-registrar.cfg',
-        tcpChildren: 1,
-        defines: [`AUTH_PASSWORD="${PASSWORD}"`],
-      }),
-    step,
-    maxRate,
-  );
   return {
-    app,
-    kamailio,
-    ratio: kamailio.cps > 0 ? Number((app.cps / kamailio.cps).toFixed(3)) : null,
+    env: {
+      SIP_AUTH_FILE: users,
+      SIP_REALM: REALM,
+      SIP_AUTH_ALGORITHMS: 'MD5',
+      SIP_AUTH_SECRET: randomBytes(16).toString('hex'),
+    },
+    scenario: ['-sf', join(appDir, 'sipp', 'register-auth-users.xml'), '-inf', inject, '-t', 't1'],
   };
 }
 
@@ -168,11 +165,15 @@ function kamailioTlsModule() {
 /**
  * The built app, one process with no store as bench:sip measures it, with `env` added; ready
  * when `transport` accepts. Over `tls` the returned port is the TLS one (sipp's target).
+ *
+ * @param options.main - another build's `main.js` (default this app's `dist/main.js`).
+ * @param options.nodeArgs - flags for the server's Node (`--cpu-prof`).
  */
-async function startUasWith(env, transport) {
+export async function startUasWith(env, transport, { main, nodeArgs = [] } = {}) {
   const port = await freePort();
   const tlsPort = transport === 'tls' ? await freePort() : undefined;
-  const child = spawn(process.execPath, [join(appDir, 'dist', 'main.js')], {
+  const entry = main ?? join(appDir, 'dist', 'main.js');
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: {
       ...process.env,
       SIP_HOST: '127.0.0.1',

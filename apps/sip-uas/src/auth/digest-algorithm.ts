@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The digest algorithms the registrar offers and checks (RFC 7616 §3.3 and RFC 8760 for SIP):
@@ -23,9 +23,12 @@ export function parseDigestAlgorithm(text: string | undefined): DigestAlgorithm 
   return DIGEST_ALGORITHMS.find((name) => name === upper) ?? null;
 }
 
-/** `H(text)` of RFC 7616 §3.4: the hex digest of the UTF-8 text. */
+/**
+ * `H(text)` of RFC 7616 §3.4: the hex digest of the UTF-8 text. One-shot `crypto.hash` (Node
+ * ≥ 21.7): no Hash object per call — a challenge answer takes two of these.
+ */
 export function digestHash(algorithm: DigestAlgorithm, text: string): string {
-  return createHash(NODE_HASH[algorithm]).update(text, 'utf8').digest('hex');
+  return hash(NODE_HASH[algorithm], text, 'hex');
 }
 
 /** `HA1 = H(username ":" realm ":" password)`: what a credentials file stores. */

@@ -1,7 +1,12 @@
 import type { FloodGuard } from '@aem/app-kit';
 import { parseDigestHeader, quote } from './authorization-header';
 import type { CredentialsFile } from './credentials-file';
-import { digestResponse, parseDigestAlgorithm, type DigestAlgorithm } from './digest-algorithm';
+import {
+  DIGEST_ALGORITHMS,
+  digestResponse,
+  parseDigestAlgorithm,
+  type DigestAlgorithm,
+} from './digest-algorithm';
 import { NonceCounts } from './nonce-counts';
 import { NonceIssuer } from './nonce-issuer';
 import { timingSafeEqual } from 'node:crypto';
@@ -63,6 +68,13 @@ export interface DigestAuthStats {
   forbidden: number;
 }
 
+/** A challenge value without its nonce (a nonce is base64url: nothing in it needs quoting). */
+interface ChallengeParts {
+  readonly before: string;
+  readonly after: string;
+  readonly afterStale: string;
+}
+
 /** Most addresses whose failures are counted at once (the oldest is forgotten beyond). */
 const MAX_FAILING_SOURCES = 10_000;
 
@@ -92,6 +104,8 @@ export class DigestAuthenticator {
   private readonly maxFailures: number;
   private readonly guard: FloodGuard | undefined;
   private readonly failuresBySource = new Map<string, number>();
+  /** Each algorithm's challenge value around its nonce, made once. */
+  private readonly parts: ReadonlyMap<DigestAlgorithm, ChallengeParts>;
 
   constructor(options: DigestAuthOptions) {
     const now = options.now ?? Date.now;
@@ -101,7 +115,14 @@ export class DigestAuthenticator {
     this.algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
     if (this.algorithms.length === 0) throw new RangeError('offer at least one digest algorithm');
     this.nonces = new NonceIssuer(options.secret, options.realm, lifetime, now);
-    this.counts = new NonceCounts(options.maxNonces ?? 100_000, lifetime, now);
+    this.counts = new NonceCounts(options.maxNonces ?? 100_000, lifetime, now, this.nonces);
+    const before = `Digest realm=${quote(this.realm)}, nonce="`;
+    this.parts = new Map(
+      DIGEST_ALGORITHMS.map((algorithm) => {
+        const after = `", algorithm=${algorithm}, qop="auth"`;
+        return [algorithm, { before, after, afterStale: `${after}, stale=true` }];
+      }),
+    );
     this.maxFailures = options.maxFailures ?? 5;
     this.guard = options.guard;
   }
@@ -111,11 +132,26 @@ export class DigestAuthenticator {
    * one per offered algorithm, each with its own fresh nonce.
    */
   challenges(stale = false, algorithms: readonly DigestAlgorithm[] = this.algorithms): string[] {
-    return algorithms.map(
-      (algorithm) =>
-        `Digest realm=${quote(this.realm)}, nonce=${quote(this.nonces.issue())}, ` +
-        `algorithm=${algorithm}, qop="auth"${stale ? ', stale=true' : ''}`,
-    );
+    return algorithms.map((algorithm) => this.challengeValue(algorithm, stale));
+  }
+
+  /**
+   * The whole challenge as header lines: `name: value\r\n` for each of
+   * {@link DigestAuthenticator.challenges}, built from parts made once (only the nonce is new).
+   *
+   * @param name - `WWW-Authenticate` or `Proxy-Authenticate`.
+   */
+  challengeLines(name: string, stale = false): string {
+    let lines = '';
+    for (const algorithm of this.algorithms)
+      lines += `${name}: ${this.challengeValue(algorithm, stale)}\r\n`;
+    return lines;
+  }
+
+  /** One challenge value with a fresh nonce. */
+  private challengeValue(algorithm: DigestAlgorithm, stale: boolean): string {
+    const parts = this.parts.get(algorithm)!;
+    return parts.before + this.nonces.issue() + (stale ? parts.afterStale : parts.after);
   }
 
   /**
@@ -165,7 +201,7 @@ export class DigestAuthenticator {
     const expected = digestResponse({ algorithm, ha1, method, uri, nonce, nc: ncText, cnonce });
     if (!sameHex(expected, response)) return this.failure('wrong-password', source);
 
-    const counted = this.counts.use(nonce, nonceCheck.issuedAt, Number.parseInt(ncText, 16));
+    const counted = this.counts.use(nonce, nonceCheck, Number.parseInt(ncText, 16));
     if (counted === 'forgotten') return this.challenge('stale-nonce', true);
     if (counted === 'replay') {
       this.stats.replays++;

@@ -1,4 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { createAem } from '@aem/core';
+import fc from 'fast-check';
 import { FloodGuard } from '@aem/app-kit';
 import { Timers, createTimersService } from '@aem/timers';
 import { VirtualClock } from '@aem/timers/testing';
@@ -68,6 +70,30 @@ describe('parseDigestHeader', () => {
     'Digest a=1 b=2',
     `Digest ${Array.from({ length: 40 }, (_, i) => `p${i}=1`).join(', ')}`,
   ])('refuses %s', (value) => expect(parseDigestHeader(value)).toBeNull());
+  it('reads back any parameters written as quoted strings or tokens, with any spacing', () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
+    const param = fc.record({
+      name,
+      value: fc.string({ maxLength: 20 }),
+      token: fc.boolean(),
+      space: fc.constantFrom('', ' ', '  ', '\t'),
+    });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(param, { selector: (p) => p.name.toLowerCase(), maxLength: 12 }),
+        (params) => {
+          const written = params.map(({ name, value, token, space }) => {
+            const plain = token && /^[^\s,"]+$/.test(value);
+            return `${name}${space}=${space}${plain ? value : quote(value)}`;
+          });
+          const parsed = parseDigestHeader(`Digest ${written.join(', ')}`);
+          expect(parsed === null ? null : Object.fromEntries(parsed)).toEqual(
+            Object.fromEntries(params.map(({ name, value }) => [name.toLowerCase(), value])),
+          );
+        },
+      ),
+    );
+  });
 });
 
 describe('NonceIssuer', () => {
@@ -77,16 +103,37 @@ describe('NonceIssuer', () => {
     const issuer = new NonceIssuer(secret, 'r', 300_000, () => now);
     const a = issuer.issue();
     expect(issuer.issue()).not.toBe(a);
-    expect(issuer.check(a)).toEqual({ state: 'fresh', issuedAt: 1_000_000 });
+    expect(issuer.check(a)).toEqual({
+      state: 'fresh',
+      issuedAt: 1_000_000,
+      issuer: issuer.id,
+      serial: 0,
+    });
     now += 300_001;
     expect(issuer.check(a).state).toBe('stale');
   });
-  it('never repeats a nonce within one clock tick, past a refill of its random pool', () => {
-    // The random part comes from a pool of 512 nonces' worth: 2,000 nonces span several refills.
+  it('never repeats a nonce within one clock tick', () => {
     const issuer = new NonceIssuer(secret, 'r', 300_000, () => 42);
     const nonces = new Set(Array.from({ length: 2_000 }, () => issuer.issue()));
     expect(nonces.size).toBe(2_000);
     for (const nonce of nonces) expect(issuer.check(nonce).state).toBe('fresh');
+  });
+  it('carries issue time, issuer and serial under an HMAC-SHA-256 of the secret', () => {
+    // The MAC is computed from precomputed pads with one-shot hashes: it must be RFC 2104's.
+    for (const key of [secret, Buffer.alloc(100, 9)]) {
+      const issuer = new NonceIssuer(key, 'realm.example', 300_000, () => 2 ** 40 + 7);
+      issuer.issue();
+      const nonce = issuer.issue();
+      const raw = Buffer.from(nonce, 'base64url');
+      const mac = createHmac('sha256', key).update(raw.subarray(0, 16)).update('realm.example');
+      expect(raw.subarray(16)).toEqual(mac.digest().subarray(0, 16));
+      expect(issuer.check(nonce)).toEqual({
+        state: 'fresh',
+        issuedAt: 2 ** 40 + 7,
+        issuer: issuer.id,
+        serial: 1,
+      });
+    }
   });
   it('refuses forged, altered, foreign-realm and other-secret nonces', () => {
     const issuer = new NonceIssuer(secret, 'r', 300_000, () => 5);
@@ -103,23 +150,58 @@ describe('NonceIssuer', () => {
 });
 
 describe('NonceCounts', () => {
+  /** A nonce of issuer 7 (not the own one in these tests) issued at `issuedAt`. */
+  const other = (issuedAt: number) => ({ issuedAt, issuer: 7, serial: 0 });
   it('needs nc=1 first, then a growing count', () => {
     const counts = new NonceCounts(10, 1_000, () => 0);
-    expect(counts.use('n', 0, 2)).toBe('replay');
-    expect(counts.use('n', 0, 1)).toBe('ok');
-    expect(counts.use('n', 0, 1)).toBe('replay');
-    expect(counts.use('n', 0, 3)).toBe('ok');
-    expect(counts.use('n', 0, 2)).toBe('replay');
+    expect(counts.use('n', other(0), 2)).toBe('replay');
+    expect(counts.use('n', other(0), 1)).toBe('ok');
+    expect(counts.use('n', other(0), 1)).toBe('replay');
+    expect(counts.use('n', other(0), 3)).toBe('ok');
+    expect(counts.use('n', other(0), 2)).toBe('replay');
   });
   it('stays bounded, and a forgotten nonce is never accepted again', () => {
     const counts = new NonceCounts(2, 1_000_000, () => 0);
-    counts.use('a', 1, 1);
-    counts.use('b', 2, 1);
-    counts.use('c', 3, 1);
+    counts.use('a', other(1), 1);
+    counts.use('b', other(2), 1);
+    counts.use('c', other(3), 1);
     expect(counts.size).toBe(2);
     expect(counts.forgotten).toBe(1);
-    expect(counts.use('a', 1, 1)).toBe('forgotten');
-    expect(counts.use('d', 4, 1)).toBe('ok');
+    expect(counts.use('a', other(1), 1)).toBe('forgotten');
+    expect(counts.use('d', other(4), 1)).toBe('ok');
+  });
+  describe('own nonces (an array slot per serial)', () => {
+    const own = { id: 99, issued: 0 };
+    const mine = (serial: number) => ({ issuedAt: 0, issuer: 99, serial });
+    it('needs nc=1 first, then a growing count, per serial', () => {
+      const counts = new NonceCounts(4, 1_000, () => 0, own);
+      own.issued = 3;
+      expect(counts.use('x', mine(1), 2)).toBe('replay');
+      expect(counts.use('x', mine(1), 1)).toBe('ok');
+      expect(counts.use('x', mine(1), 1)).toBe('replay');
+      expect(counts.use('y', mine(2), 1)).toBe('ok');
+      expect(counts.use('x', mine(1), 5)).toBe('ok');
+      expect(counts.use('x', mine(1), 4)).toBe('replay');
+      expect(counts.use('z', mine(3), 1)).toBe('forgotten'); // not issued yet
+      expect(counts.size).toBe(0);
+    });
+    it('forgets a serial more than maxNonces issues old, and a reused slot is a new nonce', () => {
+      const counts = new NonceCounts(4, 1_000, () => 0, own);
+      own.issued = 2;
+      expect(counts.use('x', mine(1), 1)).toBe('ok');
+      own.issued = 6; // serial 5 takes serial 1's slot; 1 left the window of the last 4
+      expect(counts.use('x', mine(1), 2)).toBe('forgotten');
+      expect(counts.use('y', mine(5), 1)).toBe('ok');
+      expect(counts.use('x', mine(1), 1)).toBe('forgotten');
+      expect(counts.use('y', mine(5), 1)).toBe('replay');
+    });
+    it('counts across the wrap of the serial at 2³²', () => {
+      const counts = new NonceCounts(4, 1_000, () => 0, own);
+      own.issued = 1; // issued 2³² − 1, then wrapped to 0
+      expect(counts.use('x', mine(2 ** 32 - 1), 1)).toBe('ok');
+      expect(counts.use('x', mine(2 ** 32 - 1), 1)).toBe('replay');
+      expect(counts.use('y', mine(0), 1)).toBe('ok');
+    });
   });
 });
 

@@ -26,10 +26,7 @@ export function authorize(ctx: SipContext, request: SipRequest, channel: SipChan
   if (outcome.kind === 'challenge') {
     counters.challenged++;
     const name = isRegister ? 'WWW-Authenticate' : 'Proxy-Authenticate';
-    const challenges = auth
-      .challenges(outcome.stale)
-      .map((value) => `${name}: ${value}\r\n`)
-      .join('');
+    const challenges = auth.challengeLines(name, outcome.stale);
     const [status, reason] = isRegister
       ? [401, 'Unauthorized']
       : [407, 'Proxy Authentication Required'];

@@ -68,6 +68,19 @@ export function register(ctx: SipContext, request: SipRequest, channel: SipChann
     }
     change = wanted;
   }
+  // The memory store keeps nothing beyond the table and takes every change at once: the
+  // REGISTER is decided, applied and answered in this call, with no queue entry, promise or
+  // await (unless earlier REGISTERs of this address of record still wait: then after them).
+  if (state.store.kind === 'memory' && !state.registering.has(aor)) {
+    try {
+      const plan = planRegister(ctx, aor, change, request);
+      if (isRefusal(plan)) return reply(ctx, channel, request, ...plan);
+      return commitRegister(ctx, aor, plan, request, channel);
+    } catch (error) {
+      ctx.logger.error({ err: error, aor }, 'REGISTER failed');
+      return reply(ctx, channel, request, 500, 'Server Internal Error');
+    }
+  }
   // The rest reads and writes the store: it runs after the earlier REGISTERs of this address of
   // record, and answers when the store settled — the transport's domain does not wait for it.
   const queued = serializeRegister(
@@ -89,6 +102,16 @@ export function register(ctx: SipContext, request: SipRequest, channel: SipChann
 /** What a REGISTER asks for: every binding removed (`*`), or these contacts set (none: a query). */
 type RegisterChange = '*' | readonly ContactRequest[];
 
+/** The store writes and table changes a REGISTER makes: `expires` 0 removes the binding. */
+type RegisterPlan = readonly ContactRequest[];
+
+/** A REGISTER refused against the current bindings: status, reason and extra header lines. */
+type Refusal = readonly [status: number, reason: string, headers?: string];
+
+function isRefusal(plan: RegisterPlan | Refusal): plan is Refusal {
+  return typeof plan[0] === 'number';
+}
+
 /**
  * §10.3 steps 6–8 against the store: with a shared store the address of record's bindings are
  * first read from it (other nodes' included) into the local table; the changes are written to
@@ -102,40 +125,13 @@ async function apply(
   request: SipRequest,
   channel: SipChannel,
 ): Promise<void> {
-  const { config, state, timers } = ctx;
+  const { state, timers } = ctx;
   const { store } = state;
   try {
     const view = await store.lookup(aor);
     if (view !== null) replaceAor(state, timers, aor, view);
-    const bindings = state.registrar.get(aor);
-    if (change === '*') {
-      const gone = [...(bindings?.values() ?? [])];
-      await Promise.all(gone.map((binding) => store.remove(aor, binding.contact)));
-      for (const binding of gone) dropBinding(state, aor, binding);
-      state.counters.registers++;
-      return reply(ctx, channel, request, 200, 'OK');
-    }
-    // §10.3 step 7: a binding last refreshed by a later CSeq of the same Call-ID stays as it is.
-    const plan = change.filter(({ uri }) => {
-      const existing = bindings?.get(uri);
-      return !(
-        existing !== undefined &&
-        existing.callId === request.callId &&
-        existing.cseq >= request.cseqNumber
-      );
-    });
-    const added = new Set(
-      plan
-        .filter(({ uri, expires }) => expires > 0 && bindings?.get(uri) === undefined)
-        .map(({ uri }) => uri),
-    );
-    if ((bindings?.size ?? 0) + added.size > config.maxContactsPerAor) {
-      return reply(ctx, channel, request, 403, 'Too Many Contacts');
-    }
-    if (state.bindings + added.size > config.maxBindings) {
-      state.counters.overloaded++;
-      return reply(ctx, channel, request, 503, 'Service Unavailable', 'Retry-After: 60\r\n');
-    }
+    const plan = planRegister(ctx, aor, change, request);
+    if (isRefusal(plan)) return reply(ctx, channel, request, ...plan);
     const now = Date.now();
     await Promise.all(
       plan.map(({ uri, expires }) =>
@@ -150,16 +146,7 @@ async function apply(
           : store.remove(aor, uri),
       ),
     );
-    for (const { uri, expires } of plan) {
-      if (expires > 0) {
-        putBinding(state, timers, aor, uri, expires * 1000, request.callId, request.cseqNumber);
-      } else {
-        const existing = state.registrar.get(aor)?.get(uri);
-        if (existing !== undefined) dropBinding(state, aor, existing);
-      }
-    }
-    state.counters.registers++;
-    reply(ctx, channel, request, 200, 'OK', currentContacts(ctx, aor));
+    commitRegister(ctx, aor, plan, request, channel);
   } catch (error) {
     if (!isStoreUnavailable(error)) throw error;
     state.counters.storeUnavailable++;
@@ -173,6 +160,66 @@ async function apply(
       `Retry-After: ${error.retryAfterS}\r\n`,
     );
   }
+}
+
+/**
+ * §10.3 steps 6–7 against the table's current bindings of `aor`: what to write, or why not.
+ * `*` removes every binding; otherwise a binding last refreshed by a later CSeq of the same
+ * Call-ID stays as it is, and the per-AOR and total binding limits are checked.
+ */
+function planRegister(
+  ctx: SipContext,
+  aor: string,
+  change: RegisterChange,
+  request: SipRequest,
+): RegisterPlan | Refusal {
+  const { config, state } = ctx;
+  const bindings = state.registrar.get(aor);
+  if (change === '*') {
+    return [...(bindings?.values() ?? [])].map((binding) => ({ uri: binding.contact, expires: 0 }));
+  }
+  const plan = change.filter(({ uri }) => {
+    const existing = bindings?.get(uri);
+    return !(
+      existing !== undefined &&
+      existing.callId === request.callId &&
+      existing.cseq >= request.cseqNumber
+    );
+  });
+  // New contacts, a URI listed twice counted once.
+  const added = new Set<string>();
+  for (const { uri, expires } of plan) {
+    if (expires > 0 && bindings?.get(uri) === undefined) added.add(uri);
+  }
+  if ((bindings?.size ?? 0) + added.size > config.maxContactsPerAor) {
+    return [403, 'Too Many Contacts'];
+  }
+  if (state.bindings + added.size > config.maxBindings) {
+    state.counters.overloaded++;
+    return [503, 'Service Unavailable', 'Retry-After: 60\r\n'];
+  }
+  return plan;
+}
+
+/** Applies a plan the store took to the table, and answers 200 with the current bindings. */
+function commitRegister(
+  ctx: SipContext,
+  aor: string,
+  plan: RegisterPlan,
+  request: SipRequest,
+  channel: SipChannel,
+): void {
+  const { state, timers } = ctx;
+  for (const { uri, expires } of plan) {
+    if (expires > 0) {
+      putBinding(state, timers, aor, uri, expires * 1000, request.callId, request.cseqNumber);
+    } else {
+      const existing = state.registrar.get(aor)?.get(uri);
+      if (existing !== undefined) dropBinding(state, aor, existing);
+    }
+  }
+  state.counters.registers++;
+  reply(ctx, channel, request, 200, 'OK', currentContacts(ctx, aor));
 }
 
 /** The Contact lines of a 200 to REGISTER: every current binding with its remaining time. */
