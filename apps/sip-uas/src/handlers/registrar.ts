@@ -90,10 +90,9 @@ export function register(ctx: SipContext, request: SipRequest, channel: SipChann
 type RegisterChange = '*' | readonly ContactRequest[];
 
 /**
- * §10.3 steps 6–8 against the store: with a shared store the address of record's bindings are
- * first read from it (other nodes' included) into the local table; the changes are written to
- * the store, and only once it took them applied to the table and answered 200. A store that
- * cannot take or give them makes it 503 with `Retry-After` (counted in `storeUnavailable`).
+ * §10.3 steps 6–8 against the store, answered once the store took the change. A store that
+ * cannot take or give the bindings makes it 503 with `Retry-After` (counted in
+ * `storeUnavailable`).
  */
 async function apply(
   ctx: SipContext,
@@ -102,67 +101,13 @@ async function apply(
   request: SipRequest,
   channel: SipChannel,
 ): Promise<void> {
-  const { config, state, timers } = ctx;
-  const { store } = state;
   try {
-    const view = await store.lookup(aor);
-    if (view !== null) replaceAor(state, timers, aor, view);
-    const bindings = state.registrar.get(aor);
-    if (change === '*') {
-      const gone = [...(bindings?.values() ?? [])];
-      await Promise.all(gone.map((binding) => store.remove(aor, binding.contact)));
-      for (const binding of gone) dropBinding(state, aor, binding);
-      state.counters.registers++;
-      return reply(ctx, channel, request, 200, 'OK');
-    }
-    // §10.3 step 7: a binding last refreshed by a later CSeq of the same Call-ID stays as it is.
-    const plan = change.filter(({ uri }) => {
-      const existing = bindings?.get(uri);
-      return !(
-        existing !== undefined &&
-        existing.callId === request.callId &&
-        existing.cseq >= request.cseqNumber
-      );
-    });
-    const added = new Set(
-      plan
-        .filter(({ uri, expires }) => expires > 0 && bindings?.get(uri) === undefined)
-        .map(({ uri }) => uri),
-    );
-    if ((bindings?.size ?? 0) + added.size > config.maxContactsPerAor) {
-      return reply(ctx, channel, request, 403, 'Too Many Contacts');
-    }
-    if (state.bindings + added.size > config.maxBindings) {
-      state.counters.overloaded++;
-      return reply(ctx, channel, request, 503, 'Service Unavailable', 'Retry-After: 60\r\n');
-    }
-    const now = Date.now();
-    await Promise.all(
-      plan.map(({ uri, expires }) =>
-        expires > 0
-          ? store.save({
-              aor,
-              contact: uri,
-              expiresAt: now + expires * 1000,
-              callId: request.callId,
-              cseq: request.cseqNumber,
-            })
-          : store.remove(aor, uri),
-      ),
-    );
-    for (const { uri, expires } of plan) {
-      if (expires > 0) {
-        putBinding(state, timers, aor, uri, expires * 1000, request.callId, request.cseqNumber);
-      } else {
-        const existing = state.registrar.get(aor)?.get(uri);
-        if (existing !== undefined) dropBinding(state, aor, existing);
-      }
-    }
-    state.counters.registers++;
-    reply(ctx, channel, request, 200, 'OK', currentContacts(ctx, aor));
+    await (ctx.state.store.update !== undefined
+      ? applyInStore(ctx, aor, change, request, channel)
+      : applyOnTable(ctx, aor, change, request, channel));
   } catch (error) {
     if (!isStoreUnavailable(error)) throw error;
-    state.counters.storeUnavailable++;
+    ctx.state.counters.storeUnavailable++;
     ctx.logger.debug({ aor, reason: error.reason }, 'REGISTER refused: store unavailable');
     reply(
       ctx,
@@ -173,6 +118,130 @@ async function apply(
       `Retry-After: ${error.retryAfterS}\r\n`,
     );
   }
+}
+
+/**
+ * A store without `update` (the embedded journal, or the primary's journal over IPC): the
+ * address of record's bindings are read from it when it is shared (other workers' included) into
+ * the local table, the change is decided on the table, written to the store, and only once the
+ * store took it applied to the table and answered 200.
+ */
+async function applyOnTable(
+  ctx: SipContext,
+  aor: string,
+  change: RegisterChange,
+  request: SipRequest,
+  channel: SipChannel,
+): Promise<void> {
+  const { config, state, timers } = ctx;
+  const { store } = state;
+  const view = await store.lookup(aor);
+  if (view !== null) replaceAor(state, timers, aor, view);
+  const bindings = state.registrar.get(aor);
+  if (change === '*') {
+    const gone = [...(bindings?.values() ?? [])];
+    await Promise.all(gone.map((binding) => store.remove(aor, binding.contact)));
+    for (const binding of gone) dropBinding(state, aor, binding);
+    state.counters.registers++;
+    return reply(ctx, channel, request, 200, 'OK');
+  }
+  // §10.3 step 7: a binding last refreshed by a later CSeq of the same Call-ID stays as it is.
+  const plan = change.filter(({ uri }) => {
+    const existing = bindings?.get(uri);
+    return !(
+      existing !== undefined &&
+      existing.callId === request.callId &&
+      existing.cseq >= request.cseqNumber
+    );
+  });
+  const added = addedContacts(plan, bindings);
+  if ((bindings?.size ?? 0) + added > config.maxContactsPerAor) {
+    return reply(ctx, channel, request, 403, 'Too Many Contacts');
+  }
+  if (state.bindings + added > config.maxBindings) return overloaded(ctx, channel, request);
+  const now = Date.now();
+  await Promise.all(
+    plan.map(({ uri, expires }) =>
+      expires > 0
+        ? store.save({
+            aor,
+            contact: uri,
+            expiresAt: now + expires * 1000,
+            callId: request.callId,
+            cseq: request.cseqNumber,
+          })
+        : store.remove(aor, uri),
+    ),
+  );
+  for (const { uri, expires } of plan) {
+    if (expires > 0) {
+      putBinding(state, timers, aor, uri, expires * 1000, request.callId, request.cseqNumber);
+    } else {
+      const existing = state.registrar.get(aor)?.get(uri);
+      if (existing !== undefined) dropBinding(state, aor, existing);
+    }
+  }
+  state.counters.registers++;
+  reply(ctx, channel, request, 200, 'OK', currentContacts(ctx, aor));
+}
+
+/**
+ * A store with `update` (Redis, shared by several nodes): the whole change is decided and written
+ * by the store on its own view of the address of record — other nodes' bindings included — in
+ * one step and one round trip, and the bindings it returns become the local table's copy.
+ */
+async function applyInStore(
+  ctx: SipContext,
+  aor: string,
+  change: RegisterChange,
+  request: SipRequest,
+  channel: SipChannel,
+): Promise<void> {
+  const { config, state, timers } = ctx;
+  // The node's own limit, checked on its local copy before the store is asked: a contact the
+  // copy lacks (another node's, or a copy dropped by a change notice) counts as added, so the
+  // estimate errs towards refusing.
+  if (
+    change !== '*' &&
+    state.bindings + addedContacts(change, state.registrar.get(aor)) > config.maxBindings
+  ) {
+    return overloaded(ctx, channel, request);
+  }
+  const now = Date.now();
+  const result = await state.store.update!(aor, {
+    contacts:
+      change === '*'
+        ? '*'
+        : change.map(({ uri, expires }) => ({
+            contact: uri,
+            expiresAt: expires > 0 ? now + expires * 1000 : 0,
+          })),
+    callId: request.callId,
+    cseq: request.cseqNumber,
+    maxContacts: config.maxContactsPerAor,
+  });
+  replaceAor(state, timers, aor, result.bindings);
+  if (!result.accepted) return reply(ctx, channel, request, 403, 'Too Many Contacts');
+  state.counters.registers++;
+  reply(ctx, channel, request, 200, 'OK', change === '*' ? '' : currentContacts(ctx, aor));
+}
+
+/** How many distinct contacts `wanted` adds to `bindings` (those set that it lacks). */
+function addedContacts(
+  wanted: readonly ContactRequest[],
+  bindings: ReadonlyMap<string, unknown> | undefined,
+): number {
+  const added = new Set<string>();
+  for (const { uri, expires } of wanted) {
+    if (expires > 0 && bindings?.get(uri) === undefined) added.add(uri);
+  }
+  return added.size;
+}
+
+/** 503 with `Retry-After`: the node holds its most bindings, `maxBindings` (counted in `overloaded`). */
+function overloaded(ctx: SipContext, channel: SipChannel, request: SipRequest): void {
+  ctx.state.counters.overloaded++;
+  reply(ctx, channel, request, 503, 'Service Unavailable', 'Retry-After: 60\r\n');
 }
 
 /** The Contact lines of a 200 to REGISTER: every current binding with its remaining time. */
