@@ -65,6 +65,36 @@ suite('two sip-uas nodes on one Redis', () => {
     ).toEqual(['sip:alice@10.0.0.1', 'sip:alice@10.0.0.2']);
   });
 
+  // The registrar decides on Redis's view in one step: the contact limit counts other nodes'
+  // bindings, a wildcard on one node removes what another wrote, and an older CSeq of a Call-ID
+  // taken by the other node does not undo the newer one.
+  it("decides each REGISTER on Redis's view of the address of record", async () => {
+    const register = (port: number, contact: string, options = {}) =>
+      client.request(port, registerRequest(client.port, 'many', { contact, ...options }));
+    for (let i = 0; i < 16; i++) {
+      const reply = await register(i % 2 === 0 ? a.port : b.port, `sip:many@10.0.2.${i}`);
+      expect(reply).toMatch(/^SIP\/2\.0 200 OK/);
+    }
+    expect(await register(b.port, 'sip:many@10.0.2.99')).toMatch(/^SIP\/2\.0 403 /);
+    const view = await client.request(a.port, registerRequest(client.port, 'many'));
+    expect(contactsOf(view)).toHaveLength(16);
+
+    const wildcard = registerRequest(client.port, 'many').replace(
+      'Content-Length: 0',
+      'Contact: *\r\nExpires: 0\r\nContent-Length: 0',
+    );
+    expect(await client.request(b.port, wildcard)).toMatch(/^SIP\/2\.0 200 OK/);
+    expect(contactsOf(await client.request(a.port, registerRequest(client.port, 'many')))).toEqual(
+      [],
+    );
+
+    const phone = 'sip:many@10.0.3.1';
+    await register(a.port, phone, { callId: 'many-phone', cseq: 5, expires: 600 });
+    const older = await register(b.port, phone, { callId: 'many-phone', cseq: 4, expires: 60 });
+    expect(older).toMatch(/^SIP\/2\.0 200 OK/);
+    expect(contactsOf(older)[0]?.[1]).toBeGreaterThan(500);
+  });
+
   it('answers 503 with Retry-After while Redis is down, and recovers when it returns', async () => {
     const statuses: string[] = [];
     let n = 0;

@@ -113,10 +113,9 @@ function isRefusal(plan: RegisterPlan | Refusal): plan is Refusal {
 }
 
 /**
- * §10.3 steps 6–8 against the store: with a shared store the address of record's bindings are
- * first read from it (other nodes' included) into the local table; the changes are written to
- * the store, and only once it took them applied to the table and answered 200. A store that
- * cannot take or give them makes it 503 with `Retry-After` (counted in `storeUnavailable`).
+ * §10.3 steps 6–8 against the store, answered once the store took the change. A store that
+ * cannot take or give the bindings makes it 503 with `Retry-After` (counted in
+ * `storeUnavailable`).
  */
 async function apply(
   ctx: SipContext,
@@ -125,31 +124,13 @@ async function apply(
   request: SipRequest,
   channel: SipChannel,
 ): Promise<void> {
-  const { state, timers } = ctx;
-  const { store } = state;
   try {
-    const view = await store.lookup(aor);
-    if (view !== null) replaceAor(state, timers, aor, view);
-    const plan = planRegister(ctx, aor, change, request);
-    if (isRefusal(plan)) return reply(ctx, channel, request, ...plan);
-    const now = Date.now();
-    await Promise.all(
-      plan.map(({ uri, expires }) =>
-        expires > 0
-          ? store.save({
-              aor,
-              contact: uri,
-              expiresAt: now + expires * 1000,
-              callId: request.callId,
-              cseq: request.cseqNumber,
-            })
-          : store.remove(aor, uri),
-      ),
-    );
-    commitRegister(ctx, aor, plan, request, channel);
+    await (ctx.state.store.update !== undefined
+      ? applyInStore(ctx, aor, change, request, channel)
+      : applyOnTable(ctx, aor, change, request, channel));
   } catch (error) {
     if (!isStoreUnavailable(error)) throw error;
-    state.counters.storeUnavailable++;
+    ctx.state.counters.storeUnavailable++;
     ctx.logger.debug({ aor, reason: error.reason }, 'REGISTER refused: store unavailable');
     reply(
       ctx,
@@ -160,6 +141,99 @@ async function apply(
       `Retry-After: ${error.retryAfterS}\r\n`,
     );
   }
+}
+
+/**
+ * A store without `update` (the embedded journal, or the primary's journal over IPC): the
+ * address of record's bindings are read from it when it is shared (other workers' included) into
+ * the local table, the change is decided on the table, written to the store, and only once the
+ * store took it applied to the table and answered 200.
+ */
+async function applyOnTable(
+  ctx: SipContext,
+  aor: string,
+  change: RegisterChange,
+  request: SipRequest,
+  channel: SipChannel,
+): Promise<void> {
+  const { state, timers } = ctx;
+  const { store } = state;
+  const view = await store.lookup(aor);
+  if (view !== null) replaceAor(state, timers, aor, view);
+  const plan = planRegister(ctx, aor, change, request);
+  if (isRefusal(plan)) return reply(ctx, channel, request, ...plan);
+  const now = Date.now();
+  await Promise.all(
+    plan.map(({ uri, expires }) =>
+      expires > 0
+        ? store.save({
+            aor,
+            contact: uri,
+            expiresAt: now + expires * 1000,
+            callId: request.callId,
+            cseq: request.cseqNumber,
+          })
+        : store.remove(aor, uri),
+    ),
+  );
+  commitRegister(ctx, aor, plan, request, channel);
+}
+
+/**
+ * A store with `update` (Redis, shared by several nodes): the whole change is decided and written
+ * by the store on its own view of the address of record — other nodes' bindings included — in
+ * one step and one round trip, and the bindings it returns become the local table's copy.
+ */
+async function applyInStore(
+  ctx: SipContext,
+  aor: string,
+  change: RegisterChange,
+  request: SipRequest,
+  channel: SipChannel,
+): Promise<void> {
+  const { config, state, timers } = ctx;
+  // The node's own limit, checked on its local copy before the store is asked: a contact the
+  // copy lacks (another node's, or a copy dropped by a change notice) counts as added, so the
+  // estimate errs towards refusing.
+  if (
+    change !== '*' &&
+    state.bindings + addedContacts(change, state.registrar.get(aor)) > config.maxBindings
+  ) {
+    state.counters.overloaded++;
+    return reply(ctx, channel, request, ...OVERLOADED);
+  }
+  const now = Date.now();
+  const result = await state.store.update!(aor, {
+    contacts:
+      change === '*'
+        ? '*'
+        : change.map(({ uri, expires }) => ({
+            contact: uri,
+            expiresAt: expires > 0 ? now + expires * 1000 : 0,
+          })),
+    callId: request.callId,
+    cseq: request.cseqNumber,
+    maxContacts: config.maxContactsPerAor,
+  });
+  replaceAor(state, timers, aor, result.bindings);
+  if (!result.accepted) return reply(ctx, channel, request, 403, 'Too Many Contacts');
+  state.counters.registers++;
+  reply(ctx, channel, request, 200, 'OK', change === '*' ? '' : currentContacts(ctx, aor));
+}
+
+/** The refusal when the node holds its most bindings, `maxBindings` (counted in `overloaded`). */
+const OVERLOADED: Refusal = [503, 'Service Unavailable', 'Retry-After: 60\r\n'];
+
+/** How many distinct contacts `wanted` adds to `bindings` (those set that it lacks). */
+function addedContacts(
+  wanted: readonly ContactRequest[],
+  bindings: ReadonlyMap<string, unknown> | undefined,
+): number {
+  const added = new Set<string>();
+  for (const { uri, expires } of wanted) {
+    if (expires > 0 && bindings?.get(uri) === undefined) added.add(uri);
+  }
+  return added.size;
 }
 
 /**
@@ -187,16 +261,13 @@ function planRegister(
     );
   });
   // New contacts, a URI listed twice counted once.
-  const added = new Set<string>();
-  for (const { uri, expires } of plan) {
-    if (expires > 0 && bindings?.get(uri) === undefined) added.add(uri);
-  }
-  if ((bindings?.size ?? 0) + added.size > config.maxContactsPerAor) {
+  const added = addedContacts(plan, bindings);
+  if ((bindings?.size ?? 0) + added > config.maxContactsPerAor) {
     return [403, 'Too Many Contacts'];
   }
-  if (state.bindings + added.size > config.maxBindings) {
+  if (state.bindings + added > config.maxBindings) {
     state.counters.overloaded++;
-    return [503, 'Service Unavailable', 'Retry-After: 60\r\n'];
+    return OVERLOADED;
   }
   return plan;
 }

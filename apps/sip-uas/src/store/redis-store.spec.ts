@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { startRedis, type RedisProcess } from '../../test/redis-server';
 import { RedisStore } from './redis-store';
 import { StoreUnavailableError, type StoredBinding } from './registrar-store';
@@ -122,6 +123,163 @@ describe('RedisStore (a real redis-server)', () => {
       await nodeB.save(older); // late: the older REGISTER of the same Call-ID
       const stored = (await nodeA.lookup(aor)).find((b) => b.contact === contact);
       expect(stored).toEqual(newer);
+    });
+  });
+
+  describe('a REGISTER in one step (update)', () => {
+    const aor = 'sip:erin@example.org';
+    const later = (ms: number): number => Date.now() + ms;
+    const contactsIn = (bindings: readonly StoredBinding[]): string[] =>
+      bindings.map((b) => b.contact).sort();
+
+    it('sets and removes contacts, returns the bindings after the change and notifies others once', async () => {
+      const nodeA = await open();
+      const nodeB = await open();
+      const seenByB: string[] = [];
+      nodeB.onRemoteChange((changed) => seenByB.push(changed));
+      const first = await nodeA.update(aor, {
+        contacts: [
+          { contact: 'sip:e1@10.0.4.1', expiresAt: later(60_000) },
+          { contact: 'sip:e2@10.0.4.2', expiresAt: later(60_000) },
+        ],
+        callId: 'erin-1',
+        cseq: 1,
+        maxContacts: 16,
+      });
+      expect(first.accepted).toBe(true);
+      expect(contactsIn(first.bindings)).toEqual(['sip:e1@10.0.4.1', 'sip:e2@10.0.4.2']);
+      expect(first.bindings.find((b) => b.contact === 'sip:e1@10.0.4.1')).toMatchObject({
+        aor,
+        callId: 'erin-1',
+        cseq: 1,
+      });
+      const second = await nodeB.update(aor, {
+        contacts: [
+          { contact: 'sip:e1@10.0.4.1', expiresAt: 0 },
+          { contact: 'sip:e3@10.0.4.3', expiresAt: later(60_000) },
+        ],
+        callId: 'erin-2',
+        cseq: 1,
+        maxContacts: 16,
+      });
+      expect(contactsIn(second.bindings)).toEqual(['sip:e2@10.0.4.2', 'sip:e3@10.0.4.3']);
+      // A query changes nothing and tells no one.
+      const query = { contacts: [], callId: 'erin-3', cseq: 1, maxContacts: 16 };
+      expect(contactsIn((await nodeA.update(aor, query)).bindings)).toEqual(
+        contactsIn(second.bindings),
+      );
+      await eventually(() => seenByB.length === 1);
+      await nodeB.update(aor, query); // a round trip after A's notice would have arrived
+      expect(seenByB).toEqual([aor]);
+    });
+
+    it('removes every binding with *', async () => {
+      const store = await open();
+      const wildcard = 'sip:wild@example.org';
+      await store.save(binding('sip:w1@10.0.5.1', 60_000, wildcard));
+      await store.save(binding('sip:w2@10.0.5.2', 60_000, wildcard));
+      const gone = await store.update(wildcard, {
+        contacts: '*',
+        callId: 'w',
+        cseq: 2,
+        maxContacts: 16,
+      });
+      expect(gone).toEqual({ accepted: true, bindings: [] });
+      expect(await store.lookup(wildcard)).toEqual([]);
+    });
+
+    it('refuses a change beyond the most contacts and writes none of it', async () => {
+      const store = await open();
+      const full = 'sip:full@example.org';
+      const contacts = (from: number, to: number) =>
+        Array.from({ length: to - from }, (_, i) => ({
+          contact: `sip:f${from + i}@10.0.6.1`,
+          expiresAt: later(60_000),
+        }));
+      const change = { callId: 'full', cseq: 1, maxContacts: 3 };
+      expect((await store.update(full, { ...change, contacts: contacts(0, 2) })).accepted).toBe(
+        true,
+      );
+      const refused = await store.update(full, { ...change, cseq: 2, contacts: contacts(1, 4) });
+      expect(refused.accepted).toBe(false);
+      expect(contactsIn(refused.bindings)).toEqual(['sip:f0@10.0.6.1', 'sip:f1@10.0.6.1']);
+      expect(contactsIn(await store.lookup(full))).toEqual(['sip:f0@10.0.6.1', 'sip:f1@10.0.6.1']);
+      // A contact listed twice counts once; a refresh adds none.
+      const fits = await store.update(full, {
+        ...change,
+        cseq: 3,
+        contacts: [...contacts(1, 3), ...contacts(2, 3)],
+      });
+      expect(fits.accepted).toBe(true);
+      expect(fits.bindings).toHaveLength(3);
+    });
+
+    it('leaves a binding written by the same or a later CSeq of the Call-ID as it is', async () => {
+      const store = await open();
+      const cseqAor = 'sip:frank@example.org';
+      const contact = 'sip:frank@10.0.7.1';
+      const at = (cseq: number, expiresAt: number) =>
+        store.update(cseqAor, {
+          contacts: [{ contact, expiresAt }],
+          callId: 'frank-1',
+          cseq,
+          maxContacts: 16,
+        });
+      const expiresAt = later(60_000);
+      await at(5, expiresAt);
+      expect((await at(5, later(10_000))).bindings[0]).toMatchObject({ cseq: 5, expiresAt });
+      expect((await at(4, 0)).bindings).toHaveLength(1); // an older removal does not apply
+      expect((await at(6, 0)).bindings).toEqual([]);
+    });
+
+    // The updates of one event-loop turn leave in one pipeline: they still apply in the order
+    // they were issued, so the last one issued for an address of record is what stays.
+    it('applies the updates issued in one turn in their order', async () => {
+      const store = await open();
+      const ordered = 'sip:grace@example.org';
+      const contact = 'sip:grace@10.0.8.1';
+      const updates = Array.from({ length: 200 }, (_, i) =>
+        store.update(ordered, {
+          contacts: [{ contact, expiresAt: later(60_000 + i) }],
+          callId: `grace-${i}`,
+          cseq: 1,
+          maxContacts: 16,
+        }),
+      );
+      const results = await Promise.all(updates);
+      results.forEach((result, i) => expect(result.bindings[0]?.callId).toBe(`grace-${i}`));
+      expect((await store.lookup(ordered))[0]?.callId).toBe('grace-199');
+    });
+
+    it('fails only the update whose script failed among those sent together', async () => {
+      const store = await open();
+      const raw = new Redis(redis.url);
+      try {
+        // Not a set: the script's SMEMBERS fails with WRONGTYPE for this address of record only.
+        await raw.set('sip:{sip:broken@example.org}:contacts', 'not a set');
+      } finally {
+        raw.disconnect();
+      }
+      const change = (i: number) => ({
+        contacts: [{ contact: `sip:h${i}@10.0.9.1`, expiresAt: later(60_000) }],
+        callId: `h-${i}`,
+        cseq: 1,
+        maxContacts: 16,
+      });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 9 }, (_, i) =>
+          store.update(i === 4 ? 'sip:broken@example.org' : `sip:h${i}@example.org`, change(i)),
+        ),
+      );
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        ...Array(4).fill('fulfilled'),
+        'rejected',
+        ...Array(4).fill('fulfilled'),
+      ]);
+      const failure = (outcomes[4] as PromiseRejectedResult).reason as StoreUnavailableError;
+      expect(failure).toBeInstanceOf(StoreUnavailableError);
+      expect(failure.reason).toMatch(/WRONGTYPE/);
+      expect(store.available).toBe(true);
     });
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import type { RegistrarStore, StoredBinding } from './registrar-store';
+import type { AorChange, AorUpdate, RegistrarStore, StoredBinding } from './registrar-store';
 import { StoreUnavailableError } from './registrar-store';
 
 /** Options of a {@link RedisStore}. */
@@ -12,45 +12,86 @@ export interface RedisStoreOptions {
 }
 
 /**
- * Saves one binding atomically (one script runs alone on the server: no other node's command
- * falls between its steps). KEYS: the binding's key, the address of record's contact set.
- * ARGV: the binding as JSON, its expiry (ms since the epoch), its contact, its Call-ID, its CSeq,
- * the change channel, the change message. A binding stored by a later CSeq of the same Call-ID
- * stays (RFC 3261 §10.3 step 7, whichever node's write arrives last): returns 0 then, else 1.
+ * A REGISTER's change to one address of record, in one step that runs alone on the server (no
+ * other node's command falls between its reads and writes). KEYS: the contact set. ARGV: the
+ * prefix of the binding keys (same hash tag, so the same cluster slot), the Call-ID, the CSeq,
+ * the most contacts (0: no limit), the change channel, the change message, `*` to remove every
+ * binding (else empty), then a triple per contact: the contact, its expiry in ms since the epoch
+ * (`0` removes it), the binding as JSON.
+ *
+ * Reads the bindings first, dropping from the set the members whose key expired. A contact whose
+ * binding was last written by a CSeq ≥ this one of the same Call-ID is left as it is (RFC 3261
+ * §10.3 step 7, whichever node's write arrives last). When the contacts added would exceed the
+ * limit nothing is written. Publishes one change notice when something changed. Returns 1 (or 0:
+ * refused by the limit) followed by the JSON of every binding after the change.
  */
-const SAVE_SCRIPT = `
-local stored = redis.call('GET', KEYS[1])
-if stored then
-  local ok, old = pcall(cjson.decode, stored)
-  if ok and old.callId == ARGV[4] and tonumber(old.cseq) > tonumber(ARGV[5]) then return 0 end
+const UPDATE_SCRIPT = `
+local set, prefix = KEYS[1], ARGV[1]
+local values, count = {}, 0
+for _, contact in ipairs(redis.call('SMEMBERS', set)) do
+  local value = redis.call('GET', prefix .. contact)
+  if value then
+    values[contact] = value
+    count = count + 1
+  else
+    redis.call('SREM', set, contact)
+  end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
-redis.call('PEXPIREAT', KEYS[2], ARGV[2], 'GT')
-redis.call('PEXPIREAT', KEYS[2], ARGV[2], 'NX')
-redis.call('PUBLISH', ARGV[6], ARGV[7])
-return 1
+local changed = false
+if ARGV[7] == '*' then
+  for contact in pairs(values) do redis.call('DEL', prefix .. contact) end
+  if count > 0 then redis.call('DEL', set) end
+  values, changed = {}, count > 0
+else
+  local plan, added, adding = {}, 0, {}
+  local cseq = tonumber(ARGV[3])
+  for i = 8, #ARGV, 3 do
+    local contact, old = ARGV[i], values[ARGV[i]]
+    local keep = false
+    if old and ARGV[2] ~= '' then
+      local ok, stored = pcall(cjson.decode, old)
+      keep = ok and stored.callId == ARGV[2] and tonumber(stored.cseq) >= cseq
+    end
+    if not keep then
+      plan[#plan + 1] = i
+      if ARGV[i + 1] ~= '0' and not old and not adding[contact] then
+        adding[contact] = true
+        added = added + 1
+      end
+    end
+  end
+  local limit = tonumber(ARGV[4])
+  if limit > 0 and count + added > limit then
+    local refused = {0}
+    for _, value in pairs(values) do refused[#refused + 1] = value end
+    return refused
+  end
+  for _, i in ipairs(plan) do
+    local contact, expiresAt = ARGV[i], ARGV[i + 1]
+    if expiresAt == '0' then
+      if values[contact] then
+        redis.call('DEL', prefix .. contact)
+        redis.call('SREM', set, contact)
+        values[contact], changed = nil, true
+      end
+    else
+      redis.call('SET', prefix .. contact, ARGV[i + 2], 'PXAT', expiresAt)
+      redis.call('SADD', set, contact)
+      redis.call('PEXPIREAT', set, expiresAt, 'GT')
+      redis.call('PEXPIREAT', set, expiresAt, 'NX')
+      values[contact], changed = ARGV[i + 2], true
+    end
+  end
+end
+if changed then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+local result = {1}
+for _, value in pairs(values) do result[#result + 1] = value end
+return result
 `;
 
-/**
- * Reads an address of record's bindings atomically and drops from its contact set the members
- * whose binding key expired — in the same step, so a member another node writes again meanwhile
- * is never dropped. KEYS: the contact set. ARGV: the prefix of its binding keys (same hash tag,
- * so the same cluster slot). Returns the bindings' JSON.
- */
-const LOOKUP_SCRIPT = `
-local found = {}
-for _, contact in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local value = redis.call('GET', ARGV[1] .. contact)
-  if value then found[#found + 1] = value else redis.call('SREM', KEYS[1], contact) end
-end
-return found
-`;
-
-/** The scripts above as commands of the client (`defineCommand`). */
+/** The script above as a command of the client (`defineCommand`). */
 interface ScriptCommands {
-  sipSaveBinding(...args: (string | number)[]): Promise<number>;
-  sipLookupAor(setKey: string, bindingKeyPrefix: string): Promise<string[]>;
+  sipUpdateAor(...args: (string | number)[]): Promise<[0 | 1, ...string[]]>;
 }
 
 /**
@@ -58,14 +99,16 @@ interface ScriptCommands {
  * `<prefix>:{<aor>}:b:<contact>`, holding the binding as JSON with the binding's expiry as the
  * key's own expiry (`PXAT`), plus a set per address of record, `<prefix>:{<aor>}:contacts`,
  * listing its contacts. The `{<aor>}` hash tag keeps an address of record's keys in one cluster
- * slot, so every change and every lookup is one atomic step on one node (a Lua script, or
- * `MULTI` for a removal): two nodes updating one address of record at the same instant cannot
- * interleave. Each change is published on `<prefix>:changes` so other nodes drop their cached
- * copy.
+ * slot, so a whole REGISTER — read, decide, write, notify — is one Lua script on one node
+ * ({@link RedisStore.update}): two nodes updating one address of record at the same instant
+ * cannot interleave. Each change is published on `<prefix>:changes` so other nodes drop their
+ * cached copy.
  *
- * Commands never queue while Redis is unreachable: they fail at once with
- * {@link StoreUnavailableError} (the registrar answers 503 with `Retry-After`), and the client
- * reconnects by itself with back-off, the store available again as soon as it has.
+ * The scripts of one event-loop turn go out together in one write (the client's automatic
+ * pipelining), each with its own answer: an error of one reaches only its caller. Commands never
+ * queue while Redis is unreachable: they fail at once with {@link StoreUnavailableError} (the
+ * registrar answers 503 with `Retry-After`), and the client reconnects by itself with back-off,
+ * the store available again as soon as it has.
  */
 export class RedisStore implements RegistrarStore {
   readonly kind = 'redis';
@@ -87,10 +130,14 @@ export class RedisStore implements RegistrarStore {
       retryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 2_000),
       lazyConnect: true,
     };
-    this.redis = new Redis(url, common) as Redis & ScriptCommands;
+    // Automatic pipelining: the commands issued in one turn of the event loop (the REGISTERs of
+    // one batch of datagrams) leave in one write once the turn ends, instead of a write each —
+    // the write was most of the client's CPU per REGISTER. While one batch awaits its answers
+    // the next one gathers (one batch in flight per connection), so a batch grows with the load.
+    this.redis = new Redis(url, { ...common, enableAutoPipelining: true }) as Redis &
+      ScriptCommands;
     // Sent by SHA (EVALSHA), the script's text only when the server does not know it yet.
-    this.redis.defineCommand('sipSaveBinding', { lua: SAVE_SCRIPT, numberOfKeys: 2 });
-    this.redis.defineCommand('sipLookupAor', { lua: LOOKUP_SCRIPT, numberOfKeys: 1 });
+    this.redis.defineCommand('sipUpdateAor', { lua: UPDATE_SCRIPT, numberOfKeys: 1 });
     // The client's own resubscription after a reconnect leaves its promise unhandled: a close
     // (or another drop) before Redis answers it was an unhandled rejection that ended the
     // process. This store resubscribes itself on every reconnect and handles the outcome; a
@@ -132,37 +179,41 @@ export class RedisStore implements RegistrarStore {
   }
 
   async save(binding: StoredBinding): Promise<void> {
-    const { aor, contact } = binding;
-    await this.call(() =>
-      this.redis.sipSaveBinding(
-        this.bindingKey(aor, contact),
-        this.setKey(aor),
-        JSON.stringify(binding),
-        binding.expiresAt,
-        contact,
-        binding.callId,
-        binding.cseq,
-        this.channel,
-        `${this.nodeId}\t${aor}`,
-      ),
-    );
+    const { aor, contact, expiresAt, callId, cseq } = binding;
+    await this.update(aor, { contacts: [{ contact, expiresAt }], callId, cseq, maxContacts: 0 });
   }
 
   async remove(aor: string, contact: string): Promise<void> {
-    await this.run(
-      this.redis
-        .multi()
-        .del(this.bindingKey(aor, contact))
-        .srem(this.setKey(aor), contact)
-        .publish(this.channel, `${this.nodeId}\t${aor}`),
-    );
+    await this.update(aor, removal(contact));
   }
 
   async lookup(aor: string): Promise<StoredBinding[]> {
-    const values = await this.call(() =>
-      this.redis.sipLookupAor(this.setKey(aor), this.bindingKey(aor, '')),
-    );
-    return values.map((value) => JSON.parse(value) as StoredBinding);
+    return [...(await this.update(aor, QUERY)).bindings];
+  }
+
+  async update(aor: string, change: AorChange): Promise<AorUpdate> {
+    const { contacts, callId, cseq } = change;
+    const args: (string | number)[] = [
+      this.setKey(aor),
+      this.bindingKey(aor, ''),
+      callId,
+      cseq,
+      change.maxContacts,
+      this.channel,
+      `${this.nodeId}\t${aor}`,
+      contacts === '*' ? '*' : '',
+    ];
+    if (contacts !== '*') {
+      for (const { contact, expiresAt } of contacts) {
+        const binding: StoredBinding = { aor, contact, expiresAt, callId, cseq };
+        args.push(contact, expiresAt, expiresAt === 0 ? '' : JSON.stringify(binding));
+      }
+    }
+    const [accepted, ...values] = await this.call(() => this.redis.sipUpdateAor(...args));
+    return {
+      accepted: accepted === 1,
+      bindings: values.map((value) => JSON.parse(value) as StoredBinding),
+    };
   }
 
   onRemoteChange(listener: (aor: string) => void): void {
@@ -186,13 +237,6 @@ export class RedisStore implements RegistrarStore {
     return `${this.prefix}:{${aor}}:contacts`;
   }
 
-  private async run(transaction: ReturnType<Redis['multi']>): Promise<void> {
-    const results = await this.call(() => transaction.exec());
-    const failed = results?.find(([error]) => error !== null);
-    if (results === null || failed !== undefined)
-      throw new StoreUnavailableError('redis', String(failed?.[0] ?? 'transaction aborted'));
-  }
-
   private async call<T>(command: () => Promise<T>): Promise<T> {
     if (!this.available)
       throw new StoreUnavailableError('redis', `not connected (${this.redis.status})`);
@@ -206,3 +250,14 @@ export class RedisStore implements RegistrarStore {
     }
   }
 }
+
+/** An {@link AorChange} that changes nothing: the update script as a lookup. */
+const QUERY: AorChange = { contacts: [], callId: '', cseq: 0, maxContacts: 0 };
+
+/** The change that removes `contact` whatever REGISTER wrote it. */
+const removal = (contact: string): AorChange => ({
+  contacts: [{ contact, expiresAt: 0 }],
+  callId: '',
+  cseq: 0,
+  maxContacts: 0,
+});

@@ -12,6 +12,37 @@ export interface StoredBinding {
   readonly cseq: number;
 }
 
+/** One contact of an {@link AorChange}: bound until `expiresAt` (`Date.now()` ms), or removed when it is 0. */
+export interface ContactChange {
+  /** The contact URI. */
+  readonly contact: string;
+  /** When the binding expires, `Date.now()` ms; 0 removes it. */
+  readonly expiresAt: number;
+}
+
+/**
+ * A REGISTER's changes to one address of record (RFC 3261 §10.3 steps 6–8), for a store that
+ * decides and applies them in one atomic step where the bindings live ({@link RegistrarStore.update}).
+ */
+export interface AorChange {
+  /** `'*'` removes every binding (step 6); otherwise these contacts are set or removed, in order (none: a query). */
+  readonly contacts: '*' | readonly ContactChange[];
+  /** Call-ID of the REGISTER; `''` (a change that comes from no REGISTER) skips the CSeq rule. */
+  readonly callId: string;
+  /** CSeq number of the REGISTER: a binding last refreshed by a CSeq ≥ this of the same Call-ID stays as it is (step 7). */
+  readonly cseq: number;
+  /** Most bindings the address of record may hold after the change (nothing is written beyond); 0: no limit. */
+  readonly maxContacts: number;
+}
+
+/** What {@link RegistrarStore.update} did. */
+export interface AorUpdate {
+  /** `false` when the change would have exceeded {@link AorChange.maxContacts}: nothing was written. */
+  readonly accepted: boolean;
+  /** Every unexpired binding of the address of record after the change (as it was, when refused). */
+  readonly bindings: readonly StoredBinding[];
+}
+
 /**
  * Where the registrar's bindings live beyond the process: the embedded journal (one node; a
  * restart keeps every unexpired binding) or Redis (several nodes see each other's bindings).
@@ -38,6 +69,16 @@ export interface RegistrarStore {
    * the whole truth (the embedded journal). @throws (rejects) {@link StoreUnavailableError}.
    */
   lookup(aor: string): Promise<StoredBinding[] | null>;
+  /**
+   * A REGISTER in one step, for a store shared by several nodes: reads the address of record's
+   * bindings, applies `change` to them (the CSeq rule and the contact limit decided on the
+   * store's own view, so no other node's change falls in between), writes it, tells the other
+   * nodes once, and returns the bindings after it — one round trip instead of a lookup and a
+   * write per contact. A store whose local table is the whole truth (the embedded journal) leaves
+   * it out: the registrar then decides on its table and writes with `save` and `remove`.
+   * @throws (rejects) {@link StoreUnavailableError}.
+   */
+  update?(aor: string, change: AorChange): Promise<AorUpdate>;
   /** Tells `listener` of addresses of record changed by other nodes (to drop cached copies). */
   onRemoteChange(listener: (aor: string) => void): void;
   /** Flushes and releases the store. */
