@@ -1,35 +1,35 @@
-// The rate search of bench:sip: up by 1000 per second from 1000 until a step fails, then by 250
-// from the last passing rate. Shared by the parts of sip.bench.mjs and auth-tls-parts.mjs.
+// The rate search of bench:sip and bench:scale: up by a step (1000 per second) from the step
+// until a step fails, then by a quarter step from the last passing rate. Shared by the parts of
+// sip.bench.mjs, auth-tls-parts.mjs and scale.bench.mjs.
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Steps the rate up against one server (started by `start`, stopped at the end); `step(server,
  * rate)` runs one step and returns {@link sippStep}'s record. Returns the highest passing rate
- * (`cps`, 0 when even 1000 failed) and every step.
+ * (`cps`, 0 when even the first step failed) and every step.
  *
  * @param name - the label of the printed lines.
  * @param maxRate - the highest rate tried.
+ * @param options.stepRate - the first rate and the coarse increment (default 1000); the fine
+ *   increment after the first failure is a quarter of it.
+ * @param options.log - prints one step (default: one line with the step's counts and CPU).
  */
-export async function rampUp(name, start, step, maxRate) {
+export async function rampUp(name, start, step, maxRate, { stepRate = 1000, log = logStep } = {}) {
   const server = await start();
   const steps = [];
   let best = 0;
   try {
-    let rate = 1000;
-    let increment = 1000;
+    let rate = stepRate;
+    let increment = stepRate;
     while (rate <= maxRate) {
       const result = await step(server, rate);
       steps.push(result);
-      console.log(
-        `${name.padEnd(16)} ${String(rate).padStart(6)} calls/s → ${result.successful} ok, ${result.failed} failed, ` +
-          `at most ${result.maxCurrentCalls} in progress, CPU server ${result.serverCpu}% sipp ${result.sippCpu}%` +
-          (result.pass ? '' : '  FAIL'),
-      );
+      log(name, result);
       if (result.pass) {
         best = rate;
         rate += increment;
-      } else if (increment === 1000) {
-        increment = 250;
+      } else if (increment === stepRate) {
+        increment = Math.max(1, Math.round(stepRate / 4));
         rate = best + increment;
         if (rate >= result.rate) break;
       } else {
@@ -41,4 +41,13 @@ export async function rampUp(name, start, step, maxRate) {
     await server.stop();
   }
   return { cps: best, steps };
+}
+
+/** The default line of one step: rate, calls, the most in progress, both processes' CPU. */
+function logStep(name, result) {
+  console.log(
+    `${name.padEnd(16)} ${String(result.rate).padStart(6)} calls/s → ${result.successful} ok, ${result.failed} failed, ` +
+      `at most ${result.maxCurrentCalls} in progress, CPU server ${result.serverCpu}% sipp ${result.sippCpu}%` +
+      (result.pass ? '' : '  FAIL'),
+  );
 }

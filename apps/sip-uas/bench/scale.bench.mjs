@@ -45,6 +45,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import runner from '../sipp/run-sipp.cjs';
 import { freePort, sippStep, startKamailioUas, watch } from './bench-processes.mjs';
+import { rampUp as ramp } from './ramp.mjs';
 
 const { which } = runner;
 
@@ -92,10 +93,7 @@ try {
     kamailioCps2: calls?.kamailio2.cps ?? null,
     kamailioCpuPerCall1Us: calls?.kamailioEqual1.cpuPerCallUs ?? null,
     kamailioCpuPerCall2Us: calls?.kamailioEqual2.cpuPerCallUs ?? null,
-    kamailioCpuRatio: ratio(
-      calls?.kamailioEqual1.cpuPerCallUs,
-      calls?.kamailioEqual2.cpuPerCallUs,
-    ),
+    kamailioCpuRatio: ratio(calls?.kamailioEqual1.cpuPerCallUs, calls?.kamailioEqual2.cpuPerCallUs),
     kamailioSippCpu1: calls?.kamailioEqual1.sippCpu ?? null,
     kamailioSippCpu2: calls?.kamailioEqual2.sippCpu ?? null,
     regPerSecEmbedded: register?.embedded.cps ?? null,
@@ -170,34 +168,18 @@ async function registerPart() {
   }
 }
 
-/** Steps the rate up against one server; returns the highest passing rate and every step. */
-async function rampUp(name, start, scenario, from = ['127.0.0.1']) {
-  const server = await start();
-  const steps = [];
-  let best = 0;
-  try {
-    let rate = stepRate;
-    let increment = stepRate;
-    while (rate <= maxRate) {
-      const step = await sippStep(server, rate, seconds, scenario, from);
-      steps.push(step);
-      log(name, step);
-      if (step.pass) {
-        best = rate;
-        rate += increment;
-      } else if (increment === stepRate) {
-        increment = Math.max(1, Math.round(stepRate / 4));
-        rate = best + increment;
-        if (rate >= step.rate) break;
-      } else {
-        break;
-      }
-      await sleep(1000); // let the server settle (timers, GC) between steps
-    }
-  } finally {
-    await server.stop();
-  }
-  return { cps: best, steps };
+/** Steps the rate up against one server from `from` (bench/ramp.mjs, by BENCH_SCALE_STEP). */
+function rampUp(name, start, scenario, from = ['127.0.0.1']) {
+  return ramp(
+    name,
+    start,
+    (server, rate) => sippStep(server, rate, seconds, scenario, from),
+    maxRate,
+    {
+      stepRate,
+      log,
+    },
+  );
 }
 
 /** One call step at `rate` against a fresh server: its CPU per call. */
@@ -257,7 +239,8 @@ async function startRedis() {
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   for (let i = 0; !output.includes('Ready to accept connections'); i++) {
-    if (child.exitCode !== null || i > 200) throw new Error(`redis-server did not start:\n${output}`);
+    if (child.exitCode !== null || i > 200)
+      throw new Error(`redis-server did not start:\n${output}`);
     await sleep(50);
   }
   const exited = new Promise((resolve) => child.on('exit', resolve));
