@@ -29,11 +29,11 @@ export class Outbox {
   private first: Buffer | string | null = null;
   /** The tick's later sends, in order; EMPTY while there are none. */
   private rest: Array<Buffer | string> = EMPTY;
-  /** Whether `items` holds a Buffer (else only strings, joined at the flush). */
+  /** Whether the tick's sends (`first`, `rest`) hold a Buffer (else only strings, joined at the flush). */
   private binary = false;
-  /** Whether `items` holds a string (a binary batch with none is concatenated as it is). */
+  /** Whether they hold a string (a binary batch with none is concatenated as it is). */
   private text = false;
-  /** Bytes in `items` (strings as UTF-8). */
+  /** Bytes of the tick's sends (strings as UTF-8). */
   private bytes = 0;
   private waiters: DrainWaiter[] = EMPTY;
   /** `flush` bound to this outbox, made with the first send (an idle connection has none). */
