@@ -109,6 +109,26 @@ describe('CapsulePool', () => {
       await expect(pool.run(task('nope'), 1)).rejects.toMatchObject({ phase: 'load' });
     });
 
+    it('reports a payload or a result that cannot be cloned as send and reply failures, no worker lost', async () => {
+      pool = new CapsulePool({ size: 1 });
+      const moved = new Uint8Array(4);
+      await pool.run(task('measure'), moved); // moved to the worker: detached here
+      for (const payload of [{ callback() {} }, moved]) {
+        await expect(pool.run(task('echo'), payload)).rejects.toMatchObject({
+          constructor: CapsuleTaskFailedError,
+          phase: 'send',
+          cause: expect.objectContaining({ name: 'DataCloneError' }),
+        });
+      }
+      await expect(pool.run(task('returnsFunction'), null)).rejects.toMatchObject({
+        constructor: CapsuleTaskFailedError,
+        phase: 'reply',
+        message: expect.stringContaining('could not be cloned'),
+      });
+      await expect(pool.run(task('measure'), new Uint8Array(3))).resolves.toBe(3);
+      expect(pool.stats()).toMatchObject({ failed: 3, crashedWorkers: 0, completed: 2 });
+    });
+
     it('times a job out, terminating its worker, and replaces the worker', async () => {
       pool = new CapsulePool({ size: 1 });
       await expect(pool.run(task('hangs'), 1, { timeoutMs: 200 })).rejects.toBeInstanceOf(

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { BroadcastChannel } from 'node:worker_threads';
+import { TimerWheel } from '@aem/timers';
 import { Piscina } from 'piscina';
 import { CapsuleClosedError } from '../errors/capsule-closed.error';
 import { CapsuleQueueFullError } from '../errors/capsule-queue-full.error';
@@ -167,6 +168,14 @@ export class CapsulePool {
   readonly workerPolicy: 'idle' | 'normal';
   private closing: Promise<void> | undefined;
   private forced = false;
+  /**
+   * The jobs' deadlines: one wheel timer each, one Node timer for them all. Not
+   * `AbortSignal.timeout`, which arms a Node timer per job and holds it through a WeakRef and a
+   * FinalizationRegistry for the whole timeout (30 s by default): at hundreds of jobs a second
+   * that is thousands of live objects promoted to the old generation, and longer young-generation
+   * pauses on the event loop the pool is there to keep free.
+   */
+  private readonly deadlines = new TimerWheel({ maxTimers: 1 << 24 });
 
   /**
    * @param options - size, limits and transfer policy.
@@ -303,7 +312,10 @@ export class CapsulePool {
         : checkInt('timeoutMs', options.timeoutMs, 1, 2 ** 31 - 1);
     this.pendingNow++;
     // The job's deadline counts from submission: time queued behind busy workers is included.
-    const signal = AbortSignal.timeout(timeoutMs);
+    // Aborting makes piscina drop the job if queued, or end its worker if running.
+    const deadline = new AbortController();
+    const timer = this.deadlines.start(timeoutMs, abortJob, deadline);
+    const signal = deadline.signal;
     const job: CapsuleJob = {
       module: task.module,
       exportName: task.exportName,
@@ -314,6 +326,7 @@ export class CapsulePool {
     return this.piscina.run(job, { signal, transferList }).then(
       (reply) => {
         this.pendingNow--;
+        this.deadlines.cancel(timer);
         if (reply.ok) {
           this.completedNow++;
           return reply.value as R;
@@ -324,6 +337,7 @@ export class CapsulePool {
       (error: unknown) => {
         this.pendingNow--;
         this.failedNow++;
+        this.deadlines.cancel(timer);
         const failure = this.translate(task, error, signal, timeoutMs);
         if (failure instanceof CapsuleTimeoutError) this.timedOutNow++;
         else if (failure instanceof CapsuleWorkerCrashedError) this.crashedUnderJobNow++;
@@ -396,12 +410,21 @@ export class CapsulePool {
   ): Error {
     const label = taskLabel(task);
     if (signal.aborted) return new CapsuleTimeoutError(label, timeoutMs);
+    // postMessage refused the payload (not cloneable, or a buffer already moved): no worker saw it.
+    // (A DOMException: not an `instanceof Error` in every realm, so told by its name.)
+    if ((error as { name?: unknown } | null)?.name === 'DataCloneError')
+      return new CapsuleTaskFailedError(label, 'send', error as Error);
     // Only a forced close fails jobs; a worker dying during a drain is still a crash.
     if (this.forced) return new CapsuleClosedError(this.name);
     if (error instanceof Error && error.message === 'Task queue is at limit')
       return new CapsuleQueueFullError(this.name, this.size + this.maxQueue);
     return new CapsuleWorkerCrashedError(label, error);
   }
+}
+
+/** A job's deadline passed (a wheel callback). */
+function abortJob(deadline: AbortController): void {
+  deadline.abort();
 }
 
 /** The worker entry: the built .js beside this file, or under jest the .ts source. */

@@ -11,6 +11,6 @@ export type CapsuleReply =
   | { readonly ok: true; readonly value: unknown }
   | {
       readonly ok: false;
-      readonly phase: 'load' | 'run';
+      readonly phase: 'load' | 'run' | 'reply';
       readonly error: { name: string; message: string; stack?: string };
     };

@@ -106,6 +106,17 @@ function ownedBuffers(value: unknown, out: ArrayBuffer[]): void {
     out.push(value.buffer);
 }
 
+/** Values structuredClone always accepts: primitives but symbols, ArrayBuffers and their views. */
+function clonesByConstruction(value: unknown): boolean {
+  if (value === null) return true;
+  const type = typeof value;
+  if (type !== 'object') return type !== 'function' && type !== 'symbol';
+  return (
+    (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) &&
+    !(value instanceof ArrayBuffer ? value : (value as ArrayBufferView).buffer).detached
+  );
+}
+
 function errorOf(error: unknown): { name: string; message: string; stack?: string } {
   return error instanceof Error
     ? { name: error.name, message: error.message, stack: error.stack }
@@ -132,6 +143,16 @@ async function runCapsuleJob(job: CapsuleJob): Promise<unknown> {
     value = await task(job.payload);
   } catch (error) {
     return { ok: false, phase: 'run', error: errorOf(error) } satisfies CapsuleReply;
+  }
+  // A result that cannot be cloned would make piscina's postMessage throw and end this worker,
+  // reported as a crash: try the clone here first, in the worker, off the event loop. Bytes and
+  // primitives clone by construction and skip the trial.
+  if (!clonesByConstruction(value)) {
+    try {
+      structuredClone(value);
+    } catch (error) {
+      return { ok: false, phase: 'reply', error: errorOf(error) } satisfies CapsuleReply;
+    }
   }
   const reply: CapsuleReply = { ok: true, value };
   const transfer: ArrayBuffer[] = [];

@@ -1,8 +1,9 @@
 import { AppKitError } from './app-kit.error';
 
 /**
- * A pooled job's task threw (or rejected), or its module could not be loaded in the worker.
- * The worker lives on. `cause` holds the worker's error as it crossed the thread boundary
+ * A pooled job's task threw (or rejected), its module could not be loaded in the worker, or its
+ * payload or result could not cross the thread boundary (not structured-cloneable: a function,
+ * a symbol, a detached buffer…). The worker lives on. `cause` holds the worker's error as it crossed the thread boundary
  * (name, message and stack; its class is not preserved).
  *
  * @example
@@ -18,12 +19,13 @@ export class CapsuleTaskFailedError extends AppKitError {
 
   /**
    * @param task - `module#export` of the task.
-   * @param phase - `load` (the module or its export) or `run` (the task itself).
+   * @param phase - `send` (the payload could not be posted to a worker), `load` (the module or
+   *   its export), `run` (the task itself) or `reply` (its result could not be posted back).
    * @param cause - the worker's error.
    */
   constructor(
     readonly task: string,
-    readonly phase: 'load' | 'run',
+    readonly phase: 'send' | 'load' | 'run' | 'reply',
     cause: Error,
   ) {
     super(`capsule task ${task} failed (${phase}): ${cause.message}`, { cause });

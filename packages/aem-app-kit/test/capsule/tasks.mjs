@@ -66,3 +66,8 @@ export async function policy({ holdMs = 0 }) {
   const stat = readFileSync('/proc/thread-self/stat', 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
 }
+
+/** A result that cannot cross back to the main thread (a function is not cloneable). */
+export function returnsFunction() {
+  return { ok: true, callback() {} };
+}
