@@ -5,10 +5,16 @@
 //    call (-t un) against apps/sip-uas with SIP_WORKERS=1 and =2 (each worker binds the port
 //    with reusePort; the kernel spreads the datagrams over them by source address and port), and
 //    against Kamailio with as many UDP workers (-n, its `children`). Then every configuration
-//    once more at one common rate (the lower of the app's two maxima) to compare the server's
-//    CPU per call at equal load: the sum over its whole process tree (the primary and its
+//    once more at one common rate (three quarters of the lower of the app's two maxima, so that
+//    neither configuration runs at its edge), each on a fresh server
+//    after an unmeasured warm-up at that rate, to compare the server's steady-state CPU per call
+//    at equal load: the sum over its whole process tree (the primary and its
 //    workers, Kamailio's children) from /proc, in µs per successful call. On 2 cores the load
-//    generator competes with the server, so sipp's CPU is printed beside.
+//    generator competes with the server, so sipp's CPU is printed beside. Last, one worker at
+//    half the common rate — the share each of two workers carries — since a Node worker's CPU
+//    per call grows as its load falls (fixed costs per event-loop turn and per second spread
+//    over fewer calls): that step shows
+//    how much of the two workers' extra CPU per call is that, not a cost of having two.
 //
 //    Why not sipp -t tn (a TCP connection per call), as issue #20 first asked: sipp closes each
 //    connection itself, so every call leaves a TIME_WAIT socket on sipp's side for 60 s, and sipp
@@ -31,13 +37,14 @@
 // by BENCH_SCALE_STEP (default 1,000) until a step fails, then by a quarter of it from the last
 // passing rate; a second between steps. Needs sipp, kamailio and redis-server.
 //
-// Environment: BENCH_SCALE_SECONDS (per step, default 5), BENCH_SCALE_MAX_RATE (default
+// Environment: BENCH_SCALE_SECONDS (per step, default 5), BENCH_SCALE_WARMUP_SECONDS (the
+// warm-up before an equal-load step, default 3), BENCH_SCALE_MAX_RATE (default
 // 30,000), BENCH_SCALE_STEP (default 1,000), BENCH_SCALE_SIPPS (default 2), BENCH_SCALE_PARTS
 // (default `calls,register`: which parts run; the fields of a part that did not run are null).
 //
 // Last line: BENCH scale {"cps1", "cps2", "cpuPerCall1Us", "cpuPerCall2Us", "sippCpu1",
 // "sippCpu2", "commonRate", "kamailioCps1", "kamailioCps2", "kamailioCpuPerCall1Us",
-// "kamailioCpuPerCall2Us", "regPerSecEmbedded", "regPerSecRedis", …}.
+// "kamailioCpuPerCall2Us", "cpuPerCall1HalfRateUs", "regPerSecEmbedded", "regPerSecRedis", …}.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +60,8 @@ const appDir = new URL('..', import.meta.url).pathname;
 const seconds = Number(process.env.BENCH_SCALE_SECONDS ?? 5);
 const maxRate = Number(process.env.BENCH_SCALE_MAX_RATE ?? 30_000);
 const stepRate = Number(process.env.BENCH_SCALE_STEP ?? 1_000);
+/** The unmeasured warm-up before each equal-load step (s). */
+const warmUpSeconds = Number(process.env.BENCH_SCALE_WARMUP_SECONDS ?? 3);
 const sipps = Number(process.env.BENCH_SCALE_SIPPS ?? 2);
 const parts = (process.env.BENCH_SCALE_PARTS ?? 'calls,register').split(',');
 /** The sipp processes' local addresses for the call part: 127.0.0.2, 127.0.0.3 … */
@@ -85,6 +94,19 @@ try {
     cpuPerCall1Us: calls?.equal1.cpuPerCallUs ?? null,
     cpuPerCall2Us: calls?.equal2.cpuPerCallUs ?? null,
     cpuRatio: ratio(calls?.equal1.cpuPerCallUs, calls?.equal2.cpuPerCallUs),
+    // One worker at half the common rate: the load each of the two workers carries above.
+    cpuPerCall1HalfRateUs: calls?.equal1Half.cpuPerCallUs ?? null,
+    // Whether every equal-load step passed (no failure, no pile-up): if not, its CPU is suspect.
+    equalLoadPassed:
+      calls === undefined
+        ? null
+        : [
+            calls.equal1,
+            calls.equal2,
+            calls.equal1Half,
+            calls.kamailioEqual1,
+            calls.kamailioEqual2,
+          ].every((step) => step.pass),
     serverCpu1: calls?.equal1.serverCpu ?? null,
     serverCpu2: calls?.equal2.serverCpu ?? null,
     sippCpu1: calls?.equal1.sippCpu ?? null,
@@ -117,7 +139,8 @@ try {
       `\ncalls (UDP, -t un, ${sipps} sipps): 1 worker ${app1.cps}/s, 2 workers ${app2.cps}/s; ` +
         `Kamailio ${kamailio1.cps}/s and ${kamailio2.cps}/s\n` +
         `server CPU per call at ${commonRate}/s: 1 worker ${equal1.cpuPerCallUs} µs, 2 workers ${equal2.cpuPerCallUs} µs ` +
-        `(sipp ${equal1.sippCpu}% / ${equal2.sippCpu}%); Kamailio ${k1.cpuPerCallUs} µs, ${k2.cpuPerCallUs} µs`,
+        `(sipp ${equal1.sippCpu}% / ${equal2.sippCpu}%); Kamailio ${k1.cpuPerCallUs} µs, ${k2.cpuPerCallUs} µs\n` +
+        `1 worker at ${calls.equal1Half.rate}/s (each worker's share above): ${calls.equal1Half.cpuPerCallUs} µs`,
     );
   }
   if (register !== undefined) {
@@ -134,7 +157,14 @@ async function callPart() {
   const app2 = await rampUp('sip-uas 2 workers', callApp(2), uac, sources);
   const kamailio1 = await rampUp('kamailio 1 udp worker', kamailio(1), uac, sources);
   const kamailio2 = await rampUp('kamailio 2 udp workers', kamailio(2), uac, sources);
-  const commonRate = Math.max(stepRate / 4, Math.min(app1.cps, app2.cps));
+  // Three quarters of the lower maximum, on the ramp's fine grid: at a maximum itself one of the
+  // reruns overloads about every other time (a ramp's last passing step passed once), and the
+  // CPU per call then counts the retransmissions of the calls that piled up.
+  const quarter = stepRate / 4;
+  const commonRate = Math.max(
+    quarter,
+    Math.round((0.75 * Math.min(app1.cps, app2.cps)) / quarter) * quarter,
+  );
   return {
     app1,
     app2,
@@ -143,6 +173,7 @@ async function callPart() {
     commonRate,
     equal1: await once('sip-uas 1 worker', callApp(1), commonRate),
     equal2: await once('sip-uas 2 workers', callApp(2), commonRate),
+    equal1Half: await once('sip-uas 1 worker', callApp(1), Math.round(commonRate / 2)),
     kamailioEqual1: await once('kamailio 1 udp worker', kamailio(1), commonRate),
     kamailioEqual2: await once('kamailio 2 udp workers', kamailio(2), commonRate),
   };
@@ -182,10 +213,17 @@ function rampUp(name, start, scenario, from = ['127.0.0.1']) {
   );
 }
 
-/** One call step at `rate` against a fresh server: its CPU per call. */
+/**
+ * One call step at `rate` against a fresh server, after an unmeasured warm-up step at the same
+ * rate: its CPU per call in the steady state. Without the warm-up the step also pays the
+ * server's start-up — Node's JIT compiling the call path, the heap growing to its working size —
+ * once per process: twice for two workers, and not at all for Kamailio's compiled code.
+ */
 async function once(name, start, rate) {
   const server = await start();
   try {
+    await sippStep(server, rate, warmUpSeconds, uac, sources);
+    await sleep(1000);
     const step = await sippStep(server, rate, seconds, uac, sources);
     log(`${name} (equal load)`, step);
     return step;
