@@ -31,14 +31,13 @@
 // "kamailioUdpCps", "udpRatio", "udpUpgradeFailedCalls", "authRegCps", "kamailioAuthRegCps",
 // "authRegRatio", "tlsCps", "tlsTcpCps", "tlsToTcp", "kamailioTlsCps", "tlsRatio", …} (the
 // fields of a part that did not run are null).
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lineChart, writeChart } from '../../../tools/bench-chart.mjs';
 import runner from '../sipp/run-sipp.cjs';
-import { freePort, sippStep, startKamailioUas, watch } from './bench-processes.mjs';
+import { sippStep, startKamailioUas, startSipUas } from './bench-processes.mjs';
 import { authPart, tlsPart } from './auth-tls-parts.mjs';
 import { rampUp as ramp } from './ramp.mjs';
 
@@ -220,33 +219,19 @@ async function upgradeRun(rate, transport) {
   }
 }
 
-/**
- * Starts the built app (UDP and TCP on one port) on a free port with the transport's workers;
- * ready when `transport` answers and, with workers, once the primary printed its listening line
- * (every worker serves).
- */
-async function startApp(transport, main = join(appDir, 'dist', 'main.js')) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+/** Starts the built app on a free port with the transport's workers (bench-processes.mjs). */
+function startApp(transport, main) {
+  return startSipUas({
+    transport,
+    ...(main === undefined ? {} : { main }),
     env: {
-      ...process.env,
-      SIP_HOST: '127.0.0.1',
-      SIP_PORT: `${port}`,
-      SIP_STATUS_MS: '0',
       SIP_WORKERS: `${appWorkers[transport]}`,
-      // No store: calls only (bench:scale measures the stores).
-      SIP_STORE: 'memory',
       // The bench's sipps place thousands of calls a second from 127.0.0.2 and .3.
       SIP_FLOOD_ALLOW: '127.0.0.0/8',
+      // The hot-upgrade runs count the workers' "hot upgrade done" lines.
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let listening = false;
-  child.stdout.on('data', (chunk) => (listening ||= String(chunk).includes('listening on sip:')));
-  const server = await watch(child, port, 'apps/sip-uas', transport);
-  for (let i = 0; !listening && i < 200; i++) await sleep(50);
-  return server;
 }
 
 /**
