@@ -12,7 +12,9 @@
 // worker, `-n 1`, to match) against one sipp on one socket (`-t u1`): with a single server
 // process a socket per call spreads nothing, and the guest's second vCPU is left to sipp.
 // Under TCG emulation everything runs 10–50× slower than on the host, so the absolute rates mean
-// little; the ratios between servers measured in the same guest are the point.
+// little; the ratios between servers measured in the same guest are the point. Each server first
+// takes an uncounted warm-up (half the first step's rate for one step's time): under emulation a
+// cold JIT alone made a fresh Node server fail its first step.
 //
 // Environment: BENCH_SIP_SECONDS (per step, default 5), BENCH_SIP_VM_STEP (the first rate and
 // the coarse increment, default 100 calls/s), BENCH_SIP_MAX_RATE (default 5,000),
@@ -63,11 +65,27 @@ const start = {
   userspace: () => startApp('userspace'),
   kamailio: () => startKamailioUas('udp', { children: 1, startMs }),
 };
+const warmRate = Math.max(1, Math.floor(stepRate / 2));
+/** Starts a server and warms it up; the warm-up's result is printed, never counted. */
+async function started(name) {
+  const server = await start[name]();
+  let warm;
+  try {
+    warm = await sippStep(server, warmRate, seconds, uac);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  console.log(
+    `${name} udp warm-up ${warmRate} calls/s → ${warm.successful} ok, ${warm.failed} failed (not counted)`,
+  );
+  return server;
+}
 const results = {};
 for (const name of servers) {
   results[name] = await rampUp(
     `${name} udp`,
-    start[name],
+    () => started(name),
     (server, rate) => sippStep(server, rate, seconds, uac),
     maxRate,
     { stepRate },
@@ -78,7 +96,8 @@ const cps = (name) => results[name]?.cps ?? null;
 const ratio = (a, b) => (cps(a) === null || !cps(b) ? null : round(cps(a) / cps(b)));
 /** Server CPU per successful call at the highest rate that passed on both backends. */
 const common = Math.min(cps('kmod') ?? 0, cps('userspace') ?? 0);
-const cpuAt = (name) => results[name]?.steps.find((s) => s.rate === common && s.pass)?.cpuPerCallUs ?? null;
+const cpuAt = (name) =>
+  results[name]?.steps.find((s) => s.rate === common && s.pass)?.cpuPerCallUs ?? null;
 const line = {
   kmodUdpCps: cps('kmod'),
   userspaceUdpCps: cps('userspace'),

@@ -21,16 +21,19 @@
 // from the last passing rate. Needs `sipp` (Debian: sip-tester) and `kamailio`.
 //
 // Two more parts (bench/auth-tls-parts.mjs): `auth`, the authenticated REGISTER rate against
-// sip-uas and Kamailio's auth registrar, and `tls`, the call rate over TLS next to TCP's.
+// sip-uas and Kamailio's auth registrar, and `tls`, the call rate over TLS next to TCP's. And a
+// last one, `vm` (bench/vm-part.mjs): the UDP figures on the kernel backend, from the test VM
+// (`npm run bench:sip:vm`, about 5 minutes), where the machine has the VM toolchain.
 //
 // Environment: BENCH_SIP_SECONDS (per step, default 5), BENCH_SIP_MAX_RATE (default 30,000),
-// BENCH_SIP_TRANSPORTS (default `tcp,udp,auth,tls`: which parts run), BENCH_SIP_UDP_MODE (`un`,
-// the default, or `u1`).
+// BENCH_SIP_TRANSPORTS (default `tcp,udp,auth,tls,vm`: which parts run), BENCH_SIP_VM=0 (skips
+// the `vm` part), BENCH_SIP_UDP_MODE (`un`, the default, or `u1`).
 //
 // Last line: BENCH sip {"cps", "kamailioCps", "ratio", "upgradeFailedCalls", "udpCps",
 // "kamailioUdpCps", "udpRatio", "udpUpgradeFailedCalls", "authRegCps", "kamailioAuthRegCps",
-// "authRegRatio", "tlsCps", "tlsTcpCps", "tlsToTcp", "kamailioTlsCps", "tlsRatio", …} (the
-// fields of a part that did not run are null).
+// "authRegRatio", "tlsCps", "tlsTcpCps", "tlsToTcp", "kamailioTlsCps", "tlsRatio",
+// "vmKmodUdpCps", "vmUserspaceUdpCps", "vmKmodUdpRatio", "vmKamailioUdpCps", "vm", …} (the
+// fields of a part that did not run are null; `vmSkipped` says why the VM's are).
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +43,7 @@ import runner from '../sipp/run-sipp.cjs';
 import { sippStep, startKamailioUas, startSipUas } from './bench-processes.mjs';
 import { authPart, tlsPart } from './auth-tls-parts.mjs';
 import { rampUp as ramp } from './ramp.mjs';
+import { vmPart } from './vm-part.mjs';
 
 const { which } = runner;
 
@@ -55,7 +59,7 @@ for (const tool of ['sipp', 'kamailio']) {
   }
 }
 
-const transports = (process.env.BENCH_SIP_TRANSPORTS ?? 'tcp,udp,auth,tls').split(',');
+const transports = (process.env.BENCH_SIP_TRANSPORTS ?? 'tcp,udp,auth,tls,vm').split(',');
 const udpMode = process.env.BENCH_SIP_UDP_MODE ?? 'un';
 if (udpMode !== 'un' && udpMode !== 'u1') {
   console.error(`BENCH_SIP_UDP_MODE must be un or u1, got ${JSON.stringify(udpMode)}`);
@@ -74,6 +78,11 @@ const auth = transports.includes('auth') ? await authPart({ seconds, maxRate }) 
 const tls = transports.includes('tls')
   ? await tlsPart({ seconds, maxRate, tcpCps: tcp?.app.cps })
   : undefined;
+const vm = !transports.includes('vm')
+  ? { skipped: 'not in BENCH_SIP_TRANSPORTS' }
+  : process.env.BENCH_SIP_VM === '0'
+    ? { skipped: 'BENCH_SIP_VM=0' }
+    : await vmPart();
 
 const result = {
   cps: tcp?.app.cps ?? null,
@@ -101,6 +110,13 @@ const result = {
   tlsToTcp: tls?.tlsToTcp ?? null,
   kamailioTlsCps: tls?.kamailio?.cps ?? null,
   tlsRatio: tls?.ratio ?? null,
+  // The kernel backend, in the test VM (emulated: compare the ratios, not the rates with the host's).
+  vmKmodUdpCps: vm.figures?.kmodUdpCps ?? null,
+  vmUserspaceUdpCps: vm.figures?.userspaceUdpCps ?? null,
+  vmKmodUdpRatio: vm.figures?.kmodUdpRatio ?? null,
+  vmKamailioUdpCps: vm.figures?.kamailioUdpCps ?? null,
+  vm: vm.figures ?? null,
+  ...(vm.figures === undefined ? { vmSkipped: vm.skipped ?? vm.failed } : {}),
   udpWorkers: udp === undefined ? null : appWorkers.udp,
   udpSipp: udp === undefined ? null : `-t ${load.udp.mode} × ${load.udp.sources.length}`,
   secondsPerStep: seconds,
@@ -135,6 +151,12 @@ if (tls !== undefined)
     `TLS: apps/sip-uas ${tls.app.cps} calls/s (TCP ${tls.tcpCps}, ratio ${tls.tlsToTcp}), ` +
       `Kamailio ${tls.kamailio?.cps ?? 'not run'} calls/s, ratio ${tls.ratio}`,
   );
+if (vm.figures !== undefined)
+  console.log(
+    `UDP in the VM (emulated, one process each): kmod ${vm.figures.kmodUdpCps} calls/s, userspace ${vm.figures.userspaceUdpCps} calls/s, ` +
+      `ratio ${vm.figures.kmodUdpRatio}; Kamailio ${vm.figures.kamailioUdpCps} calls/s`,
+  );
+else console.log(`UDP in the VM: not measured (${vm.skipped ?? vm.failed})`);
 console.log(`BENCH sip ${JSON.stringify(result)}`);
 
 /**
