@@ -94,10 +94,16 @@ for (const name of servers) {
 
 const cps = (name) => results[name]?.cps ?? null;
 const ratio = (a, b) => (cps(a) === null || !cps(b) ? null : round(cps(a) / cps(b)));
-/** Server CPU per successful call at the highest rate that passed on both backends. */
-const common = Math.min(cps('kmod') ?? 0, cps('userspace') ?? 0);
-const cpuAt = (name) =>
-  results[name]?.steps.find((s) => s.rate === common && s.pass)?.cpuPerCallUs ?? null;
+/** The passing step at `rate` of a server's ramp. */
+const passedAt = (name, rate) => results[name]?.steps.find((s) => s.rate === rate && s.pass);
+/** Server CPU per successful call at the highest rate both backends' ramps passed. */
+const common = Math.max(
+  0,
+  ...(results.kmod?.steps ?? [])
+    .filter((s) => s.pass && passedAt('userspace', s.rate))
+    .map((s) => s.rate),
+);
+const cpuAt = (name) => passedAt(name, common)?.cpuPerCallUs ?? null;
 const line = {
   kmodUdpCps: cps('kmod'),
   userspaceUdpCps: cps('userspace'),
