@@ -20,8 +20,8 @@
 # AEM_VM_UDP_BENCH_ARGS (inFlight,size,seconds,rounds of the UDP benchmark),
 # AEM_VM_OUT (the run's directory, default build/vm: a benchmark uses its own,
 # so it and a test run do not clobber each other), AEM_VM_ENV (NAME=value,… for the guest's
-# node in the TCP idle benchmark, b_tcp, and the SIP benchmark, b_sip), AEM_VM_LOCK (the lock file that keeps one guest at a
-# time on the machine, default /tmp/aem-vm.lock).
+# node in the TCP idle benchmark, b_tcp, and the SIP benchmark, b_sip), AEM_VM_LOCK (the lock
+# file that keeps one guest at a time on the machine, default /tmp/aem-vm.lock).
 set -euo pipefail
 pkg="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=toolchain.sh
@@ -125,11 +125,12 @@ if [[ ",$tests," =~ $sip_suites ]]; then
 		why="apps/sip-uas or a package it loads did not build: see $out/build.log"
 	fi
 	if [ -n "$why" ]; then
-		skipped="t_sip_kmod, b_sip — $why"
+		skipped="${skipped:+$skipped; }t_sip_kmod, b_sip — $why"
 		tests="$(echo ",$tests," | sed 's/,t_sip_kmod,/,/; s/,b_sip,/,/; s/^,//; s/,$//')"
 	else
 		sip_tools="$(readlink -f "$sipp")"
-		# Kamailio, the benchmark's peer, with the two modules its stateless configuration loads.
+		# Kamailio, the benchmark's peer, with the two modules its stateless configuration loads
+		# (without it the benchmark measures the two backends only, and says so).
 		kamailio="$(command -v kamailio || ls /usr/sbin/kamailio 2>/dev/null || true)"
 		modules=/usr/lib/x86_64-linux-gnu/kamailio/modules
 		if [[ ",$tests," == *,b_sip,* && -n "$kamailio" && -r "$modules/sl.so" ]]; then
