@@ -29,6 +29,7 @@ const appDir = new URL('..', import.meta.url).pathname;
  *   the config: Kamailio has no command-line switch for it); the config's 2 otherwise.
  * @param options.config - another configuration of `kamailio/` (default `stateless-uas.cfg`).
  * @param options.defines - `-A` definitions (`NAME=value`) the configuration reads.
+ * @param options.startMs - how long it may take to answer (see {@link watch}).
  */
 export async function startKamailioUas(transport, options = {}) {
   const port = await freePort();
@@ -67,7 +68,9 @@ export async function startKamailioUas(transport, options = {}) {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const server = await watch(child, port, 'kamailio', transport);
+  const server = await watch(child, port, 'kamailio', transport, {
+    ...(options.startMs === undefined ? {} : { startMs: options.startMs }),
+  });
   const stop = server.stop;
   return {
     ...server,
@@ -75,16 +78,25 @@ export async function startKamailioUas(transport, options = {}) {
   };
 }
 
-/** Waits until `port` answers over `transport`; gives the process a bounded stop. */
-export async function watch(child, port, name, transport) {
+/**
+ * Waits until `port` answers over `transport`; gives the process a bounded stop.
+ *
+ * @param options.startMs - how long the process may take to answer (default 30 s; an emulated
+ *   guest needs more).
+ */
+export async function watch(child, port, name, transport, { startMs = 30_000 } = {}) {
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  for (let attempt = 0; ; attempt++) {
+  const deadline = Date.now() + startMs;
+  for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${output}`);
     if (await (transport === 'udp' ? answersOptions(port) : accepts(port))) break;
-    if (attempt > 100) throw new Error(`${name} does not accept on ${port}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} does not accept on ${port} after ${startMs} ms:\n${output}`);
+    }
     await sleep(100);
   }
   return {
@@ -98,6 +110,49 @@ export async function watch(child, port, name, transport) {
       if (killed) child.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * Starts the built app (UDP and TCP on one port, `dist/main.js` or `main`) on a free port, with
+ * no store and no status line unless `env` says otherwise; ready when `transport` answers and
+ * the process printed its listening line (with workers, the primary prints it once every worker
+ * serves).
+ *
+ * @param options.env - the app's settings (`SIP_WORKERS`, `SIP_BACKEND`, `LOG_LEVEL`, …).
+ * @param options.transport - `udp` or `tcp`: what must answer before the server counts as up.
+ * @param options.main - the entry file (a copy of dist for the hot-upgrade runs).
+ * @param options.startMs - how long it may take to start (see {@link watch}).
+ */
+export async function startSipUas({
+  env = {},
+  transport = 'tcp',
+  main = join(appDir, 'dist', 'main.js'),
+  startMs = 30_000,
+} = {}) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [main], {
+    env: {
+      ...process.env,
+      SIP_HOST: '127.0.0.1',
+      SIP_PORT: `${port}`,
+      SIP_STATUS_MS: '0',
+      // No store: calls only (bench:scale measures the stores by setting SIP_STORE).
+      SIP_STORE: 'memory',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let listening = false;
+  child.stdout.on('data', (chunk) => (listening ||= String(chunk).includes('listening on sip:')));
+  const server = await watch(child, port, 'apps/sip-uas', transport, { startMs });
+  const deadline = Date.now() + startMs;
+  while (!listening && Date.now() < deadline) await sleep(50);
+  if (!listening) {
+    await server.stop();
+    throw new Error(`apps/sip-uas answers on ${port} but printed no listening line:\n${server.output()}`);
+  }
+  return server;
 }
 
 export function accepts(port) {

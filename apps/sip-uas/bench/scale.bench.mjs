@@ -51,7 +51,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import runner from '../sipp/run-sipp.cjs';
-import { freePort, sippStep, startKamailioUas, watch } from './bench-processes.mjs';
+import { freePort, sippStep, startKamailioUas, startSipUas } from './bench-processes.mjs';
 import { rampUp as ramp } from './ramp.mjs';
 
 const { which } = runner;
@@ -245,25 +245,8 @@ function log(name, step) {
  * Starts the built app on a free port with `env` (workers, store); ready when it answers over
  * `transport` — with workers, once the primary printed its listening line (all workers serve).
  */
-async function startApp(env, transport = 'tcp') {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(appDir, 'dist', 'main.js')], {
-    env: {
-      ...process.env,
-      SIP_HOST: '127.0.0.1',
-      SIP_PORT: `${port}`,
-      SIP_STATUS_MS: '0',
-      SIP_STORE: 'memory',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let listening = false;
-  child.stdout.on('data', (chunk) => (listening ||= String(chunk).includes('listening on sip:')));
-  const server = await watch(child, port, 'apps/sip-uas', transport);
-  for (let i = 0; !listening && i < 200; i++) await sleep(50);
-  return server;
+function startApp(env, transport = 'tcp') {
+  return startSipUas({ env, transport });
 }
 
 /** A redis-server on a free port, no persistence (the app's test/redis-server.ts, for the bench). */

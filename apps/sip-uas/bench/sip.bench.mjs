@@ -21,26 +21,29 @@
 // from the last passing rate. Needs `sipp` (Debian: sip-tester) and `kamailio`.
 //
 // Two more parts (bench/auth-tls-parts.mjs): `auth`, the authenticated REGISTER rate against
-// sip-uas and Kamailio's auth registrar, and `tls`, the call rate over TLS next to TCP's.
+// sip-uas and Kamailio's auth registrar, and `tls`, the call rate over TLS next to TCP's. And a
+// last one, `vm` (bench/vm-part.mjs): the UDP figures on the kernel backend, from the test VM
+// (`npm run bench:sip:vm`, about 5 minutes), where the machine has the VM toolchain.
 //
 // Environment: BENCH_SIP_SECONDS (per step, default 5), BENCH_SIP_MAX_RATE (default 30,000),
-// BENCH_SIP_TRANSPORTS (default `tcp,udp,auth,tls`: which parts run), BENCH_SIP_UDP_MODE (`un`,
-// the default, or `u1`).
+// BENCH_SIP_TRANSPORTS (default `tcp,udp,auth,tls,vm`: which parts run), BENCH_SIP_VM=0 (skips
+// the `vm` part), BENCH_SIP_UDP_MODE (`un`, the default, or `u1`).
 //
 // Last line: BENCH sip {"cps", "kamailioCps", "ratio", "upgradeFailedCalls", "udpCps",
 // "kamailioUdpCps", "udpRatio", "udpUpgradeFailedCalls", "authRegCps", "kamailioAuthRegCps",
-// "authRegRatio", "tlsCps", "tlsTcpCps", "tlsToTcp", "kamailioTlsCps", "tlsRatio", …} (the
-// fields of a part that did not run are null).
-import { spawn } from 'node:child_process';
+// "authRegRatio", "tlsCps", "tlsTcpCps", "tlsToTcp", "kamailioTlsCps", "tlsRatio",
+// "vmKmodUdpCps", "vmUserspaceUdpCps", "vmKmodUdpRatio", "vmKamailioUdpCps", "vm", …} (the
+// fields of a part that did not run are null; `vmSkipped` says why the VM's are).
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lineChart, writeChart } from '../../../tools/bench-chart.mjs';
 import runner from '../sipp/run-sipp.cjs';
-import { freePort, sippStep, startKamailioUas, watch } from './bench-processes.mjs';
+import { sippStep, startKamailioUas, startSipUas } from './bench-processes.mjs';
 import { authPart, tlsPart } from './auth-tls-parts.mjs';
 import { rampUp as ramp } from './ramp.mjs';
+import { vmPart } from './vm-part.mjs';
 
 const { which } = runner;
 
@@ -56,7 +59,7 @@ for (const tool of ['sipp', 'kamailio']) {
   }
 }
 
-const transports = (process.env.BENCH_SIP_TRANSPORTS ?? 'tcp,udp,auth,tls').split(',');
+const transports = (process.env.BENCH_SIP_TRANSPORTS ?? 'tcp,udp,auth,tls,vm').split(',');
 const udpMode = process.env.BENCH_SIP_UDP_MODE ?? 'un';
 if (udpMode !== 'un' && udpMode !== 'u1') {
   console.error(`BENCH_SIP_UDP_MODE must be un or u1, got ${JSON.stringify(udpMode)}`);
@@ -75,6 +78,11 @@ const auth = transports.includes('auth') ? await authPart({ seconds, maxRate }) 
 const tls = transports.includes('tls')
   ? await tlsPart({ seconds, maxRate, tcpCps: tcp?.app.cps })
   : undefined;
+const vm = !transports.includes('vm')
+  ? { skipped: 'not in BENCH_SIP_TRANSPORTS' }
+  : process.env.BENCH_SIP_VM === '0'
+    ? { skipped: 'BENCH_SIP_VM=0' }
+    : await vmPart();
 
 const result = {
   cps: tcp?.app.cps ?? null,
@@ -102,6 +110,13 @@ const result = {
   tlsToTcp: tls?.tlsToTcp ?? null,
   kamailioTlsCps: tls?.kamailio?.cps ?? null,
   tlsRatio: tls?.ratio ?? null,
+  // The kernel backend, in the test VM (emulated: compare the ratios, not the rates with the host's).
+  vmKmodUdpCps: vm.figures?.kmodUdpCps ?? null,
+  vmUserspaceUdpCps: vm.figures?.userspaceUdpCps ?? null,
+  vmKmodUdpRatio: vm.figures?.kmodUdpRatio ?? null,
+  vmKamailioUdpCps: vm.figures?.kamailioUdpCps ?? null,
+  vm: vm.figures ?? null,
+  ...(vm.figures === undefined ? { vmSkipped: vm.skipped ?? vm.failed } : {}),
   udpWorkers: udp === undefined ? null : appWorkers.udp,
   udpSipp: udp === undefined ? null : `-t ${load.udp.mode} × ${load.udp.sources.length}`,
   secondsPerStep: seconds,
@@ -136,6 +151,12 @@ if (tls !== undefined)
     `TLS: apps/sip-uas ${tls.app.cps} calls/s (TCP ${tls.tcpCps}, ratio ${tls.tlsToTcp}), ` +
       `Kamailio ${tls.kamailio?.cps ?? 'not run'} calls/s, ratio ${tls.ratio}`,
   );
+if (vm.figures !== undefined)
+  console.log(
+    `UDP in the VM (emulated, one process each): kmod ${vm.figures.kmodUdpCps} calls/s, userspace ${vm.figures.userspaceUdpCps} calls/s, ` +
+      `ratio ${vm.figures.kmodUdpRatio}; Kamailio ${vm.figures.kamailioUdpCps} calls/s`,
+  );
+else console.log(`UDP in the VM: not measured (${vm.skipped ?? vm.failed})`);
 console.log(`BENCH sip ${JSON.stringify(result)}`);
 
 /**
@@ -220,33 +241,19 @@ async function upgradeRun(rate, transport) {
   }
 }
 
-/**
- * Starts the built app (UDP and TCP on one port) on a free port with the transport's workers;
- * ready when `transport` answers and, with workers, once the primary printed its listening line
- * (every worker serves).
- */
-async function startApp(transport, main = join(appDir, 'dist', 'main.js')) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+/** Starts the built app on a free port with the transport's workers (bench-processes.mjs). */
+function startApp(transport, main) {
+  return startSipUas({
+    transport,
+    ...(main === undefined ? {} : { main }),
     env: {
-      ...process.env,
-      SIP_HOST: '127.0.0.1',
-      SIP_PORT: `${port}`,
-      SIP_STATUS_MS: '0',
       SIP_WORKERS: `${appWorkers[transport]}`,
-      // No store: calls only (bench:scale measures the stores).
-      SIP_STORE: 'memory',
       // The bench's sipps place thousands of calls a second from 127.0.0.2 and .3.
       SIP_FLOOD_ALLOW: '127.0.0.0/8',
+      // The hot-upgrade runs count the workers' "hot upgrade done" lines.
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let listening = false;
-  child.stdout.on('data', (chunk) => (listening ||= String(chunk).includes('listening on sip:')));
-  const server = await watch(child, port, 'apps/sip-uas', transport);
-  for (let i = 0; !listening && i < 200; i++) await sleep(50);
-  return server;
 }
 
 /**

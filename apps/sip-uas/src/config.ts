@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { InvalidConfigError } from '@aem/app-kit';
 
 /** The realm the registrar challenges with when `SIP_REALM` is not set. */
 export const DEFAULT_REALM = 'sip-uas';
@@ -69,9 +70,20 @@ export interface SipUasConfig {
   readonly maxConnections: number;
   /**
    * Processes serving the port (a cluster primary and this many workers when above 1). Env
-   * `SIP_WORKERS`, default the number of CPUs (`os.availableParallelism()`).
+   * `SIP_WORKERS`, default the number of CPUs (`os.availableParallelism()`); 1 on the `kmod`
+   * backend, where more are refused (see {@link SipUasConfig.backend}).
    */
   readonly workers: number;
+  /**
+   * The AEM backend, env `SIP_BACKEND`: `userspace` (the default: `node:dgram` and `node:net`) or
+   * `kmod` (the kernel modules: UDP through `aem_udp.ko`, TCP through `aem_tcp.ko`, TLS over
+   * `node:tls` as on userspace). Never `auto`: a server that must be measured or debugged runs
+   * where it was told to. On `kmod` the start fails, saying what is missing, without `/dev/aem`
+   * or without either socket module (the kmod backend alone would serve those sockets from Node),
+   * and only one process serves: the kernel TCP path binds one socket per port, with no
+   * SO_REUSEPORT to share it between workers.
+   */
+  readonly backend: SipBackend;
   /**
    * Where registrations are kept: a journal file path (the embedded store), `redis://…` (a
    * shared Redis or Valkey), or `memory` (none: a restart forgets them). Env `SIP_STORE`,
@@ -131,6 +143,9 @@ export interface SecurityConfig {
   readonly floodAllow: readonly string[];
 }
 
+/** The AEM backends sip-uas runs on ({@link SipUasConfig.backend}). */
+export type SipBackend = 'userspace' | 'kmod';
+
 /** The embedded store's journal when `SIP_STORE` is not set, relative to the working directory. */
 export const DEFAULT_JOURNAL = 'sip-registrations.journal';
 
@@ -138,10 +153,12 @@ export const DEFAULT_JOURNAL = 'sip-registrations.journal';
  * The configuration from the environment, on top of the defaults above.
  *
  * @param env - the environment (default `process.env`).
- * @throws `Error` naming the variable when a number is not one.
+ * @throws `Error` naming the variable when a number is not one; {@link InvalidConfigError} for a
+ *   `SIP_BACKEND` other than `userspace` or `kmod`, or `SIP_WORKERS` above 1 with `kmod`.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SipUasConfig {
   const t1Ms = positive(env, 'SIP_T1_MS', 500);
+  const backend = backendFromEnv(env);
   return {
     host: env.SIP_HOST ?? '127.0.0.1',
     port: number(env, 'SIP_PORT', 5060),
@@ -161,12 +178,33 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SipUasConfi
     maxMessageBytes: positive(env, 'SIP_MAX_MESSAGE_BYTES', 65_536),
     udpRecvBufferBytes: positive(env, 'SIP_UDP_RECV_BUFFER_BYTES', DEFAULT_UDP_RECV_BUFFER_BYTES),
     maxConnections: 10_000,
-    workers: positive(env, 'SIP_WORKERS', availableParallelism()),
+    workers: workersFor(backend, env),
+    backend,
     store: env.SIP_STORE === undefined || env.SIP_STORE === '' ? DEFAULT_JOURNAL : env.SIP_STORE,
     storeFsync: env.SIP_STORE_FSYNC === '1',
     httpHost: env.HTTP_HOST ?? '127.0.0.1',
     security: securityFromEnv(env),
   };
+}
+
+function backendFromEnv(env: NodeJS.ProcessEnv): SipBackend {
+  const text = env.SIP_BACKEND;
+  if (text === undefined || text === '') return 'userspace';
+  if (text !== 'userspace' && text !== 'kmod')
+    throw new InvalidConfigError('SIP_BACKEND', "'userspace' or 'kmod'", text);
+  return text;
+}
+
+function workersFor(backend: SipBackend, env: NodeJS.ProcessEnv): number {
+  if (backend === 'userspace') return positive(env, 'SIP_WORKERS', availableParallelism());
+  const workers = positive(env, 'SIP_WORKERS', 1);
+  if (workers > 1)
+    throw new InvalidConfigError(
+      'SIP_WORKERS',
+      '1 with SIP_BACKEND=kmod (the kernel TCP path binds one socket per port: no SO_REUSEPORT to share it between workers)',
+      env.SIP_WORKERS,
+    );
+  return workers;
 }
 
 function algorithms(text: string): ('SHA-256' | 'MD5')[] {

@@ -9,6 +9,7 @@ import {
   type AemApp,
 } from '@aem/app-kit';
 import { contentLength, type ListenOptions } from '@aem/tcp';
+import { requireKernelTransports } from './backend/kernel-transports';
 import { configFromEnv, type SipUasConfig } from './config';
 import { openSipSecurity } from './security/open-sip-security';
 import { securityLines } from './security/security-lines';
@@ -78,6 +79,8 @@ async function main(configured: SipUasConfig): Promise<void> {
     name: 'sip-uas',
     handlers: require.resolve('./handlers'),
     config,
+    // Named, never 'auto': on a machine with /dev/aem the default would pick kmod unasked.
+    backend: config.backend,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     tcp: listeners,
     // RFC 3261 §18.1.1: a datagram carries one whole message; larger ones are dropped (counted).
@@ -93,6 +96,8 @@ async function main(configured: SipUasConfig): Promise<void> {
         ? undefined
         : { host: config.httpHost, port: config.httpPort },
     providers: (container) => {
+      // Before any handler is built or datagram served; a failure here unbinds the ports again.
+      if (config.backend === 'kmod') requireKernelTransports(container.get(RUNTIME));
       const security = openSipSecurity(config.security, container.get(TIMERS), (source, reason) =>
         app.logger.warn({ source, reason }, 'source banned'),
       );
@@ -125,7 +130,7 @@ async function main(configured: SipUasConfig): Promise<void> {
     return;
   }
   process.stdout.write(
-    `sip-uas listening on sip:${target} over udp and tcp (handlers ${app.version}, pid ${process.pid})\n` +
+    `sip-uas listening on sip:${target} over udp and tcp (handlers ${app.version}, pid ${process.pid}, backend ${config.backend})\n` +
       `  registrations: ${storeLine}\n` +
       `  try: sipp -sn uac -m 1000 -r 200 ${target}          (udp)\n` +
       `       sipp -sn uac -t t1 -m 1000 -r 200 ${target}    (tcp)\n` +
@@ -140,7 +145,10 @@ async function main(configured: SipUasConfig): Promise<void> {
   }
 }
 
-main(configFromEnv()).catch((error: unknown) => {
-  process.stderr.write(`sip-uas: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+// A bad setting is reported like any other start failure: one line, exit 1 (no stack trace).
+Promise.resolve()
+  .then(() => main(configFromEnv()))
+  .catch((error: unknown) => {
+    process.stderr.write(`sip-uas: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });

@@ -118,6 +118,18 @@ for entry in $tests; do
 		ulimit -n 65536
 		node_suite "$pkg/../aem-udp/test/udp-conformance.test.mjs" \
 			AEM_KMOD_BINDING="$pkg/build/aem.node" AEM_BACKEND=kmod
+	elif [ "$t" = t_sip_kmod ]; then
+		# apps/sip-uas with SIP_BACKEND=kmod, driven by sipp over UDP and TCP.
+		ulimit -n 65536
+		node_suite "$pkg/../../apps/sip-uas/test/kmod-vm.test.mjs" \
+			AEM_KMOD_BINDING="$pkg/build/aem.node"
+	elif [ "$t" = b_sip ]; then
+		# apps/sip-uas over UDP on the kmod and userspace backends and Kamailio, sipp's uac ramped.
+		ulimit -n 65536
+		# shellcheck disable=SC2086
+		env AEM_KMOD_BINDING="$pkg/build/aem.node" HOME=/tmp TMPDIR=/tmp ${extra_env:-} \
+			timeout -s KILL "$limit" "$node" "$pkg/../../apps/sip-uas/bench/sip-vm.bench.mjs" &&
+			echo "ok 1 - the SIP benchmark ran" && echo "1..1"
 	elif [ "$t" = t_tcp_userspace ]; then
 		# The same suite on the userspace backend (node:net), in the same guest kernel.
 		ulimit -n 65536

@@ -12,12 +12,15 @@
 // the guest's memory before /init starts.
 //
 //   node vm-stage.mjs --root <initramfs tree> --node <node binary> --workspace <workspace root>
-//                     --packages aem-core,aem-timers,aem-tcp,aem-udp,aem-kmod [--tools /usr/bin/strace,…]
+//                     --packages aem-core,aem-timers,aem-tcp,aem-udp,aem-kmod [--apps sip-uas]
+//                     [--tools /usr/bin/strace,…]
 //
 // --packages names the workspace folders under packages/ that the guest's suites load (a new
-// service package with a VM suite adds its folder in vm-test.sh); --tools names other host
-// programs a benchmark runs in the guest (strace for the system-call counts), staged with their
-// libraries like node.
+// service package with a VM suite adds its folder in vm-test.sh); --apps the folders under apps/
+// (the same parts, plus the app's sipp scenarios and Kamailio configurations); --tools names
+// other host programs a benchmark runs in the guest (strace for the system-call counts, sipp and
+// Kamailio for the SIP suites) or shared objects it loads (Kamailio's modules), each staged with
+// the libraries ldd names, like node.
 //
 // Prints one line: what it staged (files, bytes). Fails if a library or package is missing.
 import { execFileSync } from 'node:child_process';
@@ -31,6 +34,7 @@ const { values: opt } = parseArgs({
     node: { type: 'string' },
     workspace: { type: 'string' },
     packages: { type: 'string', default: 'aem-core,aem-timers,aem-tcp,aem-udp,aem-kmod' },
+    apps: { type: 'string', default: '' },
     tools: { type: 'string', default: '' },
   },
 });
@@ -91,11 +95,14 @@ const ws = opt.workspace;
 stage(join(ws, 'package.json'));
 const packagesDir = join(ws, 'packages');
 const wanted = new Set();
-for (const name of opt.packages.split(',')) {
-  const dir = join(packagesDir, name);
+const members = [
+  ...opt.packages.split(',').filter(Boolean).map((name) => join(packagesDir, name)),
+  ...opt.apps.split(',').filter(Boolean).map((name) => join(ws, 'apps', name)),
+];
+for (const dir of members) {
   if (!existsSync(join(dir, 'package.json'))) continue;
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  for (const part of ['package.json', 'dist', 'test', 'bench', 'binding']) {
+  for (const part of ['package.json', 'dist', 'test', 'bench', 'binding', 'sipp', 'kamailio']) {
     if (existsSync(join(dir, part))) stage(join(dir, part));
   }
   for (const dep of dependencyNames(manifest)) wanted.add(dep);

@@ -20,8 +20,8 @@
 # AEM_VM_UDP_BENCH_ARGS (inFlight,size,seconds,rounds of the UDP benchmark),
 # AEM_VM_OUT (the run's directory, default build/vm: a benchmark uses its own,
 # so it and a test run do not clobber each other), AEM_VM_ENV (NAME=value,… for the guest's
-# node in the TCP idle benchmark, b_tcp), AEM_VM_LOCK (the lock file that keeps one guest at a
-# time on the machine, default /tmp/aem-vm.lock).
+# node in the TCP idle benchmark, b_tcp, and the SIP benchmark, b_sip), AEM_VM_LOCK (the lock
+# file that keeps one guest at a time on the machine, default /tmp/aem-vm.lock).
 set -euo pipefail
 pkg="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=toolchain.sh
@@ -43,7 +43,7 @@ if [ -n "$AEM_MISSING" ]; then
 	exit 3
 fi
 
-default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_udp,t_udp_kill,t_udp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_tcp_userspace,t_udp_conformance,t_versions"
+default_tests="t_abi,t_ring,t_timers,t_isolation,t_fuzz,t_kill,t_tcp,t_tcp_kill,t_tcp_fuzz,t_udp,t_udp_kill,t_udp_fuzz,t_binding,t_conformance,t_tcp_conformance,t_tcp_userspace,t_udp_conformance,t_sip_kmod,t_versions"
 tests="${tests:-${AEM_VM_TESTS:-$default_tests}}"
 skipped=""
 
@@ -55,8 +55,8 @@ declare -A limit=(
 	[t_tcp]=60 [t_tcp_kill]=300 [t_tcp_fuzz]=60 [t_versions]=60
 	[t_udp]=60 [t_udp_kill]=120 [t_udp_fuzz]=60
 	[t_binding]=60 [t_conformance]=90 [t_tcp_conformance]=120 [t_tcp_userspace]=120
-	[t_udp_conformance]=120
-	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500 [b_udp_kmod]=600
+	[t_udp_conformance]=120 [t_sip_kmod]=120
+	[b_timers]=240 [b_node]=240 [b_tcp_kmod]=600 [b_tcp]=1500 [b_udp_kmod]=600 [b_sip]=1200
 )
 # Booting, loading the modules, unloading them and collecting dmesg.
 boot_limit=120
@@ -79,9 +79,11 @@ fi
 
 # The suites and benchmarks that run the host's own node inside the guest (staged into the
 # initramfs below); all but b_tcp load the binding.
-node_suites='^(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|t_udp_conformance|b_node|b_tcp|b_tcp_kmod|b_udp_kmod)$'
+node_suites='^(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|t_udp_conformance|t_sip_kmod|b_node|b_tcp|b_tcp_kmod|b_udp_kmod|b_sip)$'
+# The suites that run apps/sip-uas (with sipp, and Kamailio for b_sip) in the guest.
+sip_suites=',(t_sip_kmod|b_sip),'
 node_bin="$(command -v node || true)"
-if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|t_udp_conformance|b_node|b_tcp_kmod|b_udp_kmod), ]]; then
+if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|t_udp_conformance|t_sip_kmod|b_node|b_tcp_kmod|b_udp_kmod|b_sip), ]]; then
 	if [ -z "$node_bin" ]; then
 		why="no node on the host"
 	elif ! make -C "$pkg" binding >>"$out/build.log" 2>&1; then
@@ -90,8 +92,8 @@ if [[ ",$tests," =~ ,(t_binding|t_conformance|t_tcp_conformance|t_tcp_userspace|
 		why=""
 	fi
 	if [ -n "$why" ]; then
-		skipped="t_binding, t_conformance, t_tcp_conformance, t_tcp_userspace, t_udp_conformance — $why"
-		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,t_udp_conformance,/,/; s/,b_node,/,/; s/,b_tcp_kmod,/,/; s/,b_udp_kmod,/,/; s/^,//; s/,$//')"
+		skipped="t_binding, t_conformance, t_tcp_conformance, t_tcp_userspace, t_udp_conformance, t_sip_kmod — $why"
+		tests="$(echo ",$tests," | sed 's/,t_binding,/,/; s/,t_conformance,/,/; s/,t_tcp_conformance,/,/; s/,t_tcp_userspace,/,/; s/,t_udp_conformance,/,/; s/,t_sip_kmod,/,/; s/,b_node,/,/; s/,b_tcp_kmod,/,/; s/,b_udp_kmod,/,/; s/,b_sip,/,/; s/^,//; s/,$//')"
 	fi
 fi
 # @aem/tcp's conformance suite (on both backends) and the TCP benchmark: build core and tcp.
@@ -108,6 +110,32 @@ if [[ ",$tests," == *,t_udp_conformance,* || ",$tests," == *,b_udp_kmod,* ]]; th
 		cd ../aem-udp && node ../../tools/build-package.mjs) >>"$out/build.log" 2>&1; then
 		skipped="t_udp_conformance — @aem/core or @aem/udp did not build: see $out/build.log"
 		tests="$(echo ",$tests," | sed 's/,t_udp_conformance,/,/; s/,b_udp_kmod,/,/; s/^,//; s/,$//')"
+	fi
+fi
+# apps/sip-uas on the kmod backend (t_sip_kmod) and its UDP benchmark (b_sip): build the app and
+# every package it loads, and find sipp (and Kamailio for the benchmark) to stage.
+sip_tools=""
+if [[ ",$tests," =~ $sip_suites ]]; then
+	why=""
+	sipp="$(command -v sipp || true)"
+	[ -n "$sipp" ] || why="no sipp on the host (Debian package sip-tester)"
+	if [ -z "$why" ] && ! (for p in aem-core aem-timers aem-tcp aem-udp aem-app-kit ../apps/sip-uas; do
+		(cd "$pkg/../$p" && node "$pkg/../../tools/build-package.mjs") || exit 1
+	done) >>"$out/build.log" 2>&1; then
+		why="apps/sip-uas or a package it loads did not build: see $out/build.log"
+	fi
+	if [ -n "$why" ]; then
+		skipped="${skipped:+$skipped; }t_sip_kmod, b_sip — $why"
+		tests="$(echo ",$tests," | sed 's/,t_sip_kmod,/,/; s/,b_sip,/,/; s/^,//; s/,$//')"
+	else
+		sip_tools="$(readlink -f "$sipp")"
+		# Kamailio, the benchmark's peer, with the two modules its stateless configuration loads
+		# (without it the benchmark measures the two backends only, and says so).
+		kamailio="$(command -v kamailio || ls /usr/sbin/kamailio 2>/dev/null || true)"
+		modules=/usr/lib/x86_64-linux-gnu/kamailio/modules
+		if [[ ",$tests," == *,b_sip,* && -n "$kamailio" && -r "$modules/sl.so" ]]; then
+			sip_tools+=",$(readlink -f "$kamailio"),$modules/sl.so,$modules/pv.so"
+		fi
 	fi
 fi
 # The conformance suite runs @aem/timers on @aem/core's kmod backend: build both.
@@ -138,9 +166,13 @@ if tr , '\n' <<<"$tests" | grep -qE "$node_suites"; then
 	# b_tcp_kmod counts the servers' system calls with strace, where the host has it.
 	tools=""
 	[[ ",$tests," =~ ,(b_tcp_kmod|b_udp_kmod), ]] && tools="$(command -v strace || true)"
+	# sipp (and Kamailio) for the SIP suites.
+	[ -n "$sip_tools" ] && tools="${tools:+$tools,}$sip_tools"
+	apps="" packages=aem-core,aem-timers,aem-tcp,aem-udp,aem-kmod
+	[[ ",$tests," =~ $sip_suites ]] && apps=sip-uas packages+=,aem-app-kit
 	node "$pkg/scripts/vm-stage.mjs" --root "$out/root" --node "$node_bin" \
-		--workspace "$(cd "$pkg/../.." && pwd)" --packages aem-core,aem-timers,aem-tcp,aem-udp,aem-kmod \
-		${tools:+--tools "$tools"}
+		--workspace "$(cd "$pkg/../.." && pwd)" --packages "$packages" \
+		${apps:+--apps "$apps"} ${tools:+--tools "$tools"}
 fi
 # Uncompressed: the guest unpacks it with a copy instead of inflating ~110 MB under emulation.
 # The tree itself goes once packed: under the workspace it would be a second copy of its packages.

@@ -72,6 +72,10 @@ describe('Tcp', () => {
     runtime.close();
   });
 
+  it('names its transport: node:net on the userspace backend', () => {
+    expect(tcp.transport).toBe('node');
+  });
+
   describe('echo', () => {
     it('round-trips length-prefixed messages; each activation carries message, connection and address', async () => {
       const server = await listen({ host: HOST, port: 0, framer: lengthPrefixed({ width: 2 }) });

@@ -113,6 +113,22 @@ export class Tcp {
   }
 
   /**
+   * Where this runtime's plain TCP sockets come from: `'kernel'` (`aem_tcp.ko`, on the kmod
+   * backend with the module loaded) or `'node'` (`node:net`: the userspace backend, or the kmod
+   * backend without `aem_tcp.ko`). TLS always runs over `node:tls`, on either. Fixed for the
+   * runtime's life. An application that must run on the kernel path checks it before listening,
+   * since the kmod backend falls back to `node:net`.
+   *
+   * @example
+   * ```ts
+   * if (Tcp.from(runtime).transport !== 'kernel') throw new Error('load aem_tcp.ko');
+   * ```
+   */
+  get transport(): 'node' | 'kernel' {
+    return this.state.transport.kind === 'kmod' ? 'kernel' : 'node';
+  }
+
+  /**
    * Starts a server. Resolves once it is listening.
    *
    * @throws (rejects) {@link SocketFailedError} (`EADDRINUSE`, `EACCES`, …),

@@ -62,8 +62,9 @@ function pattern(length, seed) {
 const sha = (buffer) => createHash('sha256').update(buffer).digest('hex');
 
 test(`the runtime runs on the ${BACKEND} backend`, () => {
-  const { runtime } = setup();
+  const { runtime, tcp } = setup();
   assert.equal(runtime.backendSelection.kind, BACKEND);
+  assert.equal(tcp.transport, BACKEND === 'kmod' ? 'kernel' : 'node');
   if (BACKEND === 'kmod')
     assert.ok(runtime.backend.kernel.lookup('tcp', '1.0.0'), 'kernel TCP service bound');
 });

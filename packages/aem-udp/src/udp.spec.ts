@@ -44,6 +44,10 @@ describe('Udp', () => {
       expect(a.binding.state).toBe(b.binding.state);
     });
 
+    it('names its transport: node:dgram on the userspace backend', () => {
+      expect(Udp.from(runtime).transport).toBe('node');
+    });
+
     it('refuses a runtime whose udp service is not this package’s', () => {
       const other = defineService({
         name: 'udp',

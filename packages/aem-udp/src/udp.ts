@@ -88,6 +88,21 @@ export class Udp {
   }
 
   /**
+   * Where this runtime's UDP sockets come from: `'kernel'` (`aem_udp.ko`, on the kmod backend
+   * with the module loaded) or `'node'` (`node:dgram`: the userspace backend, or the kmod backend
+   * without `aem_udp.ko`). Fixed for the runtime's life. An application that must run on the
+   * kernel path checks it before binding, since the kmod backend falls back to `node:dgram`.
+   *
+   * @example
+   * ```ts
+   * if (Udp.from(runtime).transport !== 'kernel') throw new Error('load aem_udp.ko');
+   * ```
+   */
+  get transport(): 'node' | 'kernel' {
+    return this.state.transport.name;
+  }
+
+  /**
    * Binds a UDP socket. Resolves once it is bound; datagrams are held for the first handler.
    *
    * @example

@@ -94,7 +94,7 @@ describe('RedisStore (a real redis-server)', () => {
     // the members whose binding it had not found — three steps another node could interleave
     // with. Node B unregistering and registering its phone again between the steps left the
     // phone's binding in Redis but out of the set: the binding was lost to every lookup.
-    it("never drops from the set a binding another node wrote again while it looked up", async () => {
+    it('never drops from the set a binding another node wrote again while it looked up', async () => {
       const nodeA = await open();
       const nodeB = await open();
       const phone = 'sip:phone@10.0.2.1';

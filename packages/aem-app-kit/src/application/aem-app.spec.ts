@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import {
+  BackendUnavailableError,
   ServiceNotFoundError,
   createAem,
   defineCall,
@@ -20,6 +22,7 @@ import { OnConnection } from '../decorators/on-connection.decorator';
 import { OnMessage } from '../decorators/on-message.decorator';
 import { OnTimer } from '../decorators/on-timer.decorator';
 import { AppStateError } from '../errors/app-state.error';
+import { InvalidConfigError } from '../errors/invalid-config.error';
 import { RestartBudgetExceededError } from '../errors/restart-budget-exceeded.error';
 import { UpgradeFailedError } from '../errors/upgrade-failed.error';
 import type { Session } from '../session/session';
@@ -173,6 +176,34 @@ describe('AemApp', () => {
       expect(app.status).toBe('stopped');
       expect(app.runtime.closed).toBe(true);
       await expect(app.start()).rejects.toBeInstanceOf(AppStateError);
+    });
+
+    it('creates its runtime on the backend asked for', async () => {
+      const app = track(createApp({ handlers: { version: '1', handlers: [] }, logger: silent, backend: 'userspace' }));
+      await app.start();
+      expect(app.runtime.backendSelection).toMatchObject({ requested: 'userspace', kind: 'userspace' });
+    });
+
+    // Where the kernel modules are not loaded (the host): start fails, saying why, and no
+    // runtime is left behind. Inside the test VM this case cannot be built, so it is skipped.
+    (existsSync('/dev/aem') ? it.skip : it)(
+      'fails to start with BackendUnavailableError when backend "kmod" cannot be used',
+      async () => {
+        const app = createApp({ handlers: { version: '1', handlers: [] }, logger: silent, backend: 'kmod' });
+        await expect(app.start()).rejects.toBeInstanceOf(BackendUnavailableError);
+        expect(app.status).toBe('failed');
+      },
+    );
+
+    it('refuses a backend next to a runtime of its own', () => {
+      const runtime = createAem({ backend: 'userspace' });
+      try {
+        expect(() =>
+          createApp({ handlers: { version: '1', handlers: [] }, runtime, backend: 'kmod' }),
+        ).toThrow(InvalidConfigError);
+      } finally {
+        runtime.close();
+      }
     });
 
     it('rolls back what started when an onStart hook fails', async () => {

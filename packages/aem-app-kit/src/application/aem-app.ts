@@ -123,7 +123,8 @@ export class AemApp {
 
   /**
    * @param options - see {@link AppOptions}. Prefer {@link createApp}.
-   * @throws {@link InvalidConfigError} when two `clients` share a name.
+   * @throws {@link InvalidConfigError} when two `clients` share a name, or when both `runtime`
+   *   and `backend` are given.
    */
   constructor(private readonly options: AppOptions) {
     this.name = options.name ?? 'aem-app';
@@ -133,6 +134,12 @@ export class AemApp {
       failed: (version, where, error) => this.sessions.failed(version, where, error),
       versionEmptied: (version) => this.versions.retire(version, this.logger),
     });
+    if (options.runtime !== undefined && options.backend !== undefined)
+      throw new InvalidConfigError(
+        'backend',
+        'left out when a runtime is given (the runtime has its backend)',
+        options.backend,
+      );
     const names = new Set<string>();
     for (const [i, client] of (options.clients ?? []).entries()) {
       if (names.has(client.name))
@@ -216,8 +223,15 @@ export class AemApp {
   async start(): Promise<void> {
     if (this.statusNow !== 'created') throw new AppStateError('start', this.statusNow);
     this.statusNow = 'starting';
-    const runtime = this.options.runtime ?? createAem();
+    let runtime: Aem;
     let running: Running;
+    try {
+      // Throws BackendUnavailableError when `backend: 'kmod'` cannot be used: nothing started.
+      runtime = this.options.runtime ?? createAem({ backend: this.options.backend ?? 'auto' });
+    } catch (error) {
+      this.statusNow = 'failed';
+      throw error;
+    }
     try {
       running = this.build(runtime);
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { Aem } from '@aem/core';
+import type { Aem, BackendRequest } from '@aem/core';
 import type { ListenOptions } from '@aem/tcp';
 import type { TimerClock } from '@aem/timers';
 import type { BindOptions } from '@aem/udp';
@@ -37,6 +37,13 @@ export interface AppOptions {
   readonly config?: unknown;
   /** The runtime to use; default a new one, closed when the application stops. */
   readonly runtime?: Aem;
+  /**
+   * The backend of the runtime the application creates (`createAem({ backend })`): `'auto'` (the
+   * default: `kmod` when `/dev/aem` is usable), `'userspace'` or `'kmod'`. With `'kmod'`, `start()`
+   * fails with `BackendUnavailableError` (from `@aem/core`, saying why) when the kernel modules
+   * cannot be used. Not together with {@link AppOptions.runtime}, which already has a backend.
+   */
+  readonly backend?: BackendRequest;
   /** The timers' clock; tests pass a `VirtualClock`. Default the real clock. */
   readonly clock?: TimerClock;
   /** A pino logger, or pino options for a new one. Tests pass `{ level: 'silent' }`. */
