@@ -111,10 +111,10 @@ function clonesByConstruction(value: unknown): boolean {
   if (value === null) return true;
   const type = typeof value;
   if (type !== 'object') return type !== 'function' && type !== 'symbol';
-  return (
-    (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) &&
-    !(value instanceof ArrayBuffer ? value : (value as ArrayBufferView).buffer).detached
-  );
+  if (!(value instanceof ArrayBuffer || ArrayBuffer.isView(value))) return false;
+  const buffer = value instanceof ArrayBuffer ? value : value.buffer;
+  // A SharedArrayBuffer is never detached; a detached ArrayBuffer cannot be cloned.
+  return !(buffer instanceof ArrayBuffer && buffer.detached);
 }
 
 function errorOf(error: unknown): { name: string; message: string; stack?: string } {
