@@ -16,11 +16,12 @@
 // Throughput figures are the median of BENCH_ROUNDS rounds (after one discarded warm-up round),
 // latencies the median of BENCH_LATENCY_ROUNDS rounds of BENCH_SAMPLES round trips.
 // Last line: BENCH tcp {json}.
-import { execSync, fork, spawn } from 'node:child_process';
+import { execSync, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineChart, writeChart } from '../../../tools/bench-chart.mjs';
+import { runVmBench } from '../../aem-kmod/scripts/run-vm-bench.mjs';
 import { MESSAGE_BYTES, PIPELINE, median } from './bench-common.mjs';
 import { aemServer, rawServer } from './bench-servers.mjs';
 
@@ -205,20 +206,9 @@ function idleFigures(ours, raw, paceMs) {
 }
 
 /** Runs the idle part in the test VM; resolves its BENCH line's figures, or null if it failed. */
-function idleScalingInVm() {
-  const script = join(here, '../../aem-kmod/scripts/vm-bench-tcp.sh');
-  return new Promise((resolve) => {
-    const vm = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    vm.stdout.on('data', (chunk) => {
-      output += chunk;
-      process.stdout.write(String(chunk).replace(/^BENCH /gm, 'vm: BENCH '));
-    });
-    vm.on('close', (code) => {
-      const found = /^BENCH tcp-idle (.*)$/m.exec(output);
-      resolve(code === 0 && found ? JSON.parse(found[1]) : null);
-    });
-  });
+async function idleScalingInVm() {
+  const { code, line } = await runVmBench('vm-bench-tcp.sh', 'tcp-idle');
+  return code === 0 ? line : null;
 }
 
 if (PARTS.has('idle')) {
@@ -235,8 +225,16 @@ if (PARTS.has('idle')) {
       series: [
         { name: '@aem/tcp p99', points: ours.map((s) => [s.count, s.p99]) },
         { name: 'raw node:net p99', points: raw.map((s) => [s.count, s.p99]) },
-        { name: '@aem/tcp CPU', axis: 'right', points: ours.map((s) => [s.count, s.cpuPerRequestUs]) },
-        { name: 'node:net CPU', axis: 'right', points: raw.map((s) => [s.count, s.cpuPerRequestUs]) },
+        {
+          name: '@aem/tcp CPU',
+          axis: 'right',
+          points: ours.map((s) => [s.count, s.cpuPerRequestUs]),
+        },
+        {
+          name: 'node:net CPU',
+          axis: 'right',
+          points: raw.map((s) => [s.count, s.cpuPerRequestUs]),
+        },
       ],
     }),
   );
