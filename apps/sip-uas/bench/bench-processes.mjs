@@ -2,14 +2,7 @@
 // a bounded wait until a server answers, its CPU from /proc, a port free on TCP and UDP. Shared
 // by bench/sip.bench.mjs and bench/scale.bench.mjs.
 import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,7 +37,10 @@ export async function startKamailioUas(transport, options = {}) {
     const copy = join(run, options.config ?? 'stateless-uas.cfg');
     writeFileSync(
       copy,
-      readFileSync(config, 'utf8').replace(/^tcp_children=\d+$/m, `tcp_children=${options.tcpChildren}`),
+      readFileSync(config, 'utf8').replace(
+        /^tcp_children=\d+$/m,
+        `tcp_children=${options.tcpChildren}`,
+      ),
     );
     config = copy;
   }
@@ -150,8 +146,30 @@ export async function startSipUas({
   while (!listening && Date.now() < deadline) await sleep(50);
   if (!listening) {
     await server.stop();
-    throw new Error(`apps/sip-uas answers on ${port} but printed no listening line:\n${server.output()}`);
+    throw new Error(
+      `apps/sip-uas answers on ${port} but printed no listening line:\n${server.output()}`,
+    );
   }
+  return server;
+}
+
+/**
+ * Starts bench/dgram-floor-server.mjs — the same datagrams as this app sends for sipp's `uac`
+ * call, from node:dgram with no SIP stack — with `workers` processes on one port (reusePort), on
+ * a free port; ready when it answers an OPTIONS.
+ */
+export async function startDgramFloor(workers) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(appDir, 'bench', 'dgram-floor-server.mjs'), `${port}`, `${workers}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const server = await watch(child, port, 'node:dgram floor', 'udp');
+  // Every worker prints its line once bound; the first answer may come from the first alone.
+  const deadline = Date.now() + 10_000;
+  while ((server.output().match(/listening/g)?.length ?? 0) < workers && Date.now() < deadline)
+    await sleep(50);
   return server;
 }
 
@@ -220,7 +238,7 @@ export function cpuSeconds(pid) {
     children.get(ppid).push(child);
   }
   let total = 0;
-  for (const queue = [pid]; queue.length > 0; ) {
+  for (const queue = [pid]; queue.length > 0;) {
     const next = queue.pop();
     total += processes.get(next)?.ticks ?? 0;
     queue.push(...(children.get(next) ?? []));
@@ -247,7 +265,6 @@ export async function freePort() {
     if (free) return port;
   }
 }
-
 
 /**
  * One step of a ramp: sipp places rate × `seconds` calls of `scenario` (its arguments up to the

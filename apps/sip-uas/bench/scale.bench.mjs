@@ -14,7 +14,9 @@
 //    half the common rate — the share each of two workers carries — since a Node worker's CPU
 //    per call grows as its load falls (fixed costs per event-loop turn and per second spread
 //    over fewer calls): that step shows
-//    how much of the two workers' extra CPU per call is that, not a cost of having two.
+//    how much of the two workers' extra CPU per call is that, not a cost of having two. And the
+//    node:dgram floor (bench/dgram-floor-server.mjs: the same datagrams, no SIP stack) with 1 and
+//    2 workers at the common rate: the ratio node:dgram processes show with no SIP code at all.
 //
 //    Why not sipp -t tn (a TCP connection per call), as issue #20 first asked: sipp closes each
 //    connection itself, so every call leaves a TIME_WAIT socket on sipp's side for 60 s, and sipp
@@ -44,14 +46,21 @@
 //
 // Last line: BENCH scale {"cps1", "cps2", "cpuPerCall1Us", "cpuPerCall2Us", "sippCpu1",
 // "sippCpu2", "commonRate", "kamailioCps1", "kamailioCps2", "kamailioCpuPerCall1Us",
-// "kamailioCpuPerCall2Us", "cpuPerCall1HalfRateUs", "regPerSecEmbedded", "regPerSecRedis", …}.
+// "kamailioCpuPerCall2Us", "cpuPerCall1HalfRateUs", "floorCpuPerCall1Us", "floorCpuPerCall2Us",
+// "floorCpuRatio", "regPerSecEmbedded", "regPerSecRedis", …}.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import runner from '../sipp/run-sipp.cjs';
-import { freePort, sippStep, startKamailioUas, startSipUas } from './bench-processes.mjs';
+import {
+  freePort,
+  sippStep,
+  startDgramFloor,
+  startKamailioUas,
+  startSipUas,
+} from './bench-processes.mjs';
 import { rampUp as ramp } from './ramp.mjs';
 
 const { which } = runner;
@@ -106,6 +115,8 @@ try {
             calls.equal1Half,
             calls.kamailioEqual1,
             calls.kamailioEqual2,
+            calls.floorEqual1,
+            calls.floorEqual2,
           ].every((step) => step.pass),
     serverCpu1: calls?.equal1.serverCpu ?? null,
     serverCpu2: calls?.equal2.serverCpu ?? null,
@@ -116,6 +127,11 @@ try {
     kamailioCpuPerCall1Us: calls?.kamailioEqual1.cpuPerCallUs ?? null,
     kamailioCpuPerCall2Us: calls?.kamailioEqual2.cpuPerCallUs ?? null,
     kamailioCpuRatio: ratio(calls?.kamailioEqual1.cpuPerCallUs, calls?.kamailioEqual2.cpuPerCallUs),
+    // The node:dgram floor (bench/dgram-floor-server.mjs: the same datagrams, no SIP stack) with
+    // 1 and 2 workers at the common rate: how much of cpuRatio node:dgram's processes cost alone.
+    floorCpuPerCall1Us: calls?.floorEqual1.cpuPerCallUs ?? null,
+    floorCpuPerCall2Us: calls?.floorEqual2.cpuPerCallUs ?? null,
+    floorCpuRatio: ratio(calls?.floorEqual1.cpuPerCallUs, calls?.floorEqual2.cpuPerCallUs),
     kamailioSippCpu1: calls?.kamailioEqual1.sippCpu ?? null,
     kamailioSippCpu2: calls?.kamailioEqual2.sippCpu ?? null,
     regPerSecEmbedded: register?.embedded.cps ?? null,
@@ -140,7 +156,8 @@ try {
         `Kamailio ${kamailio1.cps}/s and ${kamailio2.cps}/s\n` +
         `server CPU per call at ${commonRate}/s: 1 worker ${equal1.cpuPerCallUs} µs, 2 workers ${equal2.cpuPerCallUs} µs ` +
         `(sipp ${equal1.sippCpu}% / ${equal2.sippCpu}%); Kamailio ${k1.cpuPerCallUs} µs, ${k2.cpuPerCallUs} µs\n` +
-        `1 worker at ${calls.equal1Half.rate}/s (each worker's share above): ${calls.equal1Half.cpuPerCallUs} µs`,
+        `1 worker at ${calls.equal1Half.rate}/s (each worker's share above): ${calls.equal1Half.cpuPerCallUs} µs\n` +
+        `node:dgram floor at ${commonRate}/s: 1 worker ${calls.floorEqual1.cpuPerCallUs} µs, 2 workers ${calls.floorEqual2.cpuPerCallUs} µs`,
     );
   }
   if (register !== undefined) {
@@ -176,6 +193,8 @@ async function callPart() {
     equal1Half: await once('sip-uas 1 worker', callApp(1), Math.round(commonRate / 2)),
     kamailioEqual1: await once('kamailio 1 udp worker', kamailio(1), commonRate),
     kamailioEqual2: await once('kamailio 2 udp workers', kamailio(2), commonRate),
+    floorEqual1: await once('node:dgram floor 1', () => startDgramFloor(1), commonRate),
+    floorEqual2: await once('node:dgram floor 2', () => startDgramFloor(2), commonRate),
   };
 }
 

@@ -20,6 +20,10 @@
 // calls up long before they time out. Rates go up by 1000 calls/s until a step fails, then by 250
 // from the last passing rate. Needs `sipp` (Debian: sip-tester) and `kamailio`.
 //
+// The UDP part also ramps bench/dgram-floor-server.mjs, with as many workers: the same datagrams
+// as the app sends, from node:dgram with no SIP stack (`floorUdpCps`, `floorUdpRatio` against
+// Kamailio) — the most any server on node:dgram reaches on this machine, the bound on `udpRatio`.
+//
 // Two more parts (bench/auth-tls-parts.mjs): `auth`, the authenticated REGISTER rate against
 // sip-uas and Kamailio's auth registrar, and `tls`, the call rate over TLS next to TCP's. And a
 // last one, `vm` (bench/vm-part.mjs): the UDP figures on the kernel backend, from the test VM
@@ -30,7 +34,7 @@
 // the `vm` part), BENCH_SIP_UDP_MODE (`un`, the default, or `u1`).
 //
 // Last line: BENCH sip {"cps", "kamailioCps", "ratio", "upgradeFailedCalls", "udpCps",
-// "kamailioUdpCps", "udpRatio", "udpUpgradeFailedCalls", "authRegCps", "kamailioAuthRegCps",
+// "kamailioUdpCps", "udpRatio", "udpUpgradeFailedCalls", "floorUdpCps", "floorUdpRatio", "authRegCps", "kamailioAuthRegCps",
 // "authRegRatio", "tlsCps", "tlsTcpCps", "tlsToTcp", "kamailioTlsCps", "tlsRatio",
 // "vmKmodUdpCps", "vmUserspaceUdpCps", "vmKmodUdpRatio", "vmKamailioUdpCps", "vm", …} (the
 // fields of a part that did not run are null; `vmSkipped` says why the VM's are).
@@ -40,7 +44,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lineChart, writeChart } from '../../../tools/bench-chart.mjs';
 import runner from '../sipp/run-sipp.cjs';
-import { sippStep, startKamailioUas, startSipUas } from './bench-processes.mjs';
+import { sippStep, startDgramFloor, startKamailioUas, startSipUas } from './bench-processes.mjs';
 import { authPart, tlsPart } from './auth-tls-parts.mjs';
 import { rampUp as ramp } from './ramp.mjs';
 import { vmPart } from './vm-part.mjs';
@@ -68,7 +72,10 @@ if (udpMode !== 'un' && udpMode !== 'u1') {
 /** Each transport's sipp: its transport mode and the local addresses of its processes. */
 const load = {
   tcp: { mode: 't1', sources: ['127.0.0.1'] },
-  udp: udpMode === 'un' ? { mode: 'un', sources: ['127.0.0.2', '127.0.0.3'] } : { mode: 'u1', sources: ['127.0.0.1'] },
+  udp:
+    udpMode === 'un'
+      ? { mode: 'un', sources: ['127.0.0.2', '127.0.0.3'] }
+      : { mode: 'u1', sources: ['127.0.0.1'] },
 };
 /** The app's workers per transport: one process over TCP (as always), every core over UDP. */
 const appWorkers = { tcp: 1, udp: availableParallelism() };
@@ -97,6 +104,10 @@ const result = {
   kamailioUdpCps: udp?.kamailio.cps ?? null,
   udpRatio: udp?.ratio ?? null,
   udpUpgradeFailedCalls: udp?.upgrade.failed ?? null,
+  // The node:dgram floor (no SIP stack, same datagrams, same workers) and its rate against
+  // Kamailio's: the highest udpRatio any server on node:dgram could reach on this machine.
+  floorUdpCps: udp?.floor?.cps ?? null,
+  floorUdpRatio: udp?.floorRatio ?? null,
   udpUpgradeRate: udp?.upgrade.rate ?? null,
   udpUpgradeCps: udp?.upgrade.cps ?? null,
   udpUpgradeSuccessfulCalls: udp?.upgrade.successful ?? null,
@@ -125,6 +136,7 @@ const result = {
     kamailio: tcp?.kamailio.steps ?? [],
     udpApp: udp?.app.steps ?? [],
     udpKamailio: udp?.kamailio.steps ?? [],
+    udpFloor: udp?.floor?.steps ?? [],
     authApp: auth?.app.steps ?? [],
     authKamailio: auth?.kamailio.steps ?? [],
     tlsApp: tls?.app.steps ?? [],
@@ -136,10 +148,13 @@ for (const [name, figures] of [
   ['UDP', udp],
 ]) {
   if (figures === undefined) continue;
-  const { app, kamailio, ratio, upgrade } = figures;
+  const { app, kamailio, ratio, upgrade, floor, floorRatio } = figures;
   console.log(
     `\n${name}: apps/sip-uas ${app.cps} calls/s, Kamailio ${kamailio.cps} calls/s, ratio ${ratio}; ` +
-      `hot upgrade at ${upgrade.rate} calls/s: ${upgrade.failed} failed of ${upgrade.successful + upgrade.failed}`,
+      `hot upgrade at ${upgrade.rate} calls/s: ${upgrade.failed} failed of ${upgrade.successful + upgrade.failed}` +
+      (floor === undefined
+        ? ''
+        : `\n${name} floor (node:dgram, no SIP stack): ${floor.cps} calls/s, ${floorRatio} of Kamailio's`),
   );
 }
 if (auth !== undefined)
@@ -166,6 +181,12 @@ console.log(`BENCH sip ${JSON.stringify(result)}`);
 async function part(transport) {
   const app = await rampUp(`apps/sip-uas ${transport}`, () => startApp(transport), transport);
   const kamailio = await rampUp(`kamailio ${transport}`, () => startKamailio(transport), transport);
+  // Over UDP, the floor of any server on node:dgram (bench/dgram-floor-server.mjs): the same
+  // datagrams with no SIP stack, as many workers as the app. Both ratios read against it.
+  const floor =
+    transport === 'udp'
+      ? await rampUp('node:dgram floor', () => startDgramFloor(appWorkers.udp), transport)
+      : undefined;
   const upgrade = await upgradeRun(Math.max(100, Math.floor(app.cps / 2)), transport);
   const label = transport.toUpperCase();
   writeChart(
@@ -179,11 +200,21 @@ async function part(transport) {
         { name: 'Kamailio CPU', points: kamailio.steps.map((s) => [s.rate, s.serverCpu]) },
         { name: 'sipp CPU vs sip-uas', points: app.steps.map((s) => [s.rate, s.sippCpu]) },
         { name: 'sipp CPU vs Kamailio', points: kamailio.steps.map((s) => [s.rate, s.sippCpu]) },
+        ...(floor === undefined
+          ? []
+          : [
+              {
+                name: 'node:dgram floor CPU',
+                points: floor.steps.map((s) => [s.rate, s.serverCpu]),
+              },
+            ]),
       ],
     }),
   );
   const ratio = kamailio.cps > 0 ? round(app.cps / kamailio.cps, 3) : null;
-  return { app, kamailio, ratio, upgrade };
+  const floorRatio =
+    floor !== undefined && kamailio.cps > 0 ? round(floor.cps / kamailio.cps, 3) : null;
+  return { app, kamailio, ratio, upgrade, floor, floorRatio };
 }
 
 /** Steps the rate up against one server over `transport` (bench/ramp.mjs). */
@@ -261,7 +292,10 @@ function startApp(transport, main) {
  * on TCP, or on UDP with one worker process per core (`-n`, its `children`).
  */
 function startKamailio(transport) {
-  return startKamailioUas(transport, transport === 'udp' ? { children: availableParallelism() } : {});
+  return startKamailioUas(
+    transport,
+    transport === 'udp' ? { children: availableParallelism() } : {},
+  );
 }
 
 function round(value, digits) {

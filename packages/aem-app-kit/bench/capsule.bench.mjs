@@ -9,7 +9,10 @@
 //   2. pool: the heavy handler runs in a CapsulePool of POOL_SIZE (2) workers;
 // each reports the echo's round-trip p50/p99 (the pool's workers in the library's default
 // workerPolicy, `idle`: BENCH_WORKER_POLICY=normal and BENCH_NICE=n measure the alternatives).
-// 3. throughput: the pool server saturated with
+// 3. floor: the same echoes with no heavy frame at all, what an echo's p99 is on this host when
+// nothing delays it (`floorEchoP99Ms`; `echoP99RatioBound` = inline / floor, the most any pool
+// could show here);
+// 4. throughput: the pool server saturated with
 // heavy frames (SATURATE_INFLIGHT in flight per connection) — heavy frames answered per second.
 // BENCH_DURATION_MS (default 10 s per phase) shortens a smoke run. BENCH_TRACE=1 splits each
 // echo's round trip at the server's handler and reports both processes' event-loop delay and
@@ -132,13 +135,13 @@ const ownSchedstat = () =>
   readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
 
 /** Open-loop mixed load; returns the echo latencies' p50/p99 and the heavy replies per second. */
-async function mixed(mode, iterations) {
+async function mixed(mode, iterations, heavyLoad = HEAVY_LOAD) {
   const server = await startServer(mode, iterations);
   const heavy = await Promise.all(
     Array.from({ length: HEAVY_CONNECTIONS }, () => open(server.port)),
   );
   const echo = await Promise.all(Array.from({ length: ECHO_CONNECTIONS }, () => open(server.port)));
-  const heavyPerTick = ((HEAVY_LOAD * 1000) / HEAVY_MS) * (TICK_MS / 1000);
+  const heavyPerTick = ((heavyLoad * 1000) / HEAVY_MS) * (TICK_MS / 1000);
   const echoPerTick = ECHO_RATE * (TICK_MS / 1000);
   const latencies = [];
   // Tracing: each echo's round trip split where its handler ran (client → handler → client).
@@ -250,6 +253,10 @@ const inline = await mixed('inline', iterations);
 console.log('inline', inline);
 const pool = await mixed('pool', iterations);
 console.log('pool  ', pool);
+// The floor: the same server and echo load with no heavy frame at all — the p99 an echo gets on
+// this host when nothing delays it, so inline/floor bounds the ratio any pool could show here.
+const floor = await mixed('inline', iterations, 0);
+console.log('floor ', floor);
 const heavyPerSec = await saturate(iterations);
 console.log(`pool of ${POOL_SIZE}, saturated: ${heavyPerSec} heavy/s`);
 
@@ -267,6 +274,10 @@ const result = {
   poolEchoP50Ms: pool.echoP50Ms,
   poolEchoP99Ms: pool.echoP99Ms,
   echoP99Ratio: +(inline.echoP99Ms / pool.echoP99Ms).toFixed(2),
+  floorEchoP50Ms: floor.echoP50Ms,
+  floorEchoP99Ms: floor.echoP99Ms,
+  // The ratio a pool adding nothing to an echo's round trip would show on this host.
+  echoP99RatioBound: +(inline.echoP99Ms / floor.echoP99Ms).toFixed(2),
   mixedHeavyPerSec: { inline: inline.heavyPerSec, pool: pool.heavyPerSec },
   idleWorkers: pool.pool.idleWorkers,
   heavyPerSec,
@@ -284,6 +295,7 @@ writeChart(
         bars: [
           { name: 'inline', value: inline.echoP50Ms },
           { name: `pool of ${POOL_SIZE}`, value: pool.echoP50Ms },
+          { name: 'no heavy frames (floor)', value: floor.echoP50Ms },
         ],
       },
       {
@@ -291,6 +303,7 @@ writeChart(
         bars: [
           { name: 'inline', value: inline.echoP99Ms },
           { name: `pool of ${POOL_SIZE}`, value: pool.echoP99Ms },
+          { name: 'no heavy frames (floor)', value: floor.echoP99Ms },
         ],
       },
     ],
