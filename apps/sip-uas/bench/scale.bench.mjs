@@ -17,6 +17,9 @@
 //    how much of the two workers' extra CPU per call is that, not a cost of having two. And the
 //    node:dgram floor (bench/dgram-floor-server.mjs: the same datagrams, no SIP stack) with 1 and
 //    2 workers at the common rate: the ratio node:dgram processes show with no SIP code at all.
+//    The equal-load steps run in BENCH_SCALE_EQUAL_ROUNDS rounds (default 3), each round every
+//    configuration once, and each figure is that configuration's median round (every round's
+//    CPU per call is in the line too): one 5 s step is at the mercy of the shared host.
 //
 //    Why not sipp -t tn (a TCP connection per call), as issue #20 first asked: sipp closes each
 //    connection itself, so every call leaves a TIME_WAIT socket on sipp's side for 60 s, and sipp
@@ -39,7 +42,7 @@
 // by BENCH_SCALE_STEP (default 1,000) until a step fails, then by a quarter of it from the last
 // passing rate; a second between steps. Needs sipp, kamailio and redis-server.
 //
-// Environment: BENCH_SCALE_SECONDS (per step, default 5), BENCH_SCALE_WARMUP_SECONDS (the
+// Environment: BENCH_SCALE_EQUAL_ROUNDS (default 3), BENCH_SCALE_SECONDS (per step, default 5), BENCH_SCALE_WARMUP_SECONDS (the
 // warm-up before an equal-load step, default 3), BENCH_SCALE_MAX_RATE (default
 // 30,000), BENCH_SCALE_STEP (default 1,000), BENCH_SCALE_SIPPS (default 2), BENCH_SCALE_PARTS
 // (default `calls,register`: which parts run; the fields of a part that did not run are null).
@@ -72,6 +75,8 @@ const stepRate = Number(process.env.BENCH_SCALE_STEP ?? 1_000);
 /** The unmeasured warm-up before each equal-load step (s). */
 const warmUpSeconds = Number(process.env.BENCH_SCALE_WARMUP_SECONDS ?? 3);
 const sipps = Number(process.env.BENCH_SCALE_SIPPS ?? 2);
+/** Rounds of the equal-load steps (each configuration once per round; medians reported). */
+const equalRounds = Number(process.env.BENCH_SCALE_EQUAL_ROUNDS ?? 3);
 const parts = (process.env.BENCH_SCALE_PARTS ?? 'calls,register').split(',');
 /** The sipp processes' local addresses for the call part: 127.0.0.2, 127.0.0.3 … */
 const sources = Array.from({ length: sipps }, (_, i) => `127.0.0.${i + 2}`);
@@ -103,6 +108,16 @@ try {
     cpuPerCall1Us: calls?.equal1.cpuPerCallUs ?? null,
     cpuPerCall2Us: calls?.equal2.cpuPerCallUs ?? null,
     cpuRatio: ratio(calls?.equal1.cpuPerCallUs, calls?.equal2.cpuPerCallUs),
+    // Each round's CPU per call: [1 worker, 2 workers] per round, for the spread behind the medians.
+    cpuPerCallRounds:
+      calls === undefined
+        ? null
+        : calls.equal1.rounds.map((one, i) => [one, calls.equal2.rounds[i]]),
+    floorCpuPerCallRounds:
+      calls === undefined
+        ? null
+        : calls.floorEqual1.rounds.map((one, i) => [one, calls.floorEqual2.rounds[i]]),
+    equalRounds: calls === undefined ? null : equalRounds,
     // One worker at half the common rate: the load each of the two workers carries above.
     cpuPerCall1HalfRateUs: calls?.equal1Half.cpuPerCallUs ?? null,
     // Whether every equal-load step passed (no failure, no pile-up): if not, its CPU is suspect.
@@ -182,19 +197,42 @@ async function callPart() {
     quarter,
     Math.round((0.75 * Math.min(app1.cps, app2.cps)) / quarter) * quarter,
   );
+  // Every equal-load configuration once per round, the rounds one after another, so that a burst
+  // of other work on the host lands on one round of each, not on every step of one
+  // configuration; each figure is its configuration's median round.
+  const configs = {
+    equal1: ['sip-uas 1 worker', callApp(1), commonRate],
+    equal2: ['sip-uas 2 workers', callApp(2), commonRate],
+    equal1Half: ['sip-uas 1 worker', callApp(1), Math.round(commonRate / 2)],
+    kamailioEqual1: ['kamailio 1 udp worker', kamailio(1), commonRate],
+    kamailioEqual2: ['kamailio 2 udp workers', kamailio(2), commonRate],
+    floorEqual1: ['node:dgram floor 1', () => startDgramFloor(1), commonRate],
+    floorEqual2: ['node:dgram floor 2', () => startDgramFloor(2), commonRate],
+  };
+  const rounds = Object.fromEntries(Object.keys(configs).map((key) => [key, []]));
+  for (let round = 1; round <= equalRounds; round++) {
+    for (const [key, [name, start, rate]] of Object.entries(configs)) {
+      rounds[key].push(await once(`${name} (round ${round})`, start, rate));
+    }
+  }
+  const equal = Object.fromEntries(
+    Object.entries(rounds).map(([key, steps]) => [key, medianStep(steps)]),
+  );
+  return { app1, app2, kamailio1, kamailio2, commonRate, ...equal };
+}
+
+/**
+ * The round with the median CPU per call (its other figures with it), with every round's CPU per
+ * call (`rounds`) and `pass` only if every round passed.
+ */
+function medianStep(steps) {
+  const sorted = [...steps].sort(
+    (a, b) => (a.cpuPerCallUs ?? Infinity) - (b.cpuPerCallUs ?? Infinity),
+  );
   return {
-    app1,
-    app2,
-    kamailio1,
-    kamailio2,
-    commonRate,
-    equal1: await once('sip-uas 1 worker', callApp(1), commonRate),
-    equal2: await once('sip-uas 2 workers', callApp(2), commonRate),
-    equal1Half: await once('sip-uas 1 worker', callApp(1), Math.round(commonRate / 2)),
-    kamailioEqual1: await once('kamailio 1 udp worker', kamailio(1), commonRate),
-    kamailioEqual2: await once('kamailio 2 udp workers', kamailio(2), commonRate),
-    floorEqual1: await once('node:dgram floor 1', () => startDgramFloor(1), commonRate),
-    floorEqual2: await once('node:dgram floor 2', () => startDgramFloor(2), commonRate),
+    ...sorted[Math.floor((sorted.length - 1) / 2)],
+    rounds: steps.map((step) => step.cpuPerCallUs),
+    pass: steps.every((step) => step.pass),
   };
 }
 
