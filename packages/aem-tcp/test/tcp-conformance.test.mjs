@@ -208,36 +208,44 @@ test('peer close: the streams complete and the connection closes with reason "pe
 
 // Both regressions showed on the kernel's sockets only: they hold the peer's FIN while paused,
 // where a node:net socket that once read still sees it. The timeout turns a hang into a failure.
-test('close() completes even when the last consumer leaves afterwards', { timeout: 20_000 }, async () => {
-  // Regression: the consumer leaving paused the socket again after our FIN, so the peer's FIN
-  // was never read and the connection stayed `closing`.
-  const { tcp } = setup();
-  const server = await tcp.listen({ host: HOST, port: 0, framer: lengthPrefixed({ width: 4 }) });
-  server.onMessage(() => undefined);
-  const client = await tcp.connect({ host: HOST, port: server.address.port });
-  const event = client.onData(() => undefined);
-  await until(() => server.stats().connections === 1, 'the connection');
-  client.close();
-  event.shutdown();
-  assert.equal((await client.closed).reason, 'local');
-  await server.close({ deadlineMs: 1000 });
-});
+test(
+  'close() completes even when the last consumer leaves afterwards',
+  { timeout: 20_000 },
+  async () => {
+    // Regression: the consumer leaving paused the socket again after our FIN, so the peer's FIN
+    // was never read and the connection stayed `closing`.
+    const { tcp } = setup();
+    const server = await tcp.listen({ host: HOST, port: 0, framer: lengthPrefixed({ width: 4 }) });
+    server.onMessage(() => undefined);
+    const client = await tcp.connect({ host: HOST, port: server.address.port });
+    const event = client.onData(() => undefined);
+    await until(() => server.stats().connections === 1, 'the connection');
+    client.close();
+    event.shutdown();
+    assert.equal((await client.closed).reason, 'local');
+    await server.close({ deadlineMs: 1000 });
+  },
+);
 
-test('a server shutdown after a connection\'s close() needs no deadline', { timeout: 20_000 }, async () => {
-  // Regression: the shutdown paused the socket again, and its FIN step, seeing our FIN sent,
-  // did not resume it: the connection waited for the deadline.
-  const { tcp } = setup();
-  const server = await tcp.listen({ host: HOST, port: 0, framer: lengthPrefixed({ width: 4 }) });
-  server.onMessage(() => undefined);
-  const socket = await rawClient(server.address.port);
-  socket.on('end', () => socket.end());
-  await until(() => server.stats().connections === 1, 'the connection');
-  const [connection] = server.openConnections;
-  connection.close();
-  await server.close({ deadlineMs: 600_000 }); // far beyond the test's timeout
-  assert.equal((await connection.closed).reason, 'local');
-  assert.equal(server.status, 'closed');
-});
+test(
+  "a server shutdown after a connection's close() needs no deadline",
+  { timeout: 20_000 },
+  async () => {
+    // Regression: the shutdown paused the socket again, and its FIN step, seeing our FIN sent,
+    // did not resume it: the connection waited for the deadline.
+    const { tcp } = setup();
+    const server = await tcp.listen({ host: HOST, port: 0, framer: lengthPrefixed({ width: 4 }) });
+    server.onMessage(() => undefined);
+    const socket = await rawClient(server.address.port);
+    socket.on('end', () => socket.end());
+    await until(() => server.stats().connections === 1, 'the connection');
+    const [connection] = server.openConnections;
+    connection.close();
+    await server.close({ deadlineMs: 600_000 }); // far beyond the test's timeout
+    assert.equal((await connection.closed).reason, 'local');
+    assert.equal(server.status, 'closed');
+  },
+);
 
 test('1,000 concurrent connections, each echoed, all closed', async () => {
   const { runtime, tcp } = setup();

@@ -179,9 +179,18 @@ describe('AemApp', () => {
     });
 
     it('creates its runtime on the backend asked for', async () => {
-      const app = track(createApp({ handlers: { version: '1', handlers: [] }, logger: silent, backend: 'userspace' }));
+      const app = track(
+        createApp({
+          handlers: { version: '1', handlers: [] },
+          logger: silent,
+          backend: 'userspace',
+        }),
+      );
       await app.start();
-      expect(app.runtime.backendSelection).toMatchObject({ requested: 'userspace', kind: 'userspace' });
+      expect(app.runtime.backendSelection).toMatchObject({
+        requested: 'userspace',
+        kind: 'userspace',
+      });
     });
 
     // Where the kernel modules are not loaded (the host): start fails, saying why, and no
@@ -189,7 +198,11 @@ describe('AemApp', () => {
     (existsSync('/dev/aem') ? it.skip : it)(
       'fails to start with BackendUnavailableError when backend "kmod" cannot be used',
       async () => {
-        const app = createApp({ handlers: { version: '1', handlers: [] }, logger: silent, backend: 'kmod' });
+        const app = createApp({
+          handlers: { version: '1', handlers: [] },
+          logger: silent,
+          backend: 'kmod',
+        });
         await expect(app.start()).rejects.toBeInstanceOf(BackendUnavailableError);
         expect(app.status).toBe('failed');
       },
