@@ -167,9 +167,15 @@ export async function startDgramFloor(workers) {
   );
   const server = await watch(child, port, 'node:dgram floor', 'udp');
   // Every worker prints its line once bound; the first answer may come from the first alone.
+  const bound = () => server.output().match(/listening/g)?.length ?? 0;
   const deadline = Date.now() + 10_000;
-  while ((server.output().match(/listening/g)?.length ?? 0) < workers && Date.now() < deadline)
-    await sleep(50);
+  while (bound() < workers && Date.now() < deadline) await sleep(50);
+  if (bound() < workers) {
+    await server.stop();
+    throw new Error(
+      `node:dgram floor: ${bound()} of ${workers} workers bound after 10 s:\n${server.output()}`,
+    );
+  }
   return server;
 }
 
