@@ -23,7 +23,13 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import runner from '../sipp/run-sipp.cjs';
-import { freePort, sippStep, startKamailioUas, watch } from './bench-processes.mjs';
+import {
+  freePort,
+  SIP_UAS_NODE_FLAGS,
+  sippStep,
+  startKamailioUas,
+  watch,
+} from './bench-processes.mjs';
 import { rampUp } from './ramp.mjs';
 
 const { tlsArgs, tlsSipp } = runner;
@@ -173,7 +179,7 @@ export async function startUasWith(env, transport, { main, nodeArgs = [] } = {})
   const port = await freePort();
   const tlsPort = transport === 'tls' ? await freePort() : undefined;
   const entry = main ?? join(appDir, 'dist', 'main.js');
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
+  const child = spawn(process.execPath, [...SIP_UAS_NODE_FLAGS, ...nodeArgs, entry], {
     env: {
       ...process.env,
       SIP_HOST: '127.0.0.1',

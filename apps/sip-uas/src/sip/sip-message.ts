@@ -1,3 +1,4 @@
+import { knownHeaderName, matchesLowerCase } from './header-names';
 import { SipParseError } from './sip-parse.error';
 import type { SipRequest } from './sip-request';
 
@@ -12,48 +13,26 @@ export interface SipResponseLine {
   readonly callId: string;
 }
 
-/** RFC 3261 §7.3.3 compact header names. */
-const COMPACT: Readonly<Record<string, string>> = {
-  i: 'call-id',
-  m: 'contact',
-  e: 'content-encoding',
-  l: 'content-length',
-  c: 'content-type',
-  f: 'from',
-  s: 'subject',
-  k: 'supported',
-  t: 'to',
-  v: 'via',
-};
-
-/** Header names as written → lower-case full names: the same few names arrive again and again. */
-const NAMES = new Map<string, string>();
-const NAMES_LIMIT = 512;
-
-function headerName(raw: string): string {
-  let name = NAMES.get(raw);
-  if (name !== undefined) return name;
-  name = raw.trim().toLowerCase();
-  if (name.length === 1) name = COMPACT[name] ?? name;
-  if (NAMES.size < NAMES_LIMIT) NAMES.set(raw, name);
-  return name;
-}
-
-/** The other headers a request keeps (what this UAS acts on); the rest are parsed and dropped. */
-const KEPT_HEADERS: ReadonlySet<string> = new Set([
-  'contact',
-  'content-type',
-  'expires',
-  'require',
-  'proxy-require',
-  'supported',
-  'max-forwards',
-  'authorization',
-  'proxy-authorization',
-]);
-
 function isBlank(code: number): boolean {
   return code === 32 || code === 9;
+}
+
+/**
+ * Whether `code` is white space to `String.prototype.trim` (ECMAScript WhiteSpace and
+ * LineTerminator): header names are trimmed exactly as before they were recognized in place.
+ */
+function isTrimmed(code: number): boolean {
+  return code <= 32
+    ? code === 32 || (code >= 9 && code <= 13)
+    : code === 0xa0 ||
+        code === 0x1680 ||
+        (code >= 0x2000 && code <= 0x200a) ||
+        code === 0x2028 ||
+        code === 0x2029 ||
+        code === 0x202f ||
+        code === 0x205f ||
+        code === 0x3000 ||
+        code === 0xfeff;
 }
 
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
@@ -117,7 +96,12 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
       badLine ??= text.slice(lineStart, end);
       continue;
     }
-    const name = headerName(text.slice(lineStart, colon));
+    let nameStart = lineStart;
+    let nameEnd = colon;
+    while (nameStart < nameEnd && isTrimmed(text.charCodeAt(nameStart))) nameStart++;
+    while (nameEnd > nameStart && isTrimmed(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    const name = knownHeaderName(text, nameStart, nameEnd);
+    if (name === undefined) continue; // a header this UAS does not act on
     let valueStart = colon + 1;
     while (valueStart < end && isBlank(text.charCodeAt(valueStart))) valueStart++;
     let value = text.slice(valueStart, end);
@@ -125,7 +109,12 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
     value = value.trimEnd();
     switch (name) {
       case 'via':
-        (via ??= []).push(...splitList(value));
+        via ??= [];
+        if (value.indexOf(',') < 0) {
+          if (value.length > 0) via.push(value);
+        } else {
+          for (const item of splitList(value)) via.push(item);
+        }
         break;
       case 'from':
         if (from !== undefined) duplicate ??= 'From';
@@ -148,7 +137,6 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
         contentLength = value;
         break;
       default: {
-        if (!KEPT_HEADERS.has(name)) break;
         const values = headers.get(name);
         if (values === undefined) headers.set(name, [value]);
         else values.push(value);
@@ -156,7 +144,7 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
     }
   }
 
-  const status = STATUS_LINE.exec(startLine);
+  const status = startLine.startsWith('SIP/2.0 ') ? STATUS_LINE.exec(startLine) : null;
   if (status !== null) return { kind: 'response', status: Number(status[1]), callId: callId ?? '' };
 
   const parts = startLine.split(' ');
@@ -174,7 +162,9 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
   ) {
     throw new SipParseError(400, `Missing ${missingHeader(via, from, to, callId, cseq)}`);
   }
-  const cseqParts = CSEQ.exec(cseq);
+  const cseqNumber = simpleCSeqNumber(cseq, method);
+  // Anything but `<digits> <method>` goes the long way, which tells the defects apart.
+  const cseqParts = Number.isNaN(cseqNumber) ? CSEQ.exec(cseq) : null;
   const request: SipRequest = {
     kind: 'request',
     method,
@@ -187,7 +177,7 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
     toTag: param(addressParams(to), 'tag'),
     callId,
     cseq,
-    cseqNumber: cseqParts === null ? NaN : Number(cseqParts[1]),
+    cseqNumber: cseqParts === null ? cseqNumber : Number(cseqParts[1]),
     headers,
     body: headerEnd + 4 < frame.length ? frame.subarray(headerEnd + 4) : EMPTY,
   };
@@ -197,16 +187,17 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
   // A datagram cut short (RFC 3261 §18.3): its last "header line" is a fragment, so say why.
   if (datagram && !terminated) throw new SipParseError(400, 'Missing End Of Headers', request);
   if (badLine !== undefined) throw new SipParseError(400, 'Malformed Header Line', request);
-  if (cseqParts === null || request.cseqNumber >= 2 ** 31) {
+  if (Number.isNaN(request.cseqNumber) || request.cseqNumber >= 2 ** 31) {
     throw new SipParseError(400, 'Bad CSeq', request);
   }
-  if (cseqParts[2] !== method) throw new SipParseError(400, 'CSeq Method Mismatch', request);
+  if (cseqParts !== null && cseqParts[2] !== method) {
+    throw new SipParseError(400, 'CSeq Method Mismatch', request);
+  }
   if (contentLength !== undefined && !DIGITS.test(contentLength)) {
     throw new SipParseError(400, 'Bad Content-Length', request);
   }
   if (callId.length === 0) throw new SipParseError(400, 'Empty Call-ID', request);
-  const scheme = uri.slice(0, uri.indexOf(':') + 1).toLowerCase();
-  if (scheme !== 'sip:' && scheme !== 'sips:') {
+  if (!matchesLowerCase(uri, 0, 'sip:') && !matchesLowerCase(uri, 0, 'sips:')) {
     throw new SipParseError(416, 'Unsupported URI Scheme', request);
   }
   if (datagram) {
@@ -218,6 +209,27 @@ export function parseSipMessage(frame: Buffer, datagram = false): SipRequest | S
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The number of a CSeq written the usual way — 1 to 10 digits, one space, the request's method
+ * and nothing else — read without a regular expression; `NaN` for any other form.
+ */
+function simpleCSeqNumber(cseq: string, method: string): number {
+  let number = 0;
+  let at = 0;
+  for (; at < cseq.length && at <= 10; at++) {
+    const code = cseq.charCodeAt(at);
+    if (code < 48 || code > 57) break;
+    number = number * 10 + (code - 48);
+  }
+  const simple =
+    at >= 1 &&
+    at <= 10 &&
+    cseq.charCodeAt(at) === 32 &&
+    cseq.length === at + 1 + method.length &&
+    cseq.endsWith(method);
+  return simple ? number : NaN;
+}
 const DIGITS = /^\d{1,10}$/;
 
 /**
@@ -309,10 +321,17 @@ export function param(params: string, name: string): string {
   let at = params.indexOf(';');
   while (at >= 0) {
     const next = params.indexOf(';', at + 1);
-    const item = params.slice(at + 1, next < 0 ? params.length : next);
-    const eq = item.indexOf('=');
-    const key = (eq < 0 ? item : item.slice(0, eq)).trim().toLowerCase();
-    if (key === name) return eq < 0 ? '' : unquote(item.slice(eq + 1).trim());
+    const end = next < 0 ? params.length : next;
+    let key = at + 1;
+    while (key < end && isTrimmed(params.charCodeAt(key))) key++;
+    if (matchesLowerCase(params, key, name)) {
+      let after = key + name.length;
+      while (after < end && isTrimmed(params.charCodeAt(after))) after++;
+      if (after === end) return '';
+      if (params.charCodeAt(after) === 61 /* = */) {
+        return unquote(params.slice(after + 1, end).trim());
+      }
+    }
     at = next;
   }
   return '';
