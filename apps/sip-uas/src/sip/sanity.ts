@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { header, type SipRequest } from './sip-message';
+import { simpleVia } from './simple-via';
 
 /** A request that fails a sanity check: answer it with this status (RFC 3261 §8.2, §16.3). */
 export interface SanityFailure {
@@ -35,6 +36,11 @@ export function checkSanity(request: SipRequest): SanityFailure | null {
  * reference, or `null` when it is not an IP address or a host name.
  */
 export function viaHost(via: string): string | null {
+  const simple = simpleVia(via);
+  if (simple !== null) {
+    const host = simple.host; // letters, digits, dots and hyphens: IPv4 or a name, or neither
+    return isIP(host) === 4 || HOSTNAME.test(host) ? host : null;
+  }
   const match =
     /^SIP\s*\/\s*2\.0\s*\/\s*[A-Za-z-]+\s+(\[[^\]]*\]|[^\s:;]+)(?:\s*:\s*(\d{1,5}))?\s*(?:;|$)/i.exec(
       via.trim(),

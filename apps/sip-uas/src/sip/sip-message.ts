@@ -312,12 +312,25 @@ export function addressUri(value: string): string {
 
 /**
  * A `;name=value` parameter of a parameter string; `''` when absent (a valueless flag also
- * gives `''`). Names compare case-insensitively.
+ * gives `''`), a quoted value unquoted. Names compare case-insensitively.
  *
  * @param params - text holding `;`-separated parameters.
  * @param name - lower-case parameter name.
  */
 export function param(params: string, name: string): string {
+  const value = findParam(params, name);
+  return value === undefined ? '' : unquote(value);
+}
+
+/**
+ * The value of the first `;name` or `;name=value` parameter of a parameter string, white space
+ * around it trimmed, as written (quotes kept); `''` for a flag, `undefined` when absent. Read
+ * in place: no array of items, no slice but the value's.
+ *
+ * @param params - text holding `;`-separated parameters (what precedes the first `;` is not one).
+ * @param name - lower-case parameter name.
+ */
+export function findParam(params: string, name: string): string | undefined {
   let at = params.indexOf(';');
   while (at >= 0) {
     const next = params.indexOf(';', at + 1);
@@ -328,13 +341,11 @@ export function param(params: string, name: string): string {
       let after = key + name.length;
       while (after < end && isTrimmed(params.charCodeAt(after))) after++;
       if (after === end) return '';
-      if (params.charCodeAt(after) === 61 /* = */) {
-        return unquote(params.slice(after + 1, end).trim());
-      }
+      if (params.charCodeAt(after) === 61 /* = */) return params.slice(after + 1, end).trim();
     }
     at = next;
   }
-  return '';
+  return undefined;
 }
 
 function unquote(value: string): string {

@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { findParam } from '../sip/sip-message';
+import { simpleVia } from '../sip/simple-via';
 
 /** Where the responses to a request that came over UDP go, and its top Via as they carry it. */
 export interface UdpResponseRoute {
@@ -35,12 +37,22 @@ export function udpResponseRoute(
   topVia: string,
   source: { readonly address: string; readonly port: number },
 ): UdpResponseRoute {
-  const match = VIA.exec(topVia);
   const sourceAddress = unmapped(source.address);
-  if (match === null) return { via: topVia, address: sourceAddress, port: source.port };
-  const { host, port } = sentBy(match[1]);
-  const params = match[2];
-  const rport = paramValue(params, 'rport');
+  let host: string;
+  let port: number | undefined;
+  let params: string;
+  const simple = simpleVia(topVia);
+  if (simple !== null) {
+    host = simple.host.toLowerCase();
+    port = simple.port;
+    params = simple.params;
+  } else {
+    const match = VIA.exec(topVia);
+    if (match === null) return { via: topVia, address: sourceAddress, port: source.port };
+    ({ host, port } = sentBy(match[1]));
+    params = match[2];
+  }
+  const rport = findParam(params, 'rport');
   if (rport !== undefined) {
     // RFC 3581 §4: received even when it equals the sent-by host.
     const via = withParam(
@@ -51,7 +63,7 @@ export function udpResponseRoute(
     return { via, address: sourceAddress, port: source.port };
   }
   const via = host === sourceAddress ? topVia : withParam(topVia, 'received', sourceAddress);
-  const maddr = paramValue(params, 'maddr');
+  const maddr = findParam(params, 'maddr');
   const address =
     maddr !== undefined && isIP(unbracket(maddr)) !== 0 ? unbracket(maddr) : sourceAddress;
   return { via, address, port: port ?? 5060 };
@@ -76,16 +88,6 @@ function sentBy(text: string): { host: string; port: number | undefined } {
     host: host.toLowerCase(),
     port: value !== undefined && value <= 65_535 ? value : undefined,
   };
-}
-
-/** A `;name` or `;name=value` parameter's value (`''` for a flag); `undefined` when absent. */
-function paramValue(params: string, name: string): string | undefined {
-  for (const item of params.split(';')) {
-    const eq = item.indexOf('=');
-    const key = (eq < 0 ? item : item.slice(0, eq)).trim().toLowerCase();
-    if (key === name) return eq < 0 ? '' : item.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 const PARAM = {
