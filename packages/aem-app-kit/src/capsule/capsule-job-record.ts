@@ -1,7 +1,6 @@
 import type { TimerHandle } from '@aem/timers';
 import type { CapsuleJob } from './capsule-protocol';
 import type { CapsuleTask } from './capsule-task';
-import type { CapsuleThread } from './capsule-thread';
 
 /**
  * @internal One submitted job of a {@link CapsulePool}, from `run()` until its promise settles.
@@ -9,10 +8,8 @@ import type { CapsuleThread } from './capsule-thread';
  * resolving functions, so the event loop allocates little per job and nothing outlives it.
  */
 export class CapsuleJobRecord {
-  /** `queued` (in the pool's queue), `running` (posted to `thread`), `settled` (done). */
+  /** `queued` (in the pool's queue), `running` (posted to a worker), `settled` (done). */
   state: 'queued' | 'running' | 'settled' = 'queued';
-  /** The thread running it, while `running`. */
-  thread: CapsuleThread | undefined = undefined;
   /** Its deadline on the pool's wheel. */
   timer: TimerHandle = 0;
   /** Settle its promise (set by the promise's executor). */

@@ -371,7 +371,8 @@ export class CapsulePool {
       this.forced = true;
       const closed = new CapsuleClosedError(this.name);
       for (const job of this.queue.drain()) this.fail(job, closed);
-      for (const thread of this.threads) if (thread.job !== undefined) this.fail(thread.job, closed);
+      for (const thread of this.threads)
+        if (thread.job !== undefined) this.fail(thread.job, closed);
       const destroyed = this.terminateAll();
       this.closing = destroyed;
       return destroyed;
@@ -388,6 +389,11 @@ export class CapsulePool {
     const thread = new CapsuleThread(workerFile(), this.workerData);
     thread.worker.on('message', (message: CapsuleReply | CapsuleReady) =>
       this.onMessage(thread, message),
+    );
+    // A reply this thread could not deserialize: the job fails as a reply failure, not at its
+    // timeout (the worker lives on).
+    thread.worker.on('messageerror', (error: Error) =>
+      this.onMessage(thread, { ok: false, phase: 'reply', error: errorShape(error) }),
     );
     thread.worker.on('error', (error: unknown) => void (thread.error = error));
     thread.worker.on('exit', (code: number) => this.onExit(thread, code));
@@ -408,12 +414,14 @@ export class CapsulePool {
         // postMessage refused the payload (not cloneable, or a buffer already moved): no worker
         // saw it, this thread is still free. (A DOMException, told by its name.)
         job.state = 'settled';
-        this.settleFailed(job, new CapsuleTaskFailedError(taskLabel(job.task), 'send', error as Error));
+        this.settleFailed(
+          job,
+          new CapsuleTaskFailedError(taskLabel(job.task), 'send', error as Error),
+        );
         i--;
         continue;
       }
       job.state = 'running';
-      job.thread = thread;
       thread.job = job;
       this.runningNow++;
       // A running job keeps the process alive, as a pending timer would.
@@ -483,7 +491,7 @@ export class CapsulePool {
   private expire(job: CapsuleJobRecord): void {
     if (job.state === 'settled') return;
     if (job.state === 'queued') this.queue.left();
-    else this.retire(job.thread as CapsuleThread, true);
+    else this.retire(this.threadOf(job), true);
     job.state = 'settled';
     this.timedOutNow++;
     this.settleFailed(job, new CapsuleTimeoutError(taskLabel(job.task), job.timeoutMs), false);
@@ -492,7 +500,7 @@ export class CapsulePool {
 
   /** Fails a job for a forced close, wherever it is. */
   private fail(job: CapsuleJobRecord, error: Error): void {
-    if (job.state === 'running') this.release(job.thread as CapsuleThread);
+    if (job.state === 'running') this.release(this.threadOf(job));
     job.state = 'settled';
     this.settleFailed(job, error);
   }
@@ -505,6 +513,11 @@ export class CapsulePool {
     if (index >= 0) this.threads.splice(index, 1);
     void thread.worker.terminate();
     if (replace && !this.forced) this.spawn();
+  }
+
+  /** The thread running a job (`running` jobs only; a linear search of `size` threads). */
+  private threadOf(job: CapsuleJobRecord): CapsuleThread {
+    return this.threads.find((thread) => thread.job === job) as CapsuleThread;
   }
 
   /** The thread no longer runs a job. */
@@ -541,6 +554,10 @@ export class CapsulePool {
 function workerFile(): string {
   const built = join(__dirname, 'capsule-worker.js');
   return existsSync(built) ? built : join(__dirname, 'capsule-worker.ts');
+}
+
+function errorShape(error: Error): { name: string; message: string; stack?: string } {
+  return { name: error.name, message: error.message, stack: error.stack };
 }
 
 function remoteError(shape: { name: string; message: string; stack?: string }): Error {
