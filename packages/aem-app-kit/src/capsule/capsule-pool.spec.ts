@@ -137,6 +137,18 @@ describe('CapsulePool', () => {
       await expect(pool.run(task('measure'), new Uint8Array(5))).resolves.toBe(5);
     });
 
+    it('times out a job still queued without running it; the jobs behind it keep their turn', async () => {
+      pool = new CapsulePool({ size: 1, timeoutMs: 10_000 });
+      await pool.run(task('measure'), new Uint8Array(1)); // the worker is up
+      const first = pool.run(task('slow'), { ms: 200, value: 'first' });
+      const expires = pool.run(task('slow'), { ms: 1, value: 'never' }, { timeoutMs: 50 });
+      const third = pool.run(task('slow'), { ms: 1, value: 'third' });
+      await expect(expires).rejects.toBeInstanceOf(CapsuleTimeoutError);
+      expect(pool.stats()).toMatchObject({ busy: 1, queued: 1, timedOut: 1, crashedWorkers: 0 });
+      await expect(Promise.all([first, third])).resolves.toEqual(['first', 'third']);
+      expect(pool.stats()).toMatchObject({ busy: 0, queued: 0, completed: 3, failed: 1 });
+    });
+
     it.each([
       ['process.exit in the task', 'exits'],
       ['an uncaught exception thrown outside the task', 'throwsLater'],

@@ -1,18 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { BroadcastChannel } from 'node:worker_threads';
 import { TimerWheel } from '@aem/timers';
-import { Piscina } from 'piscina';
 import { CapsuleClosedError } from '../errors/capsule-closed.error';
 import { CapsuleQueueFullError } from '../errors/capsule-queue-full.error';
 import { CapsuleTaskFailedError } from '../errors/capsule-task-failed.error';
 import { CapsuleTimeoutError } from '../errors/capsule-timeout.error';
 import { CapsuleWorkerCrashedError } from '../errors/capsule-worker-crashed.error';
 import { InvalidConfigError } from '../errors/invalid-config.error';
-import type { CapsuleJob, CapsuleReply } from './capsule-protocol';
+import { CapsuleJobQueue } from './capsule-job-queue';
+import { CapsuleJobRecord } from './capsule-job-record';
+import type { CapsuleReady, CapsuleReply, CapsuleWorkerData } from './capsule-protocol';
 import { taskLabel, type CapsuleTask } from './capsule-task';
+import { CapsuleThread } from './capsule-thread';
 import { transferListOf } from './transfer-list';
 
 /**
@@ -125,11 +125,19 @@ export interface CapsuleCloseOptions {
 /**
  * A pool of worker threads running named tasks ({@link CapsuleTask}) off the event loop — the
  * AEM's `EVF_CAPSULE`: a CPU-heavy handler step (a digest, a signature, a codec) runs in a worker
- * while connections, timers and calls go on. It wraps piscina (a well-kept pool) and adds what an
- * AEM handler needs: explicit limits, and typed errors that tell a task's own failure
+ * while connections, timers and calls go on. It adds what an AEM handler needs to Node's
+ * `worker_threads`: explicit limits, and typed errors that tell a task's own failure
  * ({@link CapsuleTaskFailedError}) from a timeout ({@link CapsuleTimeoutError}), a worker's
  * death ({@link CapsuleWorkerCrashedError}, the worker is replaced), a full queue
  * ({@link CapsuleQueueFullError}) and a closed pool ({@link CapsuleClosedError}).
+ *
+ * Jobs travel over each worker's own message port, one job per worker at a time, first come
+ * first served. It is not built on a pool library on purpose: piscina (which it used before)
+ * allocates on the event loop, for every job, objects that V8 keeps through young-generation
+ * collections until the next full one — six accessor pairs per worker per job, allocated by V8
+ * in the old generation, drag their getters and whatever those reach along — and the pool's
+ * purpose is to keep the event loop's pauses short. See the README's capsule benchmark for the
+ * measurements.
  *
  * Ordering is the caller's domain's: a handler that returns `pool.run(...)` (or awaits it) keeps
  * its AEM domain busy until the result is handled, so the domain's next activation waits while
@@ -152,9 +160,17 @@ export class CapsulePool {
   readonly maxQueue: number;
   /** Per-job time limit in ms. */
   readonly timeoutMs: number;
+  /** The workers' scheduling policy. */
+  readonly workerPolicy: 'idle' | 'normal';
   private readonly transfer: boolean;
-  private readonly piscina: Piscina<CapsuleJob, CapsuleReply>;
+  private readonly workerData: CapsuleWorkerData;
+  /** The threads serving jobs (`size` of them unless a replacement could not be started). */
+  private readonly threads: CapsuleThread[] = [];
+  /** Every thread not yet exited, retired ones included (what `close` waits for). */
+  private readonly alive = new Set<CapsuleThread>();
+  private readonly queue = new CapsuleJobQueue();
   private pendingNow = 0;
+  private runningNow = 0;
   private completedNow = 0;
   private failedNow = 0;
   private workerErrorsNow = 0;
@@ -163,11 +179,10 @@ export class CapsulePool {
   private crashedUnderJobNow = 0;
   private idleWorkersNow = 0;
   private idleFallbacksNow = 0;
-  private readonly policyReports: BroadcastChannel;
-  /** The workers' scheduling policy. */
-  readonly workerPolicy: 'idle' | 'normal';
   private closing: Promise<void> | undefined;
   private forced = false;
+  /** Resolves a drain (`close()`) when the last pending job settles. */
+  private drained: (() => void) | undefined;
   /**
    * The jobs' deadlines: one wheel timer each, one Node timer for them all. Not
    * `AbortSignal.timeout`, which arms a Node timer per job and holds it through a WeakRef and a
@@ -176,8 +191,12 @@ export class CapsulePool {
    * pauses on the event loop the pool is there to keep free.
    */
   private readonly deadlines = new TimerWheel({ maxTimers: 1 << 24 });
+  /** The wheel's callback, one for all jobs (the job is the timer's argument). */
+  private readonly onDeadline = (job: CapsuleJobRecord): void => this.expire(job);
 
   /**
+   * Starts the pool's workers.
+   *
    * @param options - size, limits and transfer policy.
    * @throws {@link InvalidConfigError} for a size, queue limit or timeout out of range.
    */
@@ -195,32 +214,11 @@ export class CapsulePool {
     this.workerPolicy = options.workerPolicy ?? 'idle';
     if (this.workerPolicy !== 'idle' && this.workerPolicy !== 'normal')
       throw new InvalidConfigError('capsule.workerPolicy', "'idle' or 'normal'", this.workerPolicy);
-    // Each worker reports the policy it got on a channel of this pool's own.
-    const channel = `aem-capsule-${randomUUID()}`;
-    this.policyReports = new BroadcastChannel(channel);
-    this.policyReports.unref();
-    this.policyReports.onmessage = (event: unknown) => {
-      if ((event as { data?: unknown }).data === 'idle') this.idleWorkersNow++;
-      else if (this.workerPolicy === 'idle') this.idleFallbacksNow++;
+    this.workerData = {
+      niceIncrement: checkInt('capsule.niceIncrement', options.niceIncrement ?? 0, 0, 19),
+      workerPolicy: this.workerPolicy,
     };
-    this.piscina = new Piscina<CapsuleJob, CapsuleReply>({
-      filename: workerFile(),
-      minThreads: this.size,
-      maxThreads: this.size,
-      // One job per worker at a time: the work is CPU-bound, concurrency would only interleave it.
-      concurrentTasksPerWorker: 1,
-      // Our own count (`pending`) enforces the limit first; piscina's is a second guard.
-      maxQueue: this.maxQueue,
-      idleTimeout: Number.MAX_SAFE_INTEGER,
-      workerData: {
-        niceIncrement: checkInt('capsule.niceIncrement', options.niceIncrement ?? 0, 0, 19),
-        workerPolicy: this.workerPolicy,
-        channel,
-      },
-    });
-    // A worker that dies between jobs is replaced by piscina; no job is pending on it, so it
-    // is counted (`workerErrors`), not thrown.
-    this.piscina.on('error', () => void this.workerErrorsNow++);
+    for (let i = 0; i < this.size; i++) this.spawn();
   }
 
   /** Jobs submitted and not settled yet (running or queued). */
@@ -253,14 +251,11 @@ export class CapsulePool {
    * @returns a snapshot; later jobs do not change it.
    */
   stats(): CapsulePoolStats {
-    // Our `pending` counts a job from submission until its promise settles; piscina's queue
-    // holds those not yet posted to a worker. The rest are running (or their reply is on the way).
-    const queued = Math.min(this.piscina.queueSize, this.pendingNow);
     return {
       name: this.name,
       size: this.size,
-      busy: Math.min(this.size, this.pendingNow - queued),
-      queued,
+      busy: this.runningNow,
+      queued: this.queue.size,
       completed: this.completedNow,
       failed: this.failedNow,
       timedOut: this.timedOutNow,
@@ -310,41 +305,22 @@ export class CapsulePool {
       options.timeoutMs === undefined
         ? this.timeoutMs
         : checkInt('timeoutMs', options.timeoutMs, 1, 2 ** 31 - 1);
+    const job = new CapsuleJobRecord(
+      task,
+      { module: task.module, exportName: task.exportName, version: task.version, payload },
+      this.transfer ? transferListOf(payload) : [],
+      timeoutMs,
+    );
+    const result = new Promise<R>((resolve, reject) => {
+      job.resolve = resolve as (value: unknown) => void;
+      job.reject = reject;
+    });
     this.pendingNow++;
     // The job's deadline counts from submission: time queued behind busy workers is included.
-    // Aborting makes piscina drop the job if queued, or end its worker if running.
-    const deadline = new AbortController();
-    const timer = this.deadlines.start(timeoutMs, abortJob, deadline);
-    const signal = deadline.signal;
-    const job: CapsuleJob = {
-      module: task.module,
-      exportName: task.exportName,
-      version: task.version,
-      payload,
-    };
-    const transferList = this.transfer ? transferListOf(payload) : [];
-    return this.piscina.run(job, { signal, transferList }).then(
-      (reply) => {
-        this.pendingNow--;
-        this.deadlines.cancel(timer);
-        if (reply.ok) {
-          this.completedNow++;
-          return reply.value as R;
-        }
-        this.failedNow++;
-        throw new CapsuleTaskFailedError(taskLabel(task), reply.phase, remoteError(reply.error));
-      },
-      (error: unknown) => {
-        this.pendingNow--;
-        this.failedNow++;
-        this.deadlines.cancel(timer);
-        const failure = this.translate(task, error, signal, timeoutMs);
-        if (failure instanceof CapsuleTimeoutError) this.timedOutNow++;
-        else if (failure instanceof CapsuleWorkerCrashedError) this.crashedUnderJobNow++;
-        else if (failure instanceof CapsuleQueueFullError) this.refusedNow++;
-        throw failure;
-      },
-    );
+    job.timer = this.deadlines.start(timeoutMs, this.onDeadline, job);
+    this.queue.push(job);
+    this.dispatch();
+    return result;
   }
 
   /**
@@ -393,44 +369,195 @@ export class CapsulePool {
   close(options: CapsuleCloseOptions = {}): Promise<void> {
     if (options.force === true && !this.forced) {
       this.forced = true;
-      // Fails queued and running jobs now ('Terminating worker thread'), whatever a drain waits.
-      const destroyed = this.piscina.destroy().finally(() => this.policyReports.close());
+      const closed = new CapsuleClosedError(this.name);
+      for (const job of this.queue.drain()) this.fail(job, closed);
+      for (const thread of this.threads)
+        if (thread.job !== undefined) this.fail(thread.job, closed);
+      const destroyed = this.terminateAll();
       this.closing = destroyed;
       return destroyed;
     }
-    this.closing ??= this.piscina.close().finally(() => this.policyReports.close());
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.pendingNow === 0) resolve();
+      else this.drained = resolve;
+    }).then(() => this.terminateAll());
     return this.closing;
   }
 
-  private translate(
-    task: CapsuleTask,
-    error: unknown,
-    signal: AbortSignal,
-    timeoutMs: number,
-  ): Error {
-    const label = taskLabel(task);
-    if (signal.aborted) return new CapsuleTimeoutError(label, timeoutMs);
-    // postMessage refused the payload (not cloneable, or a buffer already moved): no worker saw it.
-    // (A DOMException: not an `instanceof Error` in every realm, so told by its name.)
-    if ((error as { name?: unknown } | null)?.name === 'DataCloneError')
-      return new CapsuleTaskFailedError(label, 'send', error as Error);
-    // Only a forced close fails jobs; a worker dying during a drain is still a crash.
-    if (this.forced) return new CapsuleClosedError(this.name);
-    if (error instanceof Error && error.message === 'Task queue is at limit')
-      return new CapsuleQueueFullError(this.name, this.size + this.maxQueue);
-    return new CapsuleWorkerCrashedError(label, error);
+  /** Starts a worker thread and wires its events (once per thread, no closure per job). */
+  private spawn(): void {
+    const thread = new CapsuleThread(workerFile(), this.workerData);
+    thread.worker.on('message', (message: CapsuleReply | CapsuleReady) =>
+      this.onMessage(thread, message),
+    );
+    // A reply this thread could not deserialize: the job fails as a reply failure, not at its
+    // timeout (the worker lives on).
+    thread.worker.on('messageerror', (error: Error) =>
+      this.onMessage(thread, { ok: false, phase: 'reply', error: errorShape(error) }),
+    );
+    thread.worker.on('error', (error: unknown) => void (thread.error = error));
+    thread.worker.on('exit', (code: number) => this.onExit(thread, code));
+    this.threads.push(thread);
+    this.alive.add(thread);
   }
-}
 
-/** A job's deadline passed (a wheel callback). */
-function abortJob(deadline: AbortController): void {
-  deadline.abort();
+  /** Posts queued jobs to idle threads while both exist. */
+  private dispatch(): void {
+    for (let i = 0; i < this.threads.length && this.queue.size > 0; i++) {
+      const thread = this.threads[i] as CapsuleThread;
+      if (thread.job !== undefined) continue;
+      const job = this.queue.shift() as CapsuleJobRecord;
+      try {
+        // (A mutable copy of the list: postMessage's type wants one.)
+        thread.worker.postMessage(job.message, job.transferList as ArrayBuffer[]);
+      } catch (error) {
+        // postMessage refused the payload (not cloneable, or a buffer already moved): no worker
+        // saw it, this thread is still free. (A DOMException, told by its name.)
+        job.state = 'settled';
+        this.settleFailed(
+          job,
+          new CapsuleTaskFailedError(taskLabel(job.task), 'send', error as Error),
+        );
+        i--;
+        continue;
+      }
+      job.state = 'running';
+      thread.job = job;
+      this.runningNow++;
+      // A running job keeps the process alive, as a pending timer would.
+      thread.worker.ref();
+    }
+  }
+
+  private onMessage(thread: CapsuleThread, message: CapsuleReply | CapsuleReady): void {
+    if ('policy' in message) {
+      thread.ready = true;
+      if (message.policy === 'idle') this.idleWorkersNow++;
+      else if (this.workerPolicy === 'idle') this.idleFallbacksNow++;
+      return;
+    }
+    const job = thread.job;
+    if (job === undefined || thread.retired) return; // a reply racing its job's timeout or close
+    this.release(thread);
+    job.state = 'settled';
+    if (message.ok) {
+      this.deadlines.cancel(job.timer);
+      this.completedNow++;
+      this.pendingNow--;
+      job.resolve(message.value);
+      this.drainedCheck();
+    } else {
+      this.settleFailed(
+        job,
+        new CapsuleTaskFailedError(taskLabel(job.task), message.phase, remoteError(message.error)),
+      );
+    }
+    this.dispatch();
+  }
+
+  /**
+   * A thread exited. Retired by the pool (timeout, close): expected. Otherwise it crashed: the job
+   * it ran fails with {@link CapsuleWorkerCrashedError} (or it is counted in `workerErrors`) and a
+   * new thread takes its place — unless it died before its entry file ran, where a replacement
+   * would die the same way; when no thread is left then, the waiting jobs fail at once.
+   */
+  private onExit(thread: CapsuleThread, code: number): void {
+    this.alive.delete(thread);
+    if (thread.retired) return;
+    const index = this.threads.indexOf(thread);
+    if (index >= 0) this.threads.splice(index, 1);
+    const cause = thread.error ?? new Error(`worker exited with code ${code}`);
+    const job = thread.job;
+    if (job !== undefined) {
+      this.release(thread);
+      this.crashedUnderJobNow++;
+      job.state = 'settled';
+      this.settleFailed(job, new CapsuleWorkerCrashedError(taskLabel(job.task), cause));
+    } else {
+      this.workerErrorsNow++;
+    }
+    if (this.forced) return;
+    if (thread.ready) this.spawn();
+    else if (this.threads.length === 0) {
+      for (const waiting of this.queue.drain()) {
+        waiting.state = 'settled';
+        this.settleFailed(waiting, new CapsuleWorkerCrashedError(taskLabel(waiting.task), cause));
+      }
+    }
+    this.dispatch();
+  }
+
+  /** A job's deadline passed: drop it from the queue, or end the worker running it. */
+  private expire(job: CapsuleJobRecord): void {
+    if (job.state === 'settled') return;
+    if (job.state === 'queued') this.queue.left();
+    else this.retire(this.threadOf(job), true);
+    job.state = 'settled';
+    this.timedOutNow++;
+    this.settleFailed(job, new CapsuleTimeoutError(taskLabel(job.task), job.timeoutMs), false);
+    this.dispatch();
+  }
+
+  /** Fails a job for a forced close, wherever it is. */
+  private fail(job: CapsuleJobRecord, error: Error): void {
+    if (job.state === 'running') this.release(this.threadOf(job));
+    job.state = 'settled';
+    this.settleFailed(job, error);
+  }
+
+  /** Ends a thread on the pool's own initiative; `replace` starts another in its place. */
+  private retire(thread: CapsuleThread, replace: boolean): void {
+    if (thread.job !== undefined) this.release(thread);
+    thread.retired = true;
+    const index = this.threads.indexOf(thread);
+    if (index >= 0) this.threads.splice(index, 1);
+    void thread.worker.terminate();
+    if (replace && !this.forced) this.spawn();
+  }
+
+  /** The thread running a job (`running` jobs only; a linear search of `size` threads). */
+  private threadOf(job: CapsuleJobRecord): CapsuleThread {
+    return this.threads.find((thread) => thread.job === job) as CapsuleThread;
+  }
+
+  /** The thread no longer runs a job. */
+  private release(thread: CapsuleThread): void {
+    thread.job = undefined;
+    this.runningNow--;
+    thread.worker.unref();
+  }
+
+  private settleFailed(job: CapsuleJobRecord, error: Error, cancelTimer = true): void {
+    if (cancelTimer) this.deadlines.cancel(job.timer);
+    this.failedNow++;
+    this.pendingNow--;
+    job.reject(error);
+    this.drainedCheck();
+  }
+
+  private drainedCheck(): void {
+    if (this.pendingNow === 0 && this.drained !== undefined) {
+      const drained = this.drained;
+      this.drained = undefined;
+      drained();
+    }
+  }
+
+  /** Terminates every thread and resolves once all have exited. */
+  private async terminateAll(): Promise<void> {
+    for (const thread of [...this.threads]) this.retire(thread, false);
+    await Promise.all([...this.alive].map((thread) => thread.exited));
+  }
 }
 
 /** The worker entry: the built .js beside this file, or under jest the .ts source. */
 function workerFile(): string {
   const built = join(__dirname, 'capsule-worker.js');
   return existsSync(built) ? built : join(__dirname, 'capsule-worker.ts');
+}
+
+function errorShape(error: Error): { name: string; message: string; stack?: string } {
+  return { name: error.name, message: error.message, stack: error.stack };
 }
 
 function remoteError(shape: { name: string; message: string; stack?: string }): Error {

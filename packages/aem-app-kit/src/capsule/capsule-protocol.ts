@@ -1,4 +1,4 @@
-/** @internal What the pool posts to a worker for one job. */
+/** @internal What the pool posts to a worker for one job (one at a time per worker). */
 export interface CapsuleJob {
   readonly module: string;
   readonly exportName: string;
@@ -14,3 +14,14 @@ export type CapsuleReply =
       readonly phase: 'load' | 'run' | 'reply';
       readonly error: { name: string; message: string; stack?: string };
     };
+
+/** @internal A worker's first message: the scheduling policy it got (before any reply). */
+export interface CapsuleReady {
+  readonly policy: 'idle' | 'normal';
+}
+
+/** @internal The `workerData` a pool starts its workers with. */
+export interface CapsuleWorkerData {
+  readonly niceIncrement: number;
+  readonly workerPolicy: 'idle' | 'normal';
+}

@@ -1,9 +1,11 @@
-// The entry file of a capsule pool's workers (piscina requires it in each worker thread).
+// The entry file of a capsule pool's worker threads. It reports its scheduling policy to the
+// pool, then runs each job the pool posts on its port and posts the reply back; the pool posts
+// a worker its next job only after the reply, so jobs run one at a time, in the order received.
 //
 // It has no import statement on purpose: under jest the pool starts this very .ts file, which
 // Node loads as CommonJS by stripping its types, so the file must be valid CommonJS once its
 // annotations are gone. Built, it is dist/capsule/capsule-worker.js.
-import type { CapsuleJob, CapsuleReply } from './capsule-protocol';
+import type { CapsuleJob, CapsuleReady, CapsuleReply, CapsuleWorkerData } from './capsule-protocol';
 
 type TaskFn = (payload: unknown) => unknown;
 
@@ -15,14 +17,9 @@ const { pathToFileURL } = process.getBuiltinModule('node:url');
 const { getPriority, setPriority } = process.getBuiltinModule('node:os');
 const { execFileSync } = process.getBuiltinModule('node:child_process');
 const { readFileSync, readlinkSync } = process.getBuiltinModule('node:fs');
-const localRequire = createRequire(__filename);
-const { move, Piscina } = localRequire('piscina') as {
-  move: (value: object) => unknown;
-  Piscina: {
-    workerData:
-      { niceIncrement?: number; workerPolicy?: 'idle' | 'normal'; channel?: string } | undefined;
-  };
-};
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
+const port = parentPort as NonNullable<typeof parentPort>;
+const options = (workerData ?? {}) as Partial<CapsuleWorkerData>;
 
 /**
  * This thread's scheduling policy as Linux reports it: 5 is SCHED_IDLE, 0 SCHED_OTHER
@@ -46,14 +43,13 @@ function policyNow(): number {
  * @returns what the thread got, reported to the pool.
  */
 function lowerPriority(): 'idle' | 'normal' {
-  const data = Piscina.workerData ?? {};
-  const increment = data.niceIncrement ?? 0;
+  const increment = options.niceIncrement ?? 0;
   try {
     if (increment !== 0) setPriority(Math.min(19, getPriority() + increment));
   } catch {
     // Where a thread cannot change its own nice value it runs at the process's.
   }
-  if (data.workerPolicy !== 'idle') return 'normal';
+  if (options.workerPolicy !== 'idle') return 'normal';
   try {
     // readlink /proc/thread-self is "<pid>/task/<tid>": the kernel id of this very thread.
     const tid = readlinkSync('/proc/thread-self').split('/').pop() as string;
@@ -64,15 +60,7 @@ function lowerPriority(): 'idle' | 'normal' {
   }
 }
 
-{
-  const policy = lowerPriority();
-  const name = Piscina.workerData?.channel;
-  if (name !== undefined) {
-    const channel = new BroadcastChannel(name);
-    channel.postMessage(policy);
-    channel.close();
-  }
-}
+port.postMessage({ policy: lowerPriority() } satisfies CapsuleReady);
 
 async function loadTask(job: CapsuleJob): Promise<TaskFn> {
   let exports: Record<string, unknown>;
@@ -123,7 +111,15 @@ function errorOf(error: unknown): { name: string; message: string; stack?: strin
     : { name: 'Error', message: String(error) };
 }
 
-async function runCapsuleJob(job: CapsuleJob): Promise<unknown> {
+/** A job's reply and the buffers of its result to move back. */
+interface Outcome {
+  readonly reply: CapsuleReply;
+  readonly transfer: ArrayBuffer[];
+}
+
+const NO_TRANSFER: ArrayBuffer[] = [];
+
+async function runCapsuleJob(job: CapsuleJob): Promise<Outcome> {
   const key = `${job.module}\0${job.exportName}\0${job.version}`;
   let fn = loaded.get(key);
   if (fn === undefined) {
@@ -136,33 +132,35 @@ async function runCapsuleJob(job: CapsuleJob): Promise<unknown> {
   try {
     task = await fn;
   } catch (error) {
-    return { ok: false, phase: 'load', error: errorOf(error) } satisfies CapsuleReply;
+    return { reply: { ok: false, phase: 'load', error: errorOf(error) }, transfer: NO_TRANSFER };
   }
   let value: unknown;
   try {
     value = await task(job.payload);
   } catch (error) {
-    return { ok: false, phase: 'run', error: errorOf(error) } satisfies CapsuleReply;
+    return { reply: { ok: false, phase: 'run', error: errorOf(error) }, transfer: NO_TRANSFER };
   }
-  // A result that cannot be cloned would make piscina's postMessage throw and end this worker,
-  // reported as a crash: try the clone here first, in the worker, off the event loop. Bytes and
-  // primitives clone by construction and skip the trial.
+  // A result that cannot be cloned makes postMessage throw: try the clone here first, in the
+  // worker, off the event loop. Bytes and primitives clone by construction and skip the trial.
   if (!clonesByConstruction(value)) {
     try {
       structuredClone(value);
     } catch (error) {
-      return { ok: false, phase: 'reply', error: errorOf(error) } satisfies CapsuleReply;
+      return { reply: { ok: false, phase: 'reply', error: errorOf(error) }, transfer: NO_TRANSFER };
     }
   }
-  const reply: CapsuleReply = { ok: true, value };
   const transfer: ArrayBuffer[] = [];
   ownedBuffers(value, transfer);
-  if (transfer.length === 0) return reply;
-  // Piscina moves what a returned transferable lists; the value itself is the reply.
-  return move({
-    [Symbol.for('Piscina.transferable')]: transfer,
-    [Symbol.for('Piscina.valueOf')]: reply,
-  });
+  return { reply: { ok: true, value }, transfer };
 }
 
-module.exports = runCapsuleJob;
+function reply(outcome: Outcome): void {
+  try {
+    port.postMessage(outcome.reply, outcome.transfer);
+  } catch (error) {
+    // Not caught by the trial clone (a buffer detached meanwhile): still an answer, not a crash.
+    port.postMessage({ ok: false, phase: 'reply', error: errorOf(error) } satisfies CapsuleReply);
+  }
+}
+
+port.on('message', (job: CapsuleJob) => void runCapsuleJob(job).then(reply));
