@@ -230,6 +230,7 @@ function simpleCSeqNumber(cseq: string, method: string): number {
     cseq.endsWith(method);
   return simple ? number : NaN;
 }
+
 const DIGITS = /^\d{1,10}$/;
 
 /**

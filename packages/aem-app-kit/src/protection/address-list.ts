@@ -66,12 +66,8 @@ export class AddressList {
       );
     const type = family === 4 ? 'ipv4' : 'ipv6';
     if (family === 4) {
-      const mask =
-        prefix < 0 || prefix === 32
-          ? 0xffffffff
-          : prefix === 0
-            ? 0
-            : ~(0xffffffff >>> prefix) >>> 0;
+      // `>>> 32` shifts by 0 in JavaScript, so a /32 (and a single address) is spelled out.
+      const mask = prefix < 0 || prefix === 32 ? 0xffffffff : ~(0xffffffff >>> prefix) >>> 0;
       this.networks.push((ipv4Number(address) & mask) >>> 0);
       this.masks.push(mask);
     } else {
