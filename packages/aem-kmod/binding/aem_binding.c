@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "aem_sock.h"
+#include "aem_udp_batch.h"
 #include "libaem.h"
 #include "timerfd_baseline.h"
 
@@ -842,6 +843,8 @@ static napi_value aem__init(napi_env env, napi_value exports)
 	NAPI_CALL(env, napi_create_uint32(env, AEM_BINDING_FIELDS, &v));
 	NAPI_CALL(env, napi_set_named_property(env, exports, "FIELDS", v));
 	if (!aem__sock_define(env, exports))
+		return NULL;
+	if (!aem__udp_batch_define(env, exports))
 		return NULL;
 	return exports;
 }

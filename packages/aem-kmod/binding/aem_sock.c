@@ -28,14 +28,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define SOCK_CALL(env, call)						\
-	do {								\
-		if ((call) != napi_ok) {				\
-			napi_throw_error((env), "AEM_BINDING", #call);	\
-			return NULL;					\
-		}							\
-	} while (0)
-
 /* Writes of one writev call (IOV_MAX is 1024 on Linux). */
 #define AEM_SOCK_IOV	64
 
@@ -64,7 +56,7 @@ static const char *aem__errno_name(int err)
 	}
 }
 
-static void aem__sock_throw(napi_env env, int err, const char *what)
+void aem__sock_throw(napi_env env, int err, const char *what)
 {
 	napi_value error, msg, code, errnum;
 	char text[256];

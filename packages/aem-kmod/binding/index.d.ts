@@ -153,6 +153,49 @@ export const sock: Readonly<{
   error(fd: number): number;
   errnoName(errno: number): string;
 }>;
+/**
+ * Batched UDP I/O in userspace (recvmmsg/sendmmsg), for @aem/udp's `mmsg` transport. Watches a
+ * bound, non-blocking UDP socket from construction until {@link UdpBatch.close}; the fd stays
+ * the caller's to close, after `close()`.
+ */
+export class UdpBatch {
+  /**
+   * @param fd - a bound UDP socket (`sock.udpBind`).
+   * @param area - `slots × slotSize` bytes: slot i holds a datagram's `struct aem_udp_addr` (24
+   *   bytes), then its payload.
+   * @param lengths - one entry per slot (1 to {@link UDP_BATCH_SLOTS_MAX}): `lengths[i]` is slot
+   *   i's size (24 + payload) after a read.
+   * @param slotSize - bytes per slot (more than 24).
+   * @param onBatch - called once per read, with how many slots hold datagrams.
+   * @param onWritable - called once the socket can send again after a blocked `send`.
+   * @param onError - a positive errno the socket reported (reading goes on); `EMSGSIZE` for a
+   *   datagram larger than its slot, which is not delivered.
+   */
+  constructor(
+    fd: number,
+    area: Uint8Array,
+    lengths: Int32Array,
+    slotSize: number,
+    onBatch: (count: number) => void,
+    onWritable: () => void,
+    onError: (errno: number) => void,
+  );
+  /**
+   * Sends the datagrams of an `AEM_UDP_OP_SEND` argument (`struct aem_udp_send`, then per
+   * datagram `struct aem_udp_msg` and its bytes padded to 8), writing its out fields as the
+   * kernel service does; returns how many datagrams it handled. Throws for a malformed argument
+   * (nothing sent) or a closed batch (`EBADF`).
+   */
+  send(arg: Uint8Array): number;
+  /** Stops watching the socket. Idempotent. */
+  close(): void;
+  /** Holds the event loop open while watching (the default). */
+  ref(): void;
+  /** Lets the event loop end while watching. */
+  unref(): void;
+}
+/** Most slots of one {@link UdpBatch}. */
+export const UDP_BATCH_SLOTS_MAX: number;
 export const FIELDS: number;
 export const EVCTL: Readonly<{ start: 1; stop: 2; shutdown: 3; priority: 4 }>;
 export const ABI_VERSION: number;

@@ -258,6 +258,17 @@ module.exports = {
   TCP_KIND,
   UDP_KIND,
   UDP_OP,
+  /**
+   * Batched UDP I/O in userspace (aem_udp_batch.c), for @aem/udp's `mmsg` transport:
+   * `new UdpBatch(fd, area, lengths, slotSize, onBatch(count), onWritable(), onError(errno))`
+   * watches a bound UDP socket; each wake-up reads up to `lengths.length` datagrams with one
+   * recvmmsg into `area` (slot i: `struct aem_udp_addr`, then the payload; `lengths[i]` its size)
+   * and calls `onBatch` once. `send(arg)` sends an
+   * AEM_UDP_OP_SEND argument with sendmmsg and returns how many datagrams it handled.
+   */
+  UdpBatch: native.UdpBatch,
+  /** Most slots of one UdpBatch (recvmmsg's vector). */
+  UDP_BATCH_SLOTS_MAX: native.UDP_BATCH_SLOTS_MAX,
   /** Socket calls around the kernel TCP and UDP services (non-blocking, close-on-exec fds). */
   sock: Object.freeze({
     /** A listening socket on a numeric host ('' for any IPv4); returns the fd. Throws. */

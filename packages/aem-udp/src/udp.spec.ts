@@ -44,8 +44,34 @@ describe('Udp', () => {
       expect(a.binding.state).toBe(b.binding.state);
     });
 
-    it('names its transport: node:dgram on the userspace backend', () => {
-      expect(Udp.from(runtime).transport).toBe('node');
+    describe('its transport on the userspace backend', () => {
+      const saved = process.env.AEM_UDP_TRANSPORT;
+      const made: Aem[] = [];
+      afterEach(async () => {
+        if (saved === undefined) delete process.env.AEM_UDP_TRANSPORT;
+        else process.env.AEM_UDP_TRANSPORT = saved;
+        await Promise.all(made.splice(0).map((r) => r.close()));
+      });
+      const fresh = (wanted: string | undefined): Udp => {
+        if (wanted === undefined) delete process.env.AEM_UDP_TRANSPORT;
+        else process.env.AEM_UDP_TRANSPORT = wanted;
+        const other = createAem({ backend: 'userspace' });
+        made.push(other);
+        return Udp.from(other);
+      };
+
+      it('is recvmmsg/sendmmsg through @aem/kmod/binding when it loads', () => {
+        expect(fresh(undefined).transport).toBe('mmsg');
+        expect(fresh('mmsg').transport).toBe('mmsg');
+      });
+
+      it('is node:dgram with AEM_UDP_TRANSPORT=node', () => {
+        expect(fresh('node').transport).toBe('node');
+      });
+
+      it('refuses another AEM_UDP_TRANSPORT, naming the choices', () => {
+        expect(() => fresh('kernel')).toThrow(/'node', 'mmsg' or unset/);
+      });
     });
 
     it('refuses a runtime whose udp service is not this package’s', () => {

@@ -89,16 +89,19 @@ export class Udp {
 
   /**
    * Where this runtime's UDP sockets come from: `'kernel'` (`aem_udp.ko`, on the kmod backend
-   * with the module loaded) or `'node'` (`node:dgram`: the userspace backend, or the kmod backend
-   * without `aem_udp.ko`). Fixed for the runtime's life. An application that must run on the
-   * kernel path checks it before binding, since the kmod backend falls back to `node:dgram`.
+   * with the module loaded), `'mmsg'` (userspace with batched system calls: `recvmmsg` and
+   * `sendmmsg` through `@aem/kmod/binding`, the default when that binding loads) or `'node'`
+   * (`node:dgram`: when the binding is not installed, or with `AEM_UDP_TRANSPORT=node`).
+   * `AEM_UDP_TRANSPORT=mmsg` makes the binding required. Fixed for the runtime's life. An
+   * application that must run on the kernel path checks it before binding, since the kmod
+   * backend falls back to userspace.
    *
    * @example
    * ```ts
    * if (Udp.from(runtime).transport !== 'kernel') throw new Error('load aem_udp.ko');
    * ```
    */
-  get transport(): 'node' | 'kernel' {
+  get transport(): 'node' | 'mmsg' | 'kernel' {
     return this.state.transport.name;
   }
 

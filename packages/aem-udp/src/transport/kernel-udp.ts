@@ -77,6 +77,11 @@ export interface KernelUdp {
    * that is not an IP literal is refused alone, without a system call.
    */
   send(id: number, batch: readonly OutgoingDatagram[], from: number): KernelUdpSendResult;
+  /**
+   * The socket's drop count (full receive buffer), read now, for a transport that is not told
+   * of drops as they happen (the kernel service reports them in `KernelUdpSink.drops`).
+   */
+  drops?(fd: number): number;
   /** Detaches and releases the event (the socket is restored). Idempotent. */
   detach(id: number): void;
   /** `close()` of the fd; detach its event first (an attached event keeps the socket open). */
@@ -172,8 +177,8 @@ export function openKernelUdp(kernel: KernelChannel, keepAlive: KeepAlive): Kern
   };
 }
 
-/** A datagram whose destination is not an IP literal: refused, like the kernel's EINVAL. */
-const REFUSED_ONE: KernelUdpSendResult = Object.freeze({
+/** A datagram whose destination is not an IP literal: refused, like the kernel's EINVAL. @internal */
+export const REFUSED_ONE: KernelUdpSendResult = Object.freeze({
   done: 1,
   sent: 0,
   errors: 1,

@@ -42,7 +42,8 @@ function sendError(
 /**
  * A socket on the kernel UDP service (`aem_udp.ko`): its datagrams come as ring records, a
  * burst per wake-up, with no system call per datagram; a tick's send batch leaves in one system
- * call per 1,024 datagrams.
+ * call per 1,024 datagrams. The userspace `mmsg` transport has the same shape (a burst per
+ * `recvmmsg`, a batch per `sendmmsg`) and uses this class too.
  *
  * Sending keeps the batches in order: when the socket's send buffer fills, the kernel stops the
  * batch (`blocked`) and the rest waits, with the batches after it, for the kernel's `writable`
@@ -95,7 +96,7 @@ class KmodUdpSocket implements TransportSocket, KernelUdpSink {
   }
 
   kernelDrops(): number {
-    return this.dropCount;
+    return this.closed ? this.dropCount : (this.kernel.drops?.(this.fd) ?? this.dropCount);
   }
 
   close(): Promise<void> {
@@ -173,10 +174,15 @@ class KmodUdpSocket implements TransportSocket, KernelUdpSink {
   }
 }
 
-/** The kmod backend's sockets: `aem_udp.ko` through {@link KernelUdp}. @internal */
-export function kmodTransport(kernel: KernelUdp): UdpTransport {
+/**
+ * Sockets through {@link KernelUdp}: the kmod backend's (`aem_udp.ko`, name `kernel`) or the
+ * userspace batch binding's (`recvmmsg`/`sendmmsg`, name `mmsg`, see `mmsg-udp.ts`).
+ *
+ * @internal
+ */
+export function kmodTransport(kernel: KernelUdp, name: 'kernel' | 'mmsg' = 'kernel'): UdpTransport {
   return {
-    name: 'kernel',
+    name,
     async bind(options: TransportBindOptions): Promise<TransportSocket> {
       const fd = kernel.bind(
         options.host,

@@ -1,14 +1,15 @@
 /**
  * The transport seam of the UDP service: where a socket's datagrams come from and go to.
- * `node:dgram` on the userspace backend (`node-transport.ts`), the kernel UDP service
- * (`aem_udp.ko`) on the kmod backend (`kmod-transport.ts`). A `UdpSocket` sees only this
- * interface, so both backends share every rule above it: limits, domains, batching, counters.
+ * `recvmmsg`/`sendmmsg` through `@aem/kmod/binding` (`mmsg-udp.ts`) or `node:dgram`
+ * (`node-transport.ts`) in userspace, the kernel UDP service (`aem_udp.ko`) on the kmod backend
+ * (`kmod-transport.ts`). A `UdpSocket` sees only this interface, so every transport shares
+ * every rule above it: limits, domains, batching, counters.
  *
  * @internal
  */
 export interface UdpTransport {
-  /** `node` (node:dgram) or `kernel` (aem_udp.ko). */
-  readonly name: 'node' | 'kernel';
+  /** `node` (node:dgram), `mmsg` (recvmmsg/sendmmsg in userspace) or `kernel` (aem_udp.ko). */
+  readonly name: 'node' | 'mmsg' | 'kernel';
   /**
    * Binds a socket. Rejects with the socket's own error (with Node's `code`: `EADDRINUSE`,
    * `EACCES`, …), which the caller wraps in a `SocketFailedError`.
