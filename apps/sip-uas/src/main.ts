@@ -9,6 +9,7 @@ import {
   type AemApp,
 } from '@aem/app-kit';
 import { contentLength, type ListenOptions } from '@aem/tcp';
+import { Udp } from '@aem/udp';
 import { requireKernelTransports } from './backend/kernel-transports';
 import { configFromEnv, type SipUasConfig } from './config';
 import { openSipSecurity } from './security/open-sip-security';
@@ -41,6 +42,8 @@ async function main(configured: SipUasConfig): Promise<void> {
   const stored = await store.restore();
   let restored = 0;
   let state: SipState | undefined;
+  /** `mmsg`, `node` or `kernel`: where the UDP datagrams come from (the status line says). */
+  let udpTransport = '';
   const port = configured.port === 0 ? await portFreeOnBoth(configured.host) : configured.port;
   const tls = configured.security.tls;
   // With workers the primary resolves SIP_PORT=0 and SIP_TLS_PORT=0 and hands the ports to
@@ -98,6 +101,7 @@ async function main(configured: SipUasConfig): Promise<void> {
     providers: (container) => {
       // Before any handler is built or datagram served; a failure here unbinds the ports again.
       if (config.backend === 'kmod') requireKernelTransports(container.get(RUNTIME));
+      udpTransport = Udp.from(container.get(RUNTIME)).transport;
       const security = openSipSecurity(config.security, container.get(TIMERS), (source, reason) =>
         app.logger.warn({ source, reason }, 'source banned'),
       );
@@ -125,12 +129,13 @@ async function main(configured: SipUasConfig): Promise<void> {
       sipUas: 'ready',
       pid: process.pid,
       version: app.version ?? '',
+      udpTransport,
     };
     process.send?.(ready);
     return;
   }
   process.stdout.write(
-    `sip-uas listening on sip:${target} over udp and tcp (handlers ${app.version}, pid ${process.pid}, backend ${config.backend})\n` +
+    `sip-uas listening on sip:${target} over udp (${udpTransport}) and tcp (handlers ${app.version}, pid ${process.pid}, backend ${config.backend})\n` +
       `  registrations: ${storeLine}\n` +
       `  try: sipp -sn uac -m 1000 -r 200 ${target}          (udp)\n` +
       `       sipp -sn uac -t t1 -m 1000 -r 200 ${target}    (tcp)\n` +

@@ -43,7 +43,7 @@ suite('SIP_WORKERS=2', () => {
   it('prints the listening line once, from the primary, with the worker count', () => {
     expect(uas.output().match(/listening on sip:/g)).toHaveLength(1);
     expect(uas.output()).toMatch(
-      /over udp and tcp \(2 workers, handlers 1\.0\.0, primary pid \d+\)/,
+      /over udp \(mmsg\) and tcp \(2 workers, handlers 1\.0\.0, primary pid \d+\)/,
     );
   });
 

@@ -63,7 +63,7 @@ export async function runSipPrimary(config: SipUasConfig): Promise<void> {
     const target = `${config.host}:${port}`;
     const http = primary.httpAddress();
     process.stdout.write(
-      `sip-uas listening on sip:${target} over udp and tcp (${config.workers} workers, handlers ${message.version}, primary pid ${process.pid})\n` +
+      `sip-uas listening on sip:${target} over udp (${message.udpTransport}) and tcp (${config.workers} workers, handlers ${message.version}, primary pid ${process.pid})\n` +
         `  registrations: ${describeStore(config)}, ${restored} restored\n` +
         securityLines(config, tlsPort) +
         `  try: sipp -sn uac -t tn -max_socket 1000 -m 1000 -r 200 ${target}    (tcp, spread over the workers)\n` +

@@ -22,6 +22,8 @@ export interface WorkerReady {
   readonly sipUas: 'ready';
   readonly pid: number;
   readonly version: string;
+  /** The worker's UDP transport (`Udp.transport`: `mmsg`, `node` or `kernel`). */
+  readonly udpTransport: string;
 }
 
 /** Whether an IPC message is a {@link WorkerReady}. */
