@@ -2,6 +2,7 @@
 // `kill -9` and a restart lose none of them — each comes back with its remaining time and still
 // expires when it was due — and a torn last record (the write a kill cut short) is skipped with
 // a warning, the records before it kept.
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,5 +88,43 @@ describe('registrations across kill -9 (embedded journal)', () => {
     expect(fourth.output()).toContain('2 restored');
     expect(await query(fourth, 'dave')).toHaveLength(1);
     expect(await fourth.stop('SIGTERM')).toBe(0);
+  });
+});
+
+describe('the store modules a start loads', () => {
+  // ioredis subclasses String (RESP3's VerbatimString); V8 then keeps String.prototype in
+  // dictionary mode for the process's life, and every string method call in optimized code (the
+  // whole SIP parser) becomes a generic lookup. So only a Redis store may load it.
+  const probe = (store: string): { ioredis: number; fastStrings: boolean } => {
+    const script = `
+      const { openStore } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'store', 'open-store.js'))});
+      const { configFromEnv } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'config.js'))});
+      openStore(configFromEnv({ SIP_STORE: ${JSON.stringify(store)} }), () => {}).then(async (opened) => {
+        const ioredis = Object.keys(require.cache).filter((file) => file.includes('/ioredis/')).length;
+        console.log(JSON.stringify({ ioredis, fastStrings: %HasFastProperties(String.prototype) }));
+        await opened.close?.();
+      });`;
+    const run = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(0);
+    return JSON.parse(run.stdout.trim().split('\n').pop() as string);
+  };
+
+  it('(the reason) loading the Redis store module slows String.prototype down', () => {
+    const script = `require(${JSON.stringify(join(__dirname, '..', 'dist', 'store', 'redis-store.js'))});
+      console.log(JSON.stringify({ fastStrings: %HasFastProperties(String.prototype) }));`;
+    const run = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(JSON.parse(run.stdout)).toEqual({ fastStrings: false });
+  });
+
+  it('a memory or journal store loads no ioredis, and String.prototype stays fast', () => {
+    expect(probe('memory')).toEqual({ ioredis: 0, fastStrings: true });
+    const journal = join(mkdtempSync(join(tmpdir(), 'sip-uas-journal-')), 'probe.journal');
+    expect(probe(journal)).toEqual({ ioredis: 0, fastStrings: true });
   });
 });

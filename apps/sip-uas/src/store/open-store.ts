@@ -4,7 +4,7 @@ import type { SipUasConfig } from '../config';
 import { ClusterStore } from './cluster-store';
 import { JournalStore } from './journal-store';
 import { MemoryStore } from './memory-store';
-import { RedisStore } from './redis-store';
+import type { RedisStore as RedisStoreClass } from './redis-store';
 import type { RegistrarStore } from './registrar-store';
 
 /** How long the start waits for Redis before giving up, ms. */
@@ -53,6 +53,12 @@ export async function openStore(
     if (config.workers > 1 && cluster.isWorker) return new ClusterStore();
     return new JournalStore(journalPath(config), { fsync: config.storeFsync, warn });
   }
+  // Loaded only for a Redis store: ioredis subclasses String (its RESP3 `VerbatimString`), and
+  // V8 then keeps String.prototype in dictionary mode for the life of the process, which turns
+  // every string method call in optimized code (`charCodeAt`, `indexOf`, `slice`: the whole SIP
+  // parser) into a generic property lookup — a fifth of a worker's CPU over UDP.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RedisStore } = require('./redis-store') as { RedisStore: typeof RedisStoreClass };
   const store = new RedisStore(config.store);
   let timer: NodeJS.Timeout | undefined;
   try {
