@@ -4,7 +4,8 @@
 // an ACK), with no SIP stack at all — no parsing beyond finding five header lines, no
 // transactions, no dialogs, no timers, no retransmissions. Whatever it costs per call is what
 // node:dgram and the minimum string work cost; apps/sip-uas cannot cost less on the same
-// transport. Not a server to deploy: it answers retransmissions again and checks nothing.
+// transport (it reads and sends in batches on @aem/udp's `mmsg` transport, which this floor
+// does not). Not a server to deploy: it answers retransmissions again and checks nothing.
 //
 // `node dgram-floor-server.mjs <port> [workers]`: `workers` processes (default 1) bind
 // 127.0.0.1:<port> with reusePort (Node ≥ 22.12), as apps/sip-uas's workers do, with the same

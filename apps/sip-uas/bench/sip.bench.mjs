@@ -22,7 +22,9 @@
 //
 // The UDP part also ramps bench/dgram-floor-server.mjs, with as many workers: the same datagrams
 // as the app sends, from node:dgram with no SIP stack (`floorUdpCps`, `floorUdpRatio` against
-// Kamailio) — the most any server on node:dgram reaches on this machine, the bound on `udpRatio`.
+// Kamailio) — the most any server on node:dgram reaches on this machine. (The app itself reads
+// and sends in batches through @aem/udp's `mmsg` transport where @aem/kmod's binding loads, so
+// this floor bounds node:dgram servers, not the app.)
 //
 // Two more parts (bench/auth-tls-parts.mjs): `auth`, the authenticated REGISTER rate against
 // sip-uas and Kamailio's auth registrar, and `tls`, the call rate over TLS next to TCP's. And a
