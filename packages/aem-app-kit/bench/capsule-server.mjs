@@ -3,7 +3,9 @@
 // (pbkdf2, about 2 ms of CPU: inline on the event loop, or in a CapsulePool), any other is echoed.
 // Each connection is its own domain, so a connection's frames are answered in order.
 // Messages: parent → { mode: 'inline' | 'pool', poolSize, workerPolicy, niceIncrement,
-// iterations, trace }; child → { port }; parent → 'stop'; child → its report, then it exits.
+// iterations, trace, variant }; child → { port }; parent → 'stop'; child → its report, then it
+// exits. `variant` (diagnostic): 'sleep' — the pool's task sleeps 2 ms instead of hashing;
+// 'nohash' — inline, heavy frames are answered with 32 zero bytes, not hashed.
 //
 // With `trace`, an echo's reply carries the moment its handler ran (CLOCK_MONOTONIC, the clock
 // the client reads too) at payload offset 16, and the report adds the main thread's event-loop
@@ -18,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { heavy } from './heavy.task.mjs';
 
 const HEAVY = 0x48; // 'H'
-const task = capsuleTask(fileURLToPath(new URL('./heavy.task.mjs', import.meta.url)), 'heavy');
+const taskFile = fileURLToPath(new URL('./heavy.task.mjs', import.meta.url));
 
 /** A frame for `payload`: 2-byte big-endian length, then the bytes. */
 function frame(payload) {
@@ -42,7 +44,9 @@ const quantile = (values, q) =>
 const micros = (since) => Number(process.hrtime.bigint() - since) / 1e3;
 
 process.once('message', async (options) => {
-  const { mode, poolSize, workerPolicy, niceIncrement, iterations, trace } = options;
+  const { mode, poolSize, workerPolicy, niceIncrement, iterations, trace, variant } = options;
+  const task = capsuleTask(taskFile, variant === 'sleep' ? 'heavySleep' : 'heavy');
+  const inline = variant === 'nohash' ? () => new Uint8Array(32) : heavy;
   const runtime = createAem({ backend: 'userspace' });
   const pool =
     mode === 'pool'
@@ -62,7 +66,7 @@ process.once('message', async (options) => {
       return void connection.send(reply);
     }
     const job = { bytes: data, iterations };
-    if (pool === undefined) return void connection.send(frame(heavy(job)));
+    if (pool === undefined) return void connection.send(frame(inline(job)));
     const submitted = process.hrtime.bigint();
     // The handler's promise keeps the connection's domain busy until the reply is sent.
     const done = pool.run(task, job).then((key) => void connection.send(frame(key)));

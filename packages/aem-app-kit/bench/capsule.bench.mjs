@@ -18,7 +18,10 @@
 // echo's round trip at the server's handler and reports both processes' event-loop delay and
 // run-queue wait (see capsule-server.mjs), to show where the time goes. The client stamps an echo
 // right before its socket write and on the reply's 'data' callback; it runs at the same priority
-// as the server's event loop. Last line: BENCH capsule {json}.
+// as the server's event loop. BENCH_VARIANT (diagnostic, to take the echo's tail apart; the
+// target is judged without it): `sleep` — the pool's task sleeps 2 ms instead of hashing, the
+// pool's round trip without its CPU; `nohash` — the inline server answers heavy frames without
+// hashing, the heavy traffic alone. Last line: BENCH capsule {json}.
 import { fork } from 'node:child_process';
 import { pbkdf2Sync } from 'node:crypto';
 import { connect } from 'node:net';
@@ -44,6 +47,10 @@ const SATURATE_INFLIGHT = 8;
 const TICK_MS = 2;
 /** BENCH_TRACE=1: split each echo's round trip at the server's handler and report where it waits. */
 const TRACE = process.env.BENCH_TRACE === '1';
+/** BENCH_VARIANT: `sleep` or `nohash` (see above), or none. */
+const VARIANT = process.env.BENCH_VARIANT;
+if (VARIANT !== undefined && VARIANT !== 'sleep' && VARIANT !== 'nohash')
+  throw new Error(`BENCH_VARIANT must be sleep or nohash, not ${VARIANT}`);
 
 /** pbkdf2 iterations costing about HEAVY_MS here (median of a few timed runs). */
 function calibrate() {
@@ -120,6 +127,7 @@ function startServer(mode, iterations) {
       niceIncrement: NICE,
       iterations,
       trace: TRACE,
+      variant: VARIANT,
     });
   });
 }
@@ -282,6 +290,7 @@ const result = {
   idleWorkers: pool.pool.idleWorkers,
   heavyPerSec,
   target: { echoP99Ratio: 5 },
+  ...(VARIANT === undefined ? {} : { variant: VARIANT }),
   ...(TRACE ? { trace: { inline: inline.trace, pool: pool.trace } } : {}),
 };
 writeChart(
