@@ -181,7 +181,17 @@ static void batch__on_poll(uv_poll_t *handle, int status, int events)
 	if (status < 0) {
 		int err = -status;
 
+		/*
+		 * libuv stops a poll handle that reports an error (POLLERR): say
+		 * so, then watch again and read, which takes the socket's pending
+		 * error and goes on with its datagrams.
+		 */
 		batch__call(b, b->on_error, 1, &err);
+		if (b->fd < 0)
+			return;
+		uv_poll_start(&b->poll, b->watch_write ? UV_READABLE | UV_WRITABLE :
+			      UV_READABLE, batch__on_poll);
+		batch__read(b);
 		return;
 	}
 	if ((events & UV_WRITABLE) && b->watch_write) {

@@ -81,7 +81,11 @@ export interface KernelUdp {
    * The socket's drop count (full receive buffer), read now, for a transport that is not told
    * of drops as they happen (the kernel service reports them in `KernelUdpSink.drops`).
    */
-  drops?(fd: number): number;
+  drops?(local: {
+    readonly address: string;
+    readonly port: number;
+    readonly family: 4 | 6;
+  }): number;
   /** Detaches and releases the event (the socket is restored). Idempotent. */
   detach(id: number): void;
   /** `close()` of the fd; detach its event first (an attached event keeps the socket open). */

@@ -135,10 +135,7 @@ export function openMmsgUdp(binding: MmsgBinding): KernelUdp {
         ? REFUSED_ONE
         : encoder.result(native.send(encoder.view()));
     },
-    drops: (fd) => {
-      const local = sock.addresses(fd);
-      return readKernelDrops(local.localAddress, local.localPort, local.family === 'IPv6' ? 6 : 4);
-    },
+    drops: (local) => readKernelDrops(local.address, local.port, local.family),
     detach: (id) => {
       const found = readers.get(id);
       if (found === undefined) return;

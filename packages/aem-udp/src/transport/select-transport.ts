@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type ServiceHost } from '@aem/core';
 import { openKernelUdp } from './kernel-udp';
-import { kmodTransport } from './kmod-transport';
+import { batchTransport } from './batch-transport';
 import { openMmsgUdp, type MmsgBinding } from './mmsg-udp';
 import { nodeTransport } from './node-transport';
 import type { UdpTransport } from './transport';
@@ -30,6 +30,9 @@ function loadMmsg(): { binding: MmsgBinding } | { reason: string; installed: boo
   }
 }
 
+/** What loading the binding gave: found once per process (a failed load is not retried). */
+let mmsgOutcome: ReturnType<typeof loadMmsg> | undefined;
+
 /**
  * The transport of a runtime's UDP service: the kernel's (`aem_udp.ko`) when the kmod
  * backend's channel finds it; else `recvmmsg`/`sendmmsg` through `@aem/kmod/binding` when it
@@ -45,14 +48,15 @@ export function selectTransport(host: ServiceHost): UdpTransport {
     host.backend.kernel === undefined
       ? undefined
       : openKernelUdp(host.backend.kernel, host.backend);
-  if (kernel !== undefined) return kmodTransport(kernel);
+  if (kernel !== undefined) return batchTransport(kernel, 'kernel');
   const wanted = process.env[TRANSPORT_VARIABLE];
   if (wanted !== undefined && wanted !== '' && wanted !== 'node' && wanted !== 'mmsg') {
     throw new InvalidArgumentError(TRANSPORT_VARIABLE, "'node', 'mmsg' or unset", wanted);
   }
   if (wanted === 'node') return nodeTransport;
-  const mmsg = loadMmsg();
-  if ('binding' in mmsg) return kmodTransport(openMmsgUdp(mmsg.binding), 'mmsg');
+  const first = mmsgOutcome === undefined;
+  const mmsg = (mmsgOutcome ??= loadMmsg());
+  if ('binding' in mmsg) return batchTransport(openMmsgUdp(mmsg.binding), 'mmsg');
   if (wanted === 'mmsg') {
     throw new InvalidArgumentError(
       TRANSPORT_VARIABLE,
@@ -60,7 +64,7 @@ export function selectTransport(host: ServiceHost): UdpTransport {
       wanted,
     );
   }
-  if (mmsg.installed) {
+  if (mmsg.installed && first) {
     // Installed but unusable (not built for this platform, an old build): say so once.
     process.emitWarning(`@aem/udp uses node:dgram: ${mmsg.reason}`, { type: 'AemWarning' });
   }

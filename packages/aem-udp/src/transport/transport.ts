@@ -1,9 +1,10 @@
 /**
  * The transport seam of the UDP service: where a socket's datagrams come from and go to.
  * `recvmmsg`/`sendmmsg` through `@aem/kmod/binding` (`mmsg-udp.ts`) or `node:dgram`
- * (`node-transport.ts`) in userspace, the kernel UDP service (`aem_udp.ko`) on the kmod backend
- * (`kmod-transport.ts`). A `UdpSocket` sees only this interface, so every transport shares
- * every rule above it: limits, domains, batching, counters.
+ * (`node-transport.ts`) in userspace, the kernel UDP service (`aem_udp.ko`, `kernel-udp.ts`) on
+ * the kmod backend; the first and the last share one socket class (`batch-transport.ts`). A
+ * `UdpSocket` sees only this interface, so every transport shares every rule above it: limits,
+ * domains, batching, counters.
  *
  * @internal
  */

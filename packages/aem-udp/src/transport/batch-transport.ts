@@ -40,10 +40,10 @@ function sendError(
 }
 
 /**
- * A socket on the kernel UDP service (`aem_udp.ko`): its datagrams come as ring records, a
- * burst per wake-up, with no system call per datagram; a tick's send batch leaves in one system
- * call per 1,024 datagrams. The userspace `mmsg` transport has the same shape (a burst per
- * `recvmmsg`, a batch per `sendmmsg`) and uses this class too.
+ * A socket on a batch transport ({@link KernelUdp}): the kernel UDP service (`aem_udp.ko`),
+ * whose datagrams come as ring records, a burst per wake-up, with no system call per datagram,
+ * or the userspace `mmsg` binding (a burst per `recvmmsg`); either way a tick's send batch leaves
+ * in one system call per 1,024 datagrams.
  *
  * Sending keeps the batches in order: when the socket's send buffer fills, the kernel stops the
  * batch (`blocked`) and the rest waits, with the batches after it, for the kernel's `writable`
@@ -52,7 +52,7 @@ function sendError(
  *
  * @internal
  */
-class KmodUdpSocket implements TransportSocket, KernelUdpSink {
+class BatchUdpSocket implements TransportSocket, KernelUdpSink {
   readonly address: { address: string; port: number; family: 4 | 6 };
   private readonly id: number;
   private receiver: DatagramReceiver = NO_RECEIVER;
@@ -96,7 +96,7 @@ class KmodUdpSocket implements TransportSocket, KernelUdpSink {
   }
 
   kernelDrops(): number {
-    return this.closed ? this.dropCount : (this.kernel.drops?.(this.fd) ?? this.dropCount);
+    return this.closed ? this.dropCount : (this.kernel.drops?.(this.address) ?? this.dropCount);
   }
 
   close(): Promise<void> {
@@ -180,7 +180,7 @@ class KmodUdpSocket implements TransportSocket, KernelUdpSink {
  *
  * @internal
  */
-export function kmodTransport(kernel: KernelUdp, name: 'kernel' | 'mmsg' = 'kernel'): UdpTransport {
+export function batchTransport(kernel: KernelUdp, name: 'kernel' | 'mmsg'): UdpTransport {
   return {
     name,
     async bind(options: TransportBindOptions): Promise<TransportSocket> {
@@ -192,7 +192,7 @@ export function kmodTransport(kernel: KernelUdp, name: 'kernel' | 'mmsg' = 'kern
         options.sendBufferSize ?? 0,
       );
       try {
-        return new KmodUdpSocket(kernel, fd);
+        return new BatchUdpSocket(kernel, fd);
       } catch (error) {
         kernel.close(fd);
         throw error;
