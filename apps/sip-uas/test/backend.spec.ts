@@ -24,7 +24,7 @@ function runUntilExit(
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    // eslint-disable-next-line no-restricted-globals -- a watchdog on another process: wall time
+    // A watchdog on another process: wall time.
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
