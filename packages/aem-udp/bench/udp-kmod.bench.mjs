@@ -1,14 +1,18 @@
 // The kernel part of `npm run bench:udp`, run inside the test VM (vm-init.sh's b_udp_kmod, started
 // by packages/aem-kmod/scripts/vm-bench-udp.sh): the same @aem/udp echo server (udp-server.mjs)
-// on the kmod backend (aem_udp.ko) and on the userspace backend (node:dgram), in the same guest,
-// driven by the same C load generator (b_udp_echo: request/response, many requests in flight,
-// recvmmsg/sendmmsg, its own process) so that the server is what is measured.
+// on the kmod backend (aem_udp.ko) and on the userspace backend, in the same guest, driven by the
+// same C load generator (b_udp_echo: request/response, many requests in flight, recvmmsg/sendmmsg,
+// its own process) so that the server is what is measured. The userspace backend runs twice: on
+// node:dgram (AEM_UDP_TRANSPORT=node), the peer issue #17 set `kmodRatio` against, and on the
+// `mmsg` transport (recvmmsg/sendmmsg through @aem/kmod's binding, the userspace default since
+// session 11 when the binding loads), `kmodMmsgRatio`.
 //
 // Per backend: answered requests per second (median of ROUNDS runs of SECONDS each, with the
 // requests lost), the server's CPU per request, and its system calls per request, counted by
 // `strace -f -c` over a separate run (strace slows the server, so that run's rate is not used).
-// The last line is `BENCH udp-kmod <json>` with `kmodRatio` (kmod / userspace requests per
-// second) and `kmodSyscallsPerMsg`; vm-bench-udp.sh hands it to udp.bench.mjs (BENCH_UDP_KMOD).
+// The last line is `BENCH udp-kmod <json>` with `kmodRatio` (kmod / userspace on node:dgram,
+// requests per second), `kmodMmsgRatio` (kmod / userspace on mmsg) and `kmodSyscallsPerMsg`;
+// vm-bench-udp.sh hands it to udp.bench.mjs (BENCH_UDP_KMOD).
 //
 //   AEM_UDP_LOAD=<path of b_udp_echo> node udp-kmod.bench.mjs [inFlight] [size] [seconds] [rounds]
 import { spawn, spawnSync } from 'node:child_process';
@@ -68,13 +72,21 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const cpuUs = ({ cpu }) => cpu.user + cpu.system;
 const round = (value, digits = 3) =>
   value === null || Number.isNaN(value) ? null : Number(value.toFixed(digits));
+/** Each configuration measured: its name, the server's environment, the transport it must get. */
+const configurations = [
+  ['userspace', { AEM_BACKEND: 'userspace', AEM_UDP_TRANSPORT: 'node' }, 'node'],
+  ['mmsg', { AEM_BACKEND: 'userspace', AEM_UDP_TRANSPORT: 'mmsg' }, 'mmsg'],
+  ['kmod', { AEM_BACKEND: 'kmod' }, 'kernel'],
+];
 const results = {};
-for (const backend of ['userspace', 'kmod']) {
-  const server = await startServer('ours', 'echo', { AEM_BACKEND: backend });
+for (const [backend, env, transport] of configurations) {
+  const server = await startServer('ours', 'echo', env);
   try {
     const events = udpEvents();
     if ((backend === 'kmod') !== events > 0)
       throw new Error(`${backend}: ${events} aem_udp events (the kernel transport was not picked)`);
+    const picked = (await server.stats()).transport;
+    if (picked !== transport) throw new Error(`${backend}: transport ${picked}, not ${transport}`);
     runLoad(server.port, 2); // warm-up: JIT on both sides
     const runs = [];
     for (let r = 0; r < rounds; r++) {
@@ -115,10 +127,14 @@ const bench = {
   rounds,
   kmod: results.kmod,
   userspace: results.userspace,
+  mmsg: results.mmsg,
   kmodRatio: round(results.kmod.msgsPerSec / results.userspace.msgsPerSec, 2),
+  kmodMmsgRatio: round(results.kmod.msgsPerSec / results.mmsg.msgsPerSec, 2),
   kmodSyscallsPerMsg: results.kmod.syscallsPerMsg,
   vmUserspaceSyscallsPerMsg: results.userspace.syscallsPerMsg,
+  vmMmsgSyscallsPerMsg: results.mmsg.syscallsPerMsg,
   kmodCpuRatio: round(results.kmod.cpuUsPerMsg / results.userspace.cpuUsPerMsg, 2),
+  kmodMmsgCpuRatio: round(results.kmod.cpuUsPerMsg / results.mmsg.cpuUsPerMsg, 2),
 };
 console.log('ok 1 - the kmod UDP benchmark ran');
 console.log('1..1');

@@ -1,7 +1,8 @@
 // One UDP server of the benchmark, in a process of its own so that its CPU time is its own:
 // `node udp-server.mjs <ours|raw> <echo|sink>`. `ours` is @aem/udp on the backend AEM_BACKEND
 // names (userspace by default; kmod in the test VM), `raw` is node:dgram written the plain way.
-// It tells its parent `{ port, pid }`, then answers `stats` with its counters and CPU time.
+// It tells its parent `{ port, pid }`, then answers `stats` with its counters, its CPU time and
+// the transport it runs on (@aem/udp's `node`, `mmsg` or `kernel`; `raw` for node:dgram).
 import { createSocket } from 'node:dgram';
 import { createAem } from '@aem/core';
 import { Udp } from '@aem/udp';
@@ -12,13 +13,16 @@ const HOST = '127.0.0.1';
 const RECV_BUFFER = 4 * 1024 * 1024;
 
 let received = 0;
+let transport = 'raw';
 let stats = () => ({ received, kernelDrops: 0 });
 let port;
 let close;
 
 if (kind === 'ours') {
   const runtime = createAem({ backend: process.env.AEM_BACKEND ?? 'userspace' });
-  const socket = await Udp.from(runtime).bind({
+  const udp = Udp.from(runtime);
+  transport = udp.transport;
+  const socket = await udp.bind({
     host: HOST,
     port: 0,
     recvBufferSize: RECV_BUFFER,
@@ -52,7 +56,7 @@ if (kind === 'ours') {
 
 process.on('message', async (message) => {
   if (message.cmd === 'stats') {
-    process.send({ ...stats(), cpu: process.cpuUsage() });
+    process.send({ ...stats(), cpu: process.cpuUsage(), transport });
   } else if (message.cmd === 'exit') {
     await close();
     process.disconnect();

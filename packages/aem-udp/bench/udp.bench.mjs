@@ -37,11 +37,18 @@ const round = (value, digits = 3) => (value === null ? null : Number(value.toFix
 /** The kernel backend's figures from a VM run (BENCH_UDP_KMOD), or nulls. */
 function kmodFigures() {
   const file = process.env.BENCH_UDP_KMOD;
-  if (!file) return { kmodRatio: null, kmodSyscallsPerMsg: null, kmodSource: 'not run' };
+  if (!file)
+    return {
+      kmodRatio: null,
+      kmodMmsgRatio: null,
+      kmodSyscallsPerMsg: null,
+      kmodSource: 'not run',
+    };
   if (!existsSync(file)) throw new Error(`BENCH_UDP_KMOD: no file ${file}`);
   const figures = JSON.parse(readFileSync(file, 'utf8'));
   return {
     kmodRatio: figures.kmodRatio ?? null,
+    kmodMmsgRatio: figures.kmodMmsgRatio ?? null,
     kmodSyscallsPerMsg: figures.kmodSyscallsPerMsg ?? null,
     kmodSource: file,
     kmod: figures,

@@ -53,10 +53,9 @@ export async function openStore(
     if (config.workers > 1 && cluster.isWorker) return new ClusterStore();
     return new JournalStore(journalPath(config), { fsync: config.storeFsync, warn });
   }
-  // Loaded only for a Redis store: ioredis subclasses String (its RESP3 `VerbatimString`), and
-  // V8 then keeps String.prototype in dictionary mode for the life of the process, which turns
-  // every string method call in optimized code (`charCodeAt`, `indexOf`, `slice`: the whole SIP
-  // parser) into a generic property lookup — a fifth of a worker's CPU over UDP.
+  // Loaded only for a Redis store: ioredis is a large module, and it subclasses String (its RESP3
+  // `VerbatimString`), which leaves String.prototype slow until redis-store.ts makes it fast again
+  // (fast-string-prototype.ts).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { RedisStore } = require('./redis-store') as { RedisStore: typeof RedisStoreClass };
   const store = new RedisStore(config.store);

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import type { AorChange, AorUpdate, RegistrarStore, StoredBinding } from './registrar-store';
 import { StoreUnavailableError } from './registrar-store';
+import { makeStringPrototypeFast } from './fast-string-prototype';
+
+// ioredis has just defined `class VerbatimString extends String` (see makeStringPrototypeFast).
+makeStringPrototypeFast();
 
 /** Options of a {@link RedisStore}. */
 export interface RedisStoreOptions {
